@@ -1,0 +1,60 @@
+package io.tla.platform.kafka;
+
+import io.tla.schemas.Topic;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates the contract's topics where they are missing and tells whether they exist. */
+public final class TopicAdmin {
+
+    private static final Logger log = LoggerFactory.getLogger(TopicAdmin.class);
+
+    private TopicAdmin() {
+    }
+
+    /** Creates each missing topic; existing topics keep their partition count. Returns the names it created. */
+    public static List<String> ensureTopics(KafkaClients clients, List<Topic<?, ?>> topics, int partitions,
+                                            short replicationFactor, Duration timeout) {
+        try (Admin admin = Admin.create(clients.properties("tla-topic-admin"))) {
+            Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (Topic<?, ?> topic : topics) {
+                if (!existing.contains(topic.name())) {
+                    missing.add(new NewTopic(topic.name(), partitions, replicationFactor)
+                            .configs(Map.of("min.insync.replicas", replicationFactor > 1 ? "2" : "1")));
+                }
+            }
+            List<String> created = new ArrayList<>();
+            for (NewTopic topic : missing) {
+                try {
+                    admin.createTopics(List.of(topic)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    created.add(topic.name());
+                    log.info("event=topic_created topic={} partitions={} replication_factor={}", topic.name(),
+                            partitions, replicationFactor);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+            return created;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot create the contract's topics on " + clients.bootstrapServers()
+                    + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        }
+    }
+}

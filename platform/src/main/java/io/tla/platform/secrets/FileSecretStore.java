@@ -1,0 +1,78 @@
+package io.tla.platform.secrets;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import java.util.Set;
+
+/** Secret {@code NAME} from the file {@code <dir>/NAME} (one value, surrounding white space ignored). */
+public final class FileSecretStore implements SecretStore {
+
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
+    private final Path dir;
+
+    public FileSecretStore(Path dir) {
+        this.dir = dir.toAbsolutePath().normalize();
+    }
+
+    public Path pathOf(String name) {
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw new IllegalArgumentException("invalid secret name: " + name);
+        }
+        return dir.resolve(name);
+    }
+
+    @Override
+    public Optional<Secret> get(String name) {
+        Path path = pathOf(name);
+        if (!Files.isRegularFile(path)) {
+            return Optional.empty();
+        }
+        try {
+            String value = Files.readString(path, StandardCharsets.UTF_8).trim();
+            return value.isEmpty() ? Optional.empty() : Optional.of(new Secret(name, value, null));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read secret file " + path, e);
+        }
+    }
+
+    /**
+     * Writes a new secret readable by the owner only. Fails if it already exists, so a running instance never
+     * overwrites a key another instance generated.
+     */
+    public Path create(String name, String value) {
+        Path path = pathOf(name);
+        try {
+            Files.createDirectories(dir);
+            try {
+                Files.createFile(path, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(path);
+            }
+            Files.writeString(path, value + "\n", StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+            return path;
+        } catch (FileAlreadyExistsException e) {
+            throw new IllegalStateException("secret " + name + " already exists at " + path, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write secret file " + path, e);
+        }
+    }
+
+    @Override
+    public String locationOf(String name) {
+        return pathOf(name).toString();
+    }
+
+    @Override
+    public String kind() {
+        return "file";
+    }
+}

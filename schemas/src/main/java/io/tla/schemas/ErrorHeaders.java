@@ -1,0 +1,23 @@
+package io.tla.schemas;
+
+/**
+ * Header names on dead-letter records ({@code teams.messages.dlq.v1}, {@code teams.replies.dlq.v1}).
+ * The record's key and value are the original bytes, so replay can re-publish them unchanged.
+ */
+public final class ErrorHeaders {
+    public static final String PREFIX = "tla.error.";
+    /** Fully qualified class of the exception. */
+    public static final String CLASS = PREFIX + "class";
+    /** The exception message (never contains secrets; message text is not echoed). */
+    public static final String MESSAGE = PREFIX + "message";
+    /** The processor or connector stage that failed, e.g. {@code budget-guard}. */
+    public static final String STAGE = PREFIX + "stage";
+    public static final String TOPIC = PREFIX + "topic";
+    public static final String PARTITION = PREFIX + "partition";
+    public static final String OFFSET = PREFIX + "offset";
+    /** ISO-8601 UTC time the failure was recorded. */
+    public static final String AT = PREFIX + "at";
+
+    private ErrorHeaders() {
+    }
+}
