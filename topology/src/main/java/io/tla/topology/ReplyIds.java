@@ -1,0 +1,18 @@
+package io.tla.topology;
+
+import io.tla.schemas.NormalizedMessage;
+import io.tla.schemas.ReplyKind;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+/** Reply ids are deterministic per message and kind, so a re-processed message yields the same reply id. */
+public final class ReplyIds {
+
+    private ReplyIds() {
+    }
+
+    public static String of(NormalizedMessage message, ReplyKind kind) {
+        return UUID.nameUUIDFromBytes((message.tenantId() + "\n" + message.messageId() + "\n" + kind.wireName())
+                .getBytes(StandardCharsets.UTF_8)).toString();
+    }
+}

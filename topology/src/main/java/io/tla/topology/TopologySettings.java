@@ -1,0 +1,33 @@
+package io.tla.topology;
+
+import io.tla.platform.config.BudgetConfig;
+import io.tla.platform.config.ModelConfig;
+import io.tla.platform.config.TlaConfig;
+import io.tla.platform.config.TranslationConfig;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
+
+/** What the stages need from configuration, resolved once at start. */
+public record TopologySettings(
+        Function<String, List<String>> targetLanguagesForTenant,
+        Function<String, BigDecimal> dailyBudgetUsdForTenant,
+        BigDecimal inputUsdPer1kTokens,
+        BigDecimal outputUsdPer1kTokens,
+        int maxOutputTokens,
+        int contextTurns,
+        Duration duplicateWindow,
+        Duration modelTimeout) {
+
+    public static TopologySettings from(TlaConfig config) {
+        TranslationConfig translation = TranslationConfig.from(config);
+        BudgetConfig budget = BudgetConfig.from(config);
+        ModelConfig model = ModelConfig.from(config);
+        // The reservation is priced at the primary provider: it answers unless it fails.
+        ModelConfig.Provider primary = model.primary();
+        return new TopologySettings(translation::targetLanguagesFor, budget::dailyUsdFor,
+                primary.inputUsdPer1kTokens(), primary.outputUsdPer1kTokens(), model.maxOutputTokens(),
+                translation.contextTurns(), Duration.ofHours(24), Duration.ofMillis(primary.timeoutMs()));
+    }
+}

@@ -1,0 +1,101 @@
+package io.tla.topology;
+
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.tla.platform.config.StreamsSettings;
+import io.tla.platform.http.Health;
+import io.tla.platform.kafka.KafkaClients;
+import io.tla.platform.metrics.TlaMetrics;
+import io.tla.topology.errors.DeadLetterHandler;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs {@link TranslationTopology} as a Kafka Streams application: configuration, metrics, readiness and a clean
+ * shutdown. Instances that share {@code streams.application-id} split the partitions between them.
+ */
+public final class TranslationStreamsApp implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(TranslationStreamsApp.class);
+
+    private final KafkaStreams streams;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final CountDownLatch running = new CountDownLatch(1);
+
+    public TranslationStreamsApp(Topology topology, StreamsSettings settings, KafkaClients clients, Path stateDir,
+                                 TlaMetrics metrics, Health health) {
+        this.streams = new KafkaStreams(topology, properties(settings, clients, stateDir, metrics));
+        streams.setStateListener((newState, oldState) -> {
+            log.info("event=streams_state from={} to={}", oldState, newState);
+            if (newState == KafkaStreams.State.RUNNING) {
+                running.countDown();
+            }
+        });
+        // A bug that escapes the dead-letter handlers must not stop translation: restart the thread, keep going.
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("event=stream_thread_failed action=replace_thread error={}", e.getClass().getName(), e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        this.streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(metrics.registry());
+        health.register("topology", () -> {
+            KafkaStreams.State state = streams.state();
+            return state == KafkaStreams.State.RUNNING
+                    ? Health.Check.ready("RUNNING")
+                    : Health.Check.notReady(state.name());
+        });
+    }
+
+    static Properties properties(StreamsSettings settings, KafkaClients clients, Path stateDir, TlaMetrics metrics) {
+        Properties props = new Properties();
+        for (Map.Entry<String, Object> entry : clients.properties(settings.applicationId()).entrySet()) {
+            props.put(entry.getKey(), entry.getValue());
+        }
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.processingGuarantee());
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.commitIntervalMs());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        props.put(DeadLetterHandler.METER_REGISTRY_CONFIG, metrics.registry());
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        // Latency over batching: a Teams user is waiting for each reply.
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 1);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 50);
+        return props;
+    }
+
+    public TranslationStreamsApp start() {
+        streams.start();
+        return this;
+    }
+
+    /** Waits until the application is RUNNING; false on timeout. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(8));
+        streamsMetrics.close();
+    }
+}

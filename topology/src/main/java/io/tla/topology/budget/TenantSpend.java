@@ -1,0 +1,18 @@
+package io.tla.topology.budget;
+
+import java.math.BigDecimal;
+
+/** A tenant's spend on one UTC day: reserved cost and tokens, and how many requests were allowed and refused. */
+public record TenantSpend(BigDecimal spentUsd, long tokens, long allowed, long refused) {
+
+    public static final TenantSpend NONE = new TenantSpend(BigDecimal.ZERO, 0, 0, 0);
+
+    public TenantSpend allow(BudgetReservation reservation) {
+        return new TenantSpend(spentUsd.add(reservation.estimatedCostUsd()),
+                tokens + reservation.estimatedInputTokens() + reservation.maxOutputTokens(), allowed + 1, refused);
+    }
+
+    public TenantSpend refuse() {
+        return new TenantSpend(spentUsd, tokens, allowed, refused + 1);
+    }
+}

@@ -1,0 +1,44 @@
+package io.tla.topology.model;
+
+import io.tla.schemas.Translation;
+import io.tla.schemas.Usage;
+import io.tla.topology.Tokens;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The embedded default: no network, no key, deterministic and instant. It does not translate: every text is
+ * the original, marked {@code [offline → LANG]}, so an offline reply can never pass for a real translation.
+ * It lets the whole pipeline run and be tested on one machine with nothing configured.
+ */
+public final class OfflineModelProvider implements ModelProvider {
+
+    public static final String TYPE = "offline";
+    public static final String MODEL = "offline-echo";
+
+    private final String name;
+
+    public OfflineModelProvider(String name) {
+        this.name = name;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public CompletionStage<ModelResponse> translate(ModelRequest request) {
+        List<Translation> translations = request.targetLanguages().stream()
+                .map(language -> new Translation(language, "[offline → " + language + "] " + request.text()))
+                .toList();
+        long input = Tokens.estimate(request.text())
+                + request.context().stream().mapToLong(turn -> Tokens.estimate(turn.text())).sum();
+        long output = translations.stream().mapToLong(t -> Tokens.estimate(t.text())).sum();
+        // "und": BCP-47 for undetermined; the offline provider does not detect languages.
+        return CompletableFuture.completedFuture(
+                new ModelResponse(name, MODEL, "und", translations, new Usage(input, output, BigDecimal.ZERO)));
+    }
+}
