@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Range;
-import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
 
 /** The model providers, in fallback order, and each one's endpoint, key secret, limits and prices. */
@@ -31,8 +30,16 @@ public record ModelConfig(List<String> providerOrder, Map<String, Provider> prov
             .define(MAX_OUTPUT_TOKENS, INT, 1024, Range.between(16, 128_000), MEDIUM,
                     "Upper bound of output tokens per call; the budget guard reserves for it.");
 
+    private static final List<String> PROVIDER_TYPES = List.of("openai", "azure-openai", "offline");
+
     public static final ConfigDef PROVIDER_DEF = new ConfigDef()
-            .define("type", STRING, null, ValidString.in("openai", "azure-openai", "offline"), HIGH,
+            // ValidString rejects the null default when the ConfigDef is built (ExceptionInInitializerError), so
+            // the type check lets an unset type through; from() decides what an unset type means.
+            .define("type", STRING, null, ConfigDef.LambdaValidator.with((name, value) -> {
+                if (value != null && !PROVIDER_TYPES.contains(value)) {
+                    throw new ConfigException(name, value, "String must be one of: " + String.join(", ", PROVIDER_TYPES));
+                }
+            }, PROVIDER_TYPES::toString), HIGH,
                     "openai (any OpenAI-compatible server), azure-openai, or offline.")
             .define("base-url", STRING, null, HIGH, "Endpoint base URL (for azure-openai, the deployment URL).")
             .define("model", STRING, null, HIGH, "Model or deployment name.")
