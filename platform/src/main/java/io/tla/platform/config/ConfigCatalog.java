@@ -35,7 +35,7 @@ public final class ConfigCatalog {
                     WebhookConfig.REGISTRATION_DEF));
 
     private static final List<String> RESERVED_ENV_PREFIXES = List.of("TLA_SECRET_", "TLA_CONFIG", "TLA_HOME",
-            "TLA_JAVA_OPTS", "TLA_BUILD");
+            "TLA_JAVA_OPTS", "TLA_BUILD", "TLA_LOG_LEVEL");
 
     private ConfigCatalog() {
     }
@@ -161,13 +161,16 @@ public final class ConfigCatalog {
         out.append("| key | environment | type | default | meaning |\n| --- | --- | --- | --- | --- |\n");
         for (ConfigDef.ConfigKey key : def.configKeys().values()) {
             Object defaultValue = key.hasDefault() ? key.defaultValue : null;
-            String shown = defaultValue == null ? "" : "`" + ConfigDef.convertToString(defaultValue, key.type) + "`";
+            String text = defaultValue == null ? null : ConfigDef.convertToString(defaultValue, key.type);
+            String shown = text == null ? "" : text.isEmpty() ? "(empty)" : "`" + text + "`";
             out.append("| `").append(prefix).append(key.name).append("` | `")
                     .append(envName(prefix + key.name)).append("` | ")
                     .append(key.type.name().toLowerCase(Locale.ROOT)).append(" | ")
                     .append(shown).append(" | ")
                     .append(key.documentation.replace("|", "\\|").replace("\n", " "));
-            if (key.validator != null && !(key.validator instanceof ConfigDef.NonNullValidator)) {
+            // Some validators (ValidList.anyNonDuplicateValues) describe themselves as "": nothing to show.
+            if (key.validator != null && !(key.validator instanceof ConfigDef.NonNullValidator)
+                    && !key.validator.toString().isBlank()) {
                 out.append(" Valid: ").append(key.validator.toString().replace("|", "\\|")).append('.');
             }
             out.append(" |\n");

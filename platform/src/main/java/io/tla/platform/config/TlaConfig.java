@@ -7,12 +7,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 
@@ -119,11 +123,14 @@ public final class TlaConfig {
         try {
             return def.parse(own);
         } catch (ConfigException e) {
-            String message = e.getMessage();
-            for (String name : def.names()) {
-                message = message.replace("configuration " + name, "configuration " + prefix + name)
-                        .replace("\"" + name + "\"", "\"" + prefix + name + "\"");
-            }
+            // One pass over the message: replacing name by name would rewrite an already prefixed key again when
+            // one name is the start of the prefix (model.provider.x.type became model.provider.x.model.provider...).
+            String names = def.names().stream()
+                    .sorted(Comparator.comparingInt(String::length).reversed())
+                    .map(Pattern::quote)
+                    .collect(Collectors.joining("|"));
+            Matcher m = Pattern.compile("(configuration \"?)(" + names + ")(?![A-Za-z0-9._-])").matcher(e.getMessage());
+            String message = m.replaceAll(r -> Matcher.quoteReplacement(r.group(1) + prefix + r.group(2)));
             throw new ConfigException(message);
         }
     }

@@ -13,6 +13,12 @@ public final class Health {
 
     /** One part's state with a short reason for operators. */
     public record Check(boolean ready, String detail) {
+        public Check {
+            // /health/ready renders detail with Map.of, which rejects null: a check without a reason would
+            // otherwise turn the readiness answer into a 500.
+            detail = detail == null ? "" : detail;
+        }
+
         public static Check ready(String detail) {
             return new Check(true, detail);
         }
@@ -34,6 +40,9 @@ public final class Health {
             Check check;
             try {
                 check = entry.getValue().get();
+                if (check == null) {
+                    check = Check.notReady("check returned no state");
+                }
             } catch (RuntimeException e) {
                 check = Check.notReady("check failed: " + e.getClass().getSimpleName());
             }

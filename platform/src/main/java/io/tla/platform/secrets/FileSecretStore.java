@@ -52,12 +52,15 @@ public final class FileSecretStore implements SecretStore {
         Path path = pathOf(name);
         try {
             Files.createDirectories(dir);
+            // Write a private temporary file, then hard-link it into place: the link fails if the secret exists,
+            // and a concurrent reader sees either no file or the whole value, never an empty one.
+            Path temp = Files.createTempFile(dir, "." + name, ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
             try {
-                Files.createFile(path, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-            } catch (UnsupportedOperationException e) {
-                Files.createFile(path);
+                Files.writeString(temp, value + "\n", StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+                Files.createLink(path, temp);
+            } finally {
+                Files.deleteIfExists(temp);
             }
-            Files.writeString(path, value + "\n", StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
             return path;
         } catch (FileAlreadyExistsException e) {
             throw new IllegalStateException("secret " + name + " already exists at " + path, e);
