@@ -1,0 +1,138 @@
+package io.tla.dashboard;
+
+import io.javalin.Javalin;
+import io.tla.dashboard.api.DashboardApi;
+import io.tla.dashboard.feed.TelemetryConsumer;
+import io.tla.dashboard.store.DashboardStore;
+import io.tla.dashboard.store.JdbcUrls;
+import io.tla.platform.config.DashboardConfig;
+import io.tla.platform.http.Health;
+import io.tla.platform.kafka.KafkaClients;
+import io.tla.platform.metrics.TlaMetrics;
+import io.tla.schemas.Topics;
+import java.time.Clock;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The dashboard role: consumes {@code tla.telemetry.v1} into the dashboard store (SQLite or PostgreSQL) and
+ * serves {@code /api/status}, {@code /api/metrics} and the page at {@code /dashboard/}.
+ *
+ * <pre>{@code
+ * DashboardFeed feed = new DashboardFeed(config, clients, metrics, health, clock);
+ * httpServer.routes(feed::routes);   // before httpServer.start()
+ * feed.start();                      // migrates the store, starts the consumer thread
+ * ...
+ * feed.close();
+ * }</pre>
+ *
+ * Readiness is reported as the health check {@value #HEALTH_CHECK}: ready once the store is migrated and the
+ * consumer has joined its group.
+ */
+public final class DashboardFeed implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DashboardFeed.class);
+
+    public static final String HEALTH_CHECK = "dashboard";
+
+    private final DashboardConfig config;
+    private final KafkaClients clients;
+    private final TlaMetrics metrics;
+    private final Clock clock;
+    private final DashboardApi api;
+
+    private volatile DashboardStore store;
+    private volatile TelemetryConsumer consumer;
+    private boolean started;
+    private boolean closed;
+
+    public DashboardFeed(DashboardConfig config, KafkaClients clients, TlaMetrics metrics, Health health, Clock clock) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.clients = Objects.requireNonNull(clients, "clients");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.api = new DashboardApi(() -> store, clock, () -> check().ready(), this::eventsStored);
+        health.register(HEALTH_CHECK, this::check);
+    }
+
+    /** Adds {@code /api/status}, {@code /api/metrics} and {@code /dashboard/}; call before the server starts. */
+    public void routes(Javalin app) {
+        api.routes(app);
+    }
+
+    /**
+     * Opens and migrates the store, then starts consuming. Throws with the cause (and the store URL without
+     * credentials) when the store cannot be opened or migrated.
+     */
+    public synchronized void start() {
+        if (started) {
+            throw new IllegalStateException("the dashboard feed is already started");
+        }
+        if (closed) {
+            throw new IllegalStateException("the dashboard feed is closed");
+        }
+        DashboardStore opened = DashboardStore.open(config.storeUrl(), clock);
+        try {
+            opened.migrate();
+        } catch (RuntimeException e) {
+            opened.close();
+            throw new IllegalStateException("cannot migrate the dashboard store "
+                    + JdbcUrls.redact(config.storeUrl()) + ": " + e.getMessage(), e);
+        }
+        started = true;
+        store = opened;
+        TelemetryConsumer created = new TelemetryConsumer(Topics.TELEMETRY.name(), config.consumerGroup(), clients,
+                opened, metrics.registry());
+        consumer = created;
+        created.start();
+        log.info("event=dashboard_feed_started store={} url={} topic={} group={}", opened.kind().label(),
+                opened.safeUrl(), Topics.TELEMETRY.name(), config.consumerGroup());
+    }
+
+    /** The readiness of the feed, as {@code /health/ready} shows it under {@value #HEALTH_CHECK}. */
+    public Health.Check check() {
+        TelemetryConsumer current = consumer;
+        if (store == null || current == null) {
+            return Health.Check.notReady("not started");
+        }
+        if (current.fatalError() != null) {
+            return Health.Check.notReady("consumer stopped: " + current.fatalError());
+        }
+        if (!current.running()) {
+            return Health.Check.notReady("consumer stopped");
+        }
+        if (!current.joined()) {
+            return Health.Check.notReady("joining consumer group " + config.consumerGroup());
+        }
+        if (current.storeError() != null) {
+            // Still ready: the pipeline answers messages without the dashboard, and no telemetry is lost.
+            return Health.Check.ready("store writes failing, retrying (telemetry stays on the topic)");
+        }
+        return Health.Check.ready("consuming " + Topics.TELEMETRY.name() + " into " + store.kind().label());
+    }
+
+    /** Events this instance has newly stored since it started. */
+    public long eventsStored() {
+        TelemetryConsumer current = consumer;
+        return current == null ? 0 : current.eventsStored();
+    }
+
+    /** Stops consuming (after committing the batch in hand) and closes the store. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        TelemetryConsumer current = consumer;
+        if (current != null) {
+            current.close();
+        }
+        DashboardStore opened = store;
+        store = null;
+        if (opened != null) {
+            opened.close();
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package io.tla.dashboard.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import io.tla.dashboard.store.DashboardStore;
+import io.tla.dashboard.store.DayTotals;
+import io.tla.dashboard.store.Latency;
+import io.tla.dashboard.store.MetricsPoint;
+import io.tla.dashboard.store.MetricsSeries;
+import io.tla.dashboard.store.StatusSnapshot;
+import io.tla.dashboard.store.TenantTotals;
+import io.tla.schemas.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The dashboard's HTTP surface: {@code GET /api/status}, {@code GET /api/metrics} and the page under
+ * {@code /dashboard/}. Field names are a contract (see API.md): camelCase, stable, null written as null.
+ */
+public final class DashboardApi {
+
+    private static final Logger log = LoggerFactory.getLogger(DashboardApi.class);
+
+    /** Json.mapper() omits nulls; the API writes them so every documented field is always present. */
+    private static final ObjectMapper JSON = Json.mapper().copy().setDefaultPropertyInclusion(JsonInclude.Include.ALWAYS);
+
+    private static final String WEB = "/io/tla/dashboard/web/";
+    /** The page loads only its own script and style and talks only to this server. */
+    private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+            + "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    private final Supplier<DashboardStore> store;
+    private final Clock clock;
+    private final BooleanSupplier feedReady;
+    private final LongSupplier eventsStored;
+    private final byte[] page = resource("index.html");
+    private final byte[] script = resource("dashboard.js");
+    private final byte[] style = resource("dashboard.css");
+
+    /**
+     * @param store        the store, or null while it is not open (the API then answers 503)
+     * @param clock        decides which UTC day is "today"
+     * @param feedReady    the feed's readiness
+     * @param eventsStored events the feed has stored since it started
+     */
+    public DashboardApi(Supplier<DashboardStore> store, Clock clock, BooleanSupplier feedReady, LongSupplier eventsStored) {
+        this.store = store;
+        this.clock = clock;
+        this.feedReady = feedReady;
+        this.eventsStored = eventsStored;
+    }
+
+    public void routes(Javalin app) {
+        app.get("/api/status", this::status);
+        app.get("/api/metrics", this::metrics);
+        // Both spellings, whether or not the server ignores trailing slashes; the handler tells them apart.
+        app.get("/dashboard", this::page);
+        app.get("/dashboard/", this::page);
+        app.get("/dashboard/dashboard.js", ctx -> asset(ctx, "text/javascript; charset=utf-8", script));
+        app.get("/dashboard/dashboard.css", ctx -> asset(ctx, "text/css; charset=utf-8", style));
+    }
+
+    private void status(Context ctx) {
+        DashboardStore current = store.get();
+        if (current == null) {
+            unavailable(ctx, "the dashboard store is not open yet");
+            return;
+        }
+        StatusSnapshot snapshot;
+        try {
+            snapshot = current.status(LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC));
+        } catch (SQLException | RuntimeException e) {
+            storeFailed(ctx, "status", e);
+            return;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", "ok");
+        body.put("store", current.kind().label());
+        body.put("lastEventAt", iso(snapshot.lastEventAt()));
+        body.put("today", today(snapshot));
+        body.put("tenants", snapshot.tenants().stream().map(DashboardApi::tenant).toList());
+        Map<String, Object> feed = new LinkedHashMap<>();
+        feed.put("ready", feedReady.getAsBoolean());
+        feed.put("eventsStored", eventsStored.getAsLong());
+        body.put("feed", feed);
+        json(ctx, HttpStatus.OK, body);
+    }
+
+    private static Map<String, Object> today(StatusSnapshot snapshot) {
+        DayTotals t = snapshot.today();
+        Map<String, Object> today = new LinkedHashMap<>();
+        today.put("date", snapshot.date().toString());
+        today.put("messages", t.messages());
+        today.put("replies", t.replies());
+        today.put("repliesPosted", t.repliesPosted());
+        today.put("modelCalls", t.modelCalls());
+        today.put("budgetRefusals", t.budgetRefusals());
+        today.put("failures", t.failures());
+        today.put("costUsd", t.costUsd());
+        today.put("latencyMs", latency(t.latencyMs()));
+        return today;
+    }
+
+    private static Map<String, Object> tenant(TenantTotals t) {
+        Map<String, Object> tenant = new LinkedHashMap<>();
+        tenant.put("tenantId", t.tenantId());
+        tenant.put("messages", t.messages());
+        tenant.put("replies", t.replies());
+        tenant.put("costUsd", t.costUsd());
+        return tenant;
+    }
+
+    private void metrics(Context ctx) {
+        MetricsQuery query;
+        try {
+            query = MetricsQuery.parse(ctx.queryParam("from"), ctx.queryParam("to"), ctx.queryParam("tenant"), clock);
+        } catch (MetricsQuery.InvalidQuery e) {
+            json(ctx, HttpStatus.BAD_REQUEST, Map.of("error", "bad request", "reason", e.getMessage()));
+            return;
+        }
+        DashboardStore current = store.get();
+        if (current == null) {
+            unavailable(ctx, "the dashboard store is not open yet");
+            return;
+        }
+        MetricsSeries series;
+        try {
+            series = current.metrics(query.from(), query.to(), query.tenant());
+        } catch (SQLException | RuntimeException e) {
+            storeFailed(ctx, "metrics", e);
+            return;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("from", iso(series.from()));
+        body.put("to", iso(series.to()));
+        body.put("tenant", series.tenant());
+        body.put("bucketSeconds", 60);
+        body.put("series", series.series().stream().map(DashboardApi::point).toList());
+        body.put("totals", point(series.totals()));
+        json(ctx, HttpStatus.OK, body);
+    }
+
+    private static Map<String, Object> point(MetricsPoint p) {
+        Map<String, Object> point = new LinkedHashMap<>();
+        if (p.minute() != null) {
+            point.put("minute", iso(p.minute()));
+        }
+        point.put("messages", p.messages());
+        point.put("replies", p.replies());
+        point.put("modelCalls", p.modelCalls());
+        point.put("costUsd", p.costUsd());
+        point.put("latencyMs", latency(p.latencyMs()));
+        return point;
+    }
+
+    private static Map<String, Object> latency(Latency latency) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("p50", latency.p50());
+        map.put("p95", latency.p95());
+        return map;
+    }
+
+    private void page(Context ctx) {
+        if (!ctx.path().endsWith("/")) {
+            // The page's links are relative to /dashboard/.
+            ctx.redirect("/dashboard/", HttpStatus.MOVED_PERMANENTLY);
+            return;
+        }
+        asset(ctx, "text/html; charset=utf-8", page);
+    }
+
+    private static void asset(Context ctx, String contentType, byte[] content) {
+        ctx.header("Content-Security-Policy", CSP);
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("Cache-Control", "no-cache");
+        ctx.contentType(contentType).result(content);
+    }
+
+    private static void unavailable(Context ctx, String reason) {
+        json(ctx, HttpStatus.SERVICE_UNAVAILABLE, Map.of("status", "unavailable", "reason", reason));
+    }
+
+    private static void storeFailed(Context ctx, String what, Exception e) {
+        log.warn("event=dashboard_query_failed query={} error={}", what, e.getClass().getName(), e);
+        unavailable(ctx, "the dashboard store did not answer");
+    }
+
+    private static void json(Context ctx, HttpStatus status, Object body) {
+        try {
+            ctx.status(status)
+                    .header("Cache-Control", "no-store")
+                    .contentType("application/json")
+                    .result(JSON.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the response as JSON", e);
+        }
+    }
+
+    private static String iso(Instant instant) {
+        return instant == null ? null : instant.toString();
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = DashboardApi.class.getResourceAsStream(WEB + name)) {
+            if (in == null) {
+                throw new IllegalStateException("dashboard resource missing from the classpath: " + WEB + name);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read dashboard resource " + WEB + name, e);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.tla.dashboard.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.tla.schemas.Json;
+import io.tla.schemas.TelemetryEvent;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * One row of the store: the event's identity and time, the attributes as JSON and the fields the queries read,
+ * extracted once on the way in. An attribute of the wrong type leaves its column null; it never rejects the event.
+ */
+public record StoredEvent(
+        String eventId,
+        String type,
+        String tenantId,
+        String conversationId,
+        String messageId,
+        long atMillis,
+        String decision,
+        String kind,
+        String provider,
+        String outcome,
+        Double costUsd,
+        Double latencyMs,
+        Double endToEndMs,
+        Long inputTokens,
+        Long outputTokens,
+        String attributesJson) {
+
+    /**
+     * Attribute names that would carry message content in the pipeline's own events. Telemetry never sets them;
+     * dropping them here keeps the store free of message text even if a producer gets that wrong.
+     */
+    private static final Set<String> CONTENT_ATTRIBUTES = Set.of("text", "translations", "body", "content");
+
+    public static StoredEvent from(TelemetryEvent event) {
+        Map<String, Object> attributes = new TreeMap<>(event.attributes());
+        attributes.keySet().removeIf(key -> CONTENT_ATTRIBUTES.contains(key.toLowerCase(java.util.Locale.ROOT)));
+        String json;
+        try {
+            json = Json.mapper().writeValueAsString(attributes);
+        } catch (JsonProcessingException e) {
+            // Attributes came from JSON, so they always serialise back; keep the row rather than lose the event.
+            json = "{}";
+        }
+        return new StoredEvent(event.eventId(), event.type(), event.tenantId(), event.conversationId(),
+                event.messageId(), event.at().toEpochMilli(),
+                string(attributes.get("decision")), string(attributes.get("kind")),
+                string(attributes.get("provider")), string(attributes.get("outcome")),
+                number(attributes.get("costUsd")), number(attributes.get("latencyMs")),
+                number(attributes.get("endToEndMs")), integer(attributes.get("inputTokens")),
+                integer(attributes.get("outputTokens")), json);
+    }
+
+    private static String string(Object value) {
+        return value instanceof String s ? s : null;
+    }
+
+    private static Double number(Object value) {
+        if (value instanceof Number n) {
+            double d = n.doubleValue();
+            return Double.isFinite(d) ? d : null;
+        }
+        return null;
+    }
+
+    private static Long integer(Object value) {
+        return value instanceof Number n ? n.longValue() : null;
+    }
+}

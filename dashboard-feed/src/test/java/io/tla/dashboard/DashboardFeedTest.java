@@ -1,0 +1,380 @@
+package io.tla.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tla.platform.config.DashboardConfig;
+import io.tla.platform.config.HttpConfig;
+import io.tla.platform.http.Health;
+import io.tla.platform.http.HttpServer;
+import io.tla.platform.kafka.EmbeddedKafkaBroker;
+import io.tla.platform.kafka.KafkaClients;
+import io.tla.platform.kafka.TopicAdmin;
+import io.tla.platform.metrics.TlaMetrics;
+import io.tla.schemas.Json;
+import io.tla.schemas.TelemetryEvent;
+import io.tla.schemas.Topics;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.Properties;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The feed end to end: a real in-JVM broker (shared by the class), SQLite, the real HTTP server on a free port
+ * and java.net.http. Every test reads the whole telemetry topic with its own consumer group, so each one uses its
+ * own UTC day (the injected clock) and tenant ids, and its "today" holds only its own events.
+ */
+class DashboardFeedTest {
+
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    static Path brokerDir;
+    static EmbeddedKafkaBroker broker;
+    static KafkaClients clients;
+    static KafkaProducer<String, byte[]> producer;
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+    private final List<Running> running = new ArrayList<>();
+
+    @BeforeAll
+    static void startBroker() {
+        broker = new EmbeddedKafkaBroker(brokerDir.resolve("kafka"), 0, 0).start();
+        clients = new KafkaClients(broker.bootstrapServers(), Map.of());
+        TopicAdmin.ensureTopics(clients, List.of(Topics.TELEMETRY), 1, (short) 1, Duration.ofSeconds(30));
+        Map<String, Object> props = clients.properties("dashboard-feed-test");
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (producer != null) {
+            producer.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @AfterEach
+    void stopFeeds() {
+        running.forEach(Running::close);
+    }
+
+    /** A feed with its own HTTP server; {@link #close()} stops both. */
+    record Running(DashboardFeed feed, HttpServer server, TlaMetrics metrics, Health health) implements AutoCloseable {
+        double counter(String name) {
+            var counter = metrics.registry().find(name).counter();
+            return counter == null ? 0 : counter.count();
+        }
+
+        @Override
+        public void close() {
+            feed.close();
+            server.close();
+            metrics.close();
+        }
+    }
+
+    private Running create(String database, String group, LocalDate today) {
+        Clock clock = Clock.fixed(today.atTime(12, 0).toInstant(ZoneOffset.UTC), ZoneOffset.UTC);
+        TlaMetrics metrics = new TlaMetrics();
+        Health health = new Health();
+        DashboardFeed feed = new DashboardFeed(new DashboardConfig("jdbc:sqlite:" + dir.resolve(database), group),
+                clients, metrics, health, clock);
+        HttpServer server = new HttpServer(new HttpConfig("127.0.0.1", 0, 256 * 1024), metrics, health);
+        server.routes(feed::routes).start();
+        Running r = new Running(feed, server, metrics, health);
+        running.add(r);
+        return r;
+    }
+
+    private Running start(String database, String group, LocalDate today) {
+        Running r = create(database, group, today);
+        r.feed().start();
+        return r;
+    }
+
+    private static String group() {
+        return "dashboard-test-" + UUID.randomUUID();
+    }
+
+    /** Produces and waits for the broker's acknowledgement; returns the record's offset. */
+    static long produce(TelemetryEvent event) throws Exception {
+        return produce(event.tenantId(), Json.mapper().writeValueAsBytes(event));
+    }
+
+    static long produce(String key, byte[] value) throws Exception {
+        return producer.send(new ProducerRecord<>(Topics.TELEMETRY.name(), key, value)).get().offset();
+    }
+
+    static long committedOffset(String group) throws Exception {
+        try (Admin admin = Admin.create(clients.properties("dashboard-feed-test-admin"))) {
+            OffsetAndMetadata committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
+                    .get(new TopicPartition(Topics.TELEMETRY.name(), 0));
+            return committed == null ? -1 : committed.offset();
+        }
+    }
+
+    static TelemetryEvent event(String type, String tenant, String messageId, String at, Map<String, Object> attributes) {
+        return new TelemetryEvent(type + ":" + tenant + ":" + messageId, type, tenant, "c-" + messageId, messageId,
+                Instant.parse(at), attributes);
+    }
+
+    static TelemetryEvent decision(String tenant, String messageId, String at) {
+        return event("budget.decision", tenant, messageId, at,
+                Map.of("decision", "allowed", "estimatedCostUsd", 0.0, "spentTodayUsd", 0.0, "limitUsd", 5.0));
+    }
+
+    static TelemetryEvent reply(String tenant, String messageId, String at, double endToEndMs) {
+        return event("reply.emitted", tenant, messageId, at, Map.of("replyId", "r-" + messageId,
+                "kind", "translation", "provider", "offline", "languages", "en", "endToEndMs", endToEndMs));
+    }
+
+    static HttpResponse<String> get(Running r, String path) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + r.server().port() + path)).GET().build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    static JsonNode json(Running r, String path) throws Exception {
+        HttpResponse<String> response = get(r, path);
+        assertThat(response.statusCode()).as(path + " -> " + response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+        return Json.mapper().readTree(response.body());
+    }
+
+    @Test
+    void showsProducedTelemetryInStatus() throws Exception {
+        LocalDate day = LocalDate.of(2026, 11, 1);
+        Running r = start("status.db", group(), day);
+        String tenant = "tenant-status";
+        produce(decision(tenant, "m1", "2026-11-01T08:00:00Z"));
+        produce(event("context.retrieved", tenant, "m1", "2026-11-01T08:00:00.010Z",
+                Map.of("turns", 3, "contextTokens", 42, "latencyMs", 0.2)));
+        produce(event("model.call", tenant, "m1", "2026-11-01T08:00:00.020Z", Map.of("provider", "offline",
+                "model", "offline-echo", "outcome", "ok", "latencyMs", 0.4, "inputTokens", 12, "outputTokens", 14,
+                "costUsd", 0.25)));
+        produce(reply(tenant, "m1", "2026-11-01T08:00:00.035Z", 35.0));
+        produce(event("reply.posted", tenant, "r1", "2026-11-01T08:00:00.050Z",
+                Map.of("replyId", "r-m1", "sink", "outbox", "kind", "translation")));
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            JsonNode status = json(r, "/api/status");
+            assertThat(status.at("/today/repliesPosted").asLong()).isEqualTo(1);
+            assertThat(status.at("/feed/eventsStored").asLong()).isGreaterThanOrEqualTo(5);
+        });
+
+        JsonNode status = json(r, "/api/status");
+        assertThat(status.get("status").asText()).isEqualTo("ok");
+        assertThat(status.get("store").asText()).isEqualTo("sqlite");
+        assertThat(status.get("lastEventAt").asText()).isNotBlank();
+        JsonNode today = status.get("today");
+        assertThat(today.get("date").asText()).isEqualTo("2026-11-01");
+        assertThat(today.get("messages").asLong()).isEqualTo(1);
+        assertThat(today.get("replies").asLong()).isEqualTo(1);
+        assertThat(today.get("modelCalls").asLong()).isEqualTo(1);
+        assertThat(today.get("budgetRefusals").asLong()).isZero();
+        assertThat(today.get("failures").asLong()).isZero();
+        assertThat(today.get("costUsd").asDouble()).isEqualTo(0.25);
+        assertThat(today.at("/latencyMs/p50").asDouble()).isEqualTo(35.0);
+        assertThat(today.at("/latencyMs/p95").asDouble()).isEqualTo(35.0);
+        assertThat(status.get("tenants")).hasSize(1);
+        assertThat(status.at("/tenants/0/tenantId").asText()).isEqualTo(tenant);
+        assertThat(status.at("/tenants/0/messages").asLong()).isEqualTo(1);
+        assertThat(status.at("/tenants/0/replies").asLong()).isEqualTo(1);
+        assertThat(status.at("/tenants/0/costUsd").asDouble()).isEqualTo(0.25);
+        assertThat(status.at("/feed/ready").asBoolean()).isTrue();
+    }
+
+    @Test
+    void countsAnEventProducedTwiceOnce() throws Exception {
+        LocalDate day = LocalDate.of(2026, 11, 2);
+        Running r = start("duplicate.db", group(), day);
+        String tenant = "tenant-duplicate";
+        TelemetryEvent decision = decision(tenant, "m1", "2026-11-02T08:00:00Z");
+        produce(decision);
+        produce(decision);
+        // Produced after the duplicate on the same partition: once it shows, the duplicate has been consumed.
+        produce(reply(tenant, "m1", "2026-11-02T08:00:01Z", 20.0));
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(json(r, "/api/status").at("/today/replies").asLong()).isEqualTo(1);
+            assertThat(r.counter("tla.dashboard.events.duplicates")).isGreaterThanOrEqualTo(1);
+        });
+        assertThat(json(r, "/api/status").at("/today/messages").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void skipsAPoisonRecordAndStillCountsTheNextEvent() throws Exception {
+        LocalDate day = LocalDate.of(2026, 11, 3);
+        Running r = start("poison.db", group(), day);
+        String tenant = "tenant-poison";
+        produce(tenant, "this is not JSON".getBytes(StandardCharsets.UTF_8));
+        produce(tenant, """
+                {"eventId":"no-tenant","type":"budget.decision","at":"2026-11-03T08:00:00Z","attributes":{}}"""
+                .getBytes(StandardCharsets.UTF_8));
+        produce(decision(tenant, "m1", "2026-11-03T08:00:01Z"));
+
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(json(r, "/api/status").at("/today/messages").asLong()).isEqualTo(1));
+        // Only this test produces undecodable records, so a fresh group sees exactly these two.
+        await().atMost(WAIT).untilAsserted(() -> assertThat(r.counter("tla.dashboard.events.rejected")).isEqualTo(2));
+        assertThat(r.health().evaluate().get(DashboardFeed.HEALTH_CHECK).ready()).isTrue();
+        assertThat(r.metrics().scrape()).contains("tla_dashboard_events_rejected_total 2.0");
+    }
+
+    @Test
+    void doesNotDoubleCountAfterARestartWithTheSameDatabaseAndGroup() throws Exception {
+        LocalDate day = LocalDate.of(2026, 11, 4);
+        String group = group();
+        String tenant = "tenant-restart";
+        Running first = start("restart.db", group, day);
+        produce(decision(tenant, "m1", "2026-11-04T08:00:00Z"));
+        produce(decision(tenant, "m2", "2026-11-04T08:00:01Z"));
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(json(first, "/api/status").at("/today/messages").asLong()).isEqualTo(2));
+        first.close();
+        running.remove(first);
+
+        produce(decision(tenant, "m3", "2026-11-04T08:00:02Z"));
+        Running second = start("restart.db", group, day);
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            JsonNode status = json(second, "/api/status");
+            assertThat(status.at("/today/messages").asLong()).isEqualTo(3);
+            assertThat(status.at("/feed/eventsStored").asLong()).isPositive();
+        });
+        // The first instance committed what it stored, so the second resumed after it: one new event, no re-reads.
+        assertThat(json(second, "/api/status").at("/feed/eventsStored").asLong()).isEqualTo(1);
+        assertThat(second.counter("tla.dashboard.events.duplicates")).isZero();
+    }
+
+    @Test
+    void servesPerMinuteMetricsAndRejectsBadParametersWith400() throws Exception {
+        LocalDate day = LocalDate.of(2026, 11, 5);
+        Running r = start("metrics.db", group(), day);
+        String tenant = "tenant-metrics";
+        produce(decision(tenant, "m1", "2026-11-05T10:00:05Z"));
+        produce(decision(tenant, "m2", "2026-11-05T10:00:55Z"));
+        produce(reply(tenant, "m1", "2026-11-05T10:00:30Z", 12.0));
+        produce(decision(tenant, "m3", "2026-11-05T10:01:10Z"));
+
+        String path = "/api/metrics?from=2026-11-05T10:00:00Z&to=2026-11-05T10:02:00Z&tenant=" + tenant;
+        await().atMost(WAIT).untilAsserted(() -> assertThat(json(r, path).at("/totals/messages").asLong()).isEqualTo(3));
+        JsonNode metrics = json(r, path);
+        assertThat(metrics.get("from").asText()).isEqualTo("2026-11-05T10:00:00Z");
+        assertThat(metrics.get("tenant").asText()).isEqualTo(tenant);
+        assertThat(metrics.get("bucketSeconds").asInt()).isEqualTo(60);
+        assertThat(metrics.get("series")).hasSize(2);
+        assertThat(metrics.at("/series/0/minute").asText()).isEqualTo("2026-11-05T10:00:00Z");
+        assertThat(metrics.at("/series/0/messages").asLong()).isEqualTo(2);
+        assertThat(metrics.at("/series/0/replies").asLong()).isEqualTo(1);
+        assertThat(metrics.at("/series/0/latencyMs/p95").asDouble()).isEqualTo(12.0);
+        assertThat(metrics.at("/series/1/messages").asLong()).isEqualTo(1);
+        assertThat(metrics.at("/series/1/latencyMs/p50").isNull()).as("no reply in that minute").isTrue();
+        // Defaults: the hour before the clock's now (12:00 of the test's day).
+        assertThat(json(r, "/api/metrics").get("series")).hasSize(60);
+
+        HttpResponse<String> badFrom = get(r, "/api/metrics?from=yesterday");
+        assertThat(badFrom.statusCode()).isEqualTo(400);
+        assertThat(Json.mapper().readTree(badFrom.body()).get("reason").asText()).contains("from");
+        assertThat(get(r, "/api/metrics?from=2026-11-05T11:00:00Z&to=2026-11-05T10:00:00Z").statusCode()).isEqualTo(400);
+        assertThat(get(r, "/api/metrics?from=2026-09-01T00:00:00Z&to=2026-11-05T00:00:00Z").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void servesTheDashboardPageFromTheClasspath() throws Exception {
+        Running r = create("page.db", group(), LocalDate.of(2026, 11, 6));
+
+        HttpResponse<String> page = get(r, "/dashboard/");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/html"));
+        assertThat(page.body()).contains("<html lang=\"en\"", "<title>", "dashboard.js").doesNotContain("http://", "https://");
+        assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(v -> assertThat(v).contains("script-src 'self'"));
+
+        HttpResponse<String> redirect = get(r, "/dashboard");
+        assertThat(redirect.statusCode()).isEqualTo(301);
+        assertThat(redirect.headers().firstValue("Location")).hasValueSatisfying(v -> assertThat(v).endsWith("/dashboard/"));
+
+        HttpResponse<String> script = get(r, "/dashboard/dashboard.js");
+        assertThat(script.statusCode()).isEqualTo(200);
+        assertThat(script.body()).contains("../api/status");
+        assertThat(get(r, "/dashboard/dashboard.css").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void isNotReadyUntilMigratedAndJoined() throws Exception {
+        Running r = create("ready.db", group(), LocalDate.of(2026, 11, 7));
+
+        assertThat(r.health().evaluate().get(DashboardFeed.HEALTH_CHECK).ready()).isFalse();
+        assertThat(get(r, "/health/ready").statusCode()).isEqualTo(503);
+        assertThat(get(r, "/api/status").statusCode()).as("store not open yet").isEqualTo(503);
+
+        r.feed().start();
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(get(r, "/health/ready").statusCode()).isEqualTo(200));
+        assertThat(json(r, "/api/status").at("/feed/ready").asBoolean()).isTrue();
+    }
+
+    @Test
+    void retriesAFailingStoreWithoutCommittingAndLosesNoEvent() throws Exception {
+        LocalDate day = LocalDate.of(2026, 11, 8);
+        String group = group();
+        String tenant = "tenant-retry";
+        Running r = start("retry.db", group, day);
+        produce(decision(tenant, "m1", "2026-11-08T08:00:00Z"));
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(json(r, "/api/status").at("/today/messages").asLong()).isEqualTo(1));
+
+        Properties sqlite = new Properties();
+        sqlite.setProperty("busy_timeout", "10000");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("retry.db"), sqlite);
+             Statement s = c.createStatement()) {
+            // A real store failure: the table disappears under the feed.
+            s.execute("ALTER TABLE telemetry_event RENAME TO telemetry_event_away");
+            long offset = produce(decision(tenant, "m2", "2026-11-08T08:00:01Z"));
+
+            await().atMost(WAIT).untilAsserted(() -> assertThat(r.counter("tla.dashboard.store.failures")).isGreaterThanOrEqualTo(2));
+            assertThat(committedOffset(group)).as("nothing committed past the unstored event").isLessThanOrEqualTo(offset);
+            assertThat(get(r, "/api/status").statusCode()).isEqualTo(503);
+            assertThat(r.health().evaluate().get(DashboardFeed.HEALTH_CHECK).detail()).contains("retrying");
+
+            s.execute("ALTER TABLE telemetry_event_away RENAME TO telemetry_event");
+            await().atMost(WAIT).untilAsserted(() ->
+                    assertThat(json(r, "/api/status").at("/today/messages").asLong()).isEqualTo(2));
+            await().atMost(WAIT).untilAsserted(() -> assertThat(committedOffset(group)).isEqualTo(offset + 1));
+        }
+    }
+}
