@@ -1,0 +1,343 @@
+package io.tla.connectors.ingress;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.tla.platform.config.HttpConfig;
+import io.tla.platform.config.WebhookConfig;
+import io.tla.platform.config.WebhookConfig.Registration;
+import io.tla.platform.http.Health;
+import io.tla.platform.kafka.KafkaClients;
+import io.tla.platform.metrics.TlaMetrics;
+import io.tla.platform.secrets.Secret;
+import io.tla.schemas.Json;
+import io.tla.schemas.NormalizedMessage;
+import io.tla.schemas.Topics;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /api/messages}: verifies the Teams outgoing-webhook signature on the raw body, parses and validates
+ * the activity strictly, normalises it and answers 202 only once the broker has acknowledged the record on
+ * {@code teams.messages.v1}. Checks run in the contract's order: 415, 413, 401, 400, then 503 when the message
+ * could not be stored.
+ */
+public final class TeamsIngress implements AutoCloseable {
+
+    public static final String ROUTE = "/api/messages";
+    public static final String HEALTH_COMPONENT = "ingress";
+    static final String CLIENT_ID = "tla-ingress";
+
+    private static final Logger log = LoggerFactory.getLogger(TeamsIngress.class);
+
+    private final HttpConfig http;
+    private final WebhookConfig webhook;
+    private final Secret defaultKey;
+    private final Function<String, Optional<Secret>> registrationKeys;
+    private final Clock clock;
+    private final MeterRegistry registry;
+    private final Producer<String, NormalizedMessage> producer;
+    private final KafkaClientMetrics producerMetrics;
+    private final long ackTimeoutMs;
+    private final ScheduledExecutorService probe;
+
+    private volatile boolean ready;
+    private volatile String healthDetail = "waiting for the broker (topic " + Topics.MESSAGES.name() + ")";
+
+    /** Without webhook registrations: every request is verified with the default key. */
+    public TeamsIngress(HttpConfig http, WebhookConfig webhook, Secret defaultKey, KafkaClients clients,
+                        TlaMetrics metrics, Health health, Clock clock) {
+        this(http, webhook, defaultKey, clients, metrics, health, clock, noRegistrations(webhook));
+    }
+
+    private static Function<String, Optional<Secret>> noRegistrations(WebhookConfig webhook) {
+        if (!webhook.registrations().isEmpty()) {
+            throw new IllegalArgumentException("webhook registrations are configured: pass registrationKeys");
+        }
+        return name -> Optional.empty();
+    }
+
+    /**
+     * @param defaultKey       the {@code teams-webhook-hmac} key; null when none is configured (then only
+     *                         registrations can be used and requests without {@code ?id=} get 401)
+     * @param registrationKeys resolves a registration's signing key by registration name
+     */
+    public TeamsIngress(HttpConfig http, WebhookConfig webhook, Secret defaultKey, KafkaClients clients,
+                        TlaMetrics metrics, Health health, Clock clock,
+                        Function<String, Optional<Secret>> registrationKeys) {
+        this.http = Objects.requireNonNull(http, "http");
+        this.webhook = Objects.requireNonNull(webhook, "webhook");
+        this.defaultKey = defaultKey;
+        this.registrationKeys = Objects.requireNonNull(registrationKeys, "registrationKeys");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.registry = metrics.registry();
+        if (defaultKey == null) {
+            log.warn("event=ingress_no_default_key detail=\"requests without ?id= will be rejected with 401\"");
+        }
+        Map<String, Object> props = producerProperties(clients);
+        this.ackTimeoutMs = asLong(props.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)) + 1_000;
+        this.producer = new KafkaProducer<>(props, Topics.MESSAGES.keySerde().serializer(),
+                Topics.MESSAGES.valueSerde().serializer());
+        this.producerMetrics = new KafkaClientMetrics(producer);
+        producerMetrics.bindTo(registry);
+        health.register(HEALTH_COMPONENT, () -> new Health.Check(ready, healthDetail));
+        this.probe = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tla-ingress-probe");
+            t.setDaemon(true);
+            return t;
+        });
+        probe.scheduleWithFixedDelay(this::probeTopic, 0, 2, TimeUnit.SECONDS);
+    }
+
+    static Map<String, Object> producerProperties(KafkaClients clients) {
+        Map<String, Object> props = clients.properties(CLIENT_ID);
+        // durability is not negotiable; timeouts may be tuned through kafka.* keys
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
+        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+        props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms
+        long floor = asLong(props.get(ProducerConfig.LINGER_MS_CONFIG)) + asLong(props.get(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG));
+        props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(10_000, floor));
+        return props;
+    }
+
+    private static long asLong(Object value) {
+        return value instanceof Number n ? n.longValue() : Long.parseLong(String.valueOf(value).strip());
+    }
+
+    /** Adds {@code POST /api/messages}. */
+    public void routes(Javalin app) {
+        app.post(ROUTE, this::handle);
+    }
+
+    /** The outcome of one request, with what the log line may show (never the text). */
+    private record Result(int status, Map<String, Object> body, String registration, String tenant,
+                          String conversation, String messageId, String reason) {
+        static Result error(int status, String error, String reason, String registration) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("error", error);
+            body.put("reason", reason);
+            return new Result(status, body, registration, null, null, null, reason);
+        }
+    }
+
+    private void handle(Context ctx) throws JsonProcessingException {
+        long started = System.nanoTime();
+        Result result;
+        try {
+            result = process(ctx);
+        } catch (RuntimeException e) {
+            log.error("event=ingress_error error={}", e.getClass().getName(), e);
+            result = Result.error(500, "internal error", "unexpected error", null);
+        }
+        ctx.status(result.status()).contentType("application/json")
+                .result(Json.mapper().writeValueAsString(result.body()));
+        if (result.status() == 503) {
+            ctx.header("Retry-After", "5");
+        }
+        String status = Integer.toString(result.status());
+        Counter.builder("tla.ingress.requests").description("Requests to POST /api/messages by status")
+                .tag("status", status).register(registry).increment();
+        Timer.builder("tla.ingress.request.seconds").description("Time to answer POST /api/messages")
+                .tag("status", status).register(registry).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        String line = "event=ingress status={} tenant={} conversation={} message_id={} registration={} reason=\"{}\" millis={}";
+        Object[] args = {result.status(), result.tenant(), result.conversation(), result.messageId(),
+                result.registration(), result.reason(), (System.nanoTime() - started) / 1_000_000};
+        if (result.status() >= 500) {
+            log.warn(line, args);
+        } else {
+            log.info(line, args);
+        }
+    }
+
+    private Result process(Context ctx) {
+        String registrationName = ctx.queryParam("id");
+        if (!isJson(ctx.header("Content-Type"))) {
+            return Result.error(415, "unsupported media type", "Content-Type must be application/json (UTF-8)",
+                    registrationName);
+        }
+        byte[] body;
+        try {
+            body = readBounded(ctx);
+        } catch (IOException e) {
+            return Result.error(400, "invalid request", "the request body could not be read", registrationName);
+        }
+        if (body == null) {
+            return Result.error(413, "payload too large", "the body exceeds " + http.maxBodyBytes() + " bytes",
+                    registrationName);
+        }
+
+        Registration registration = null;
+        Optional<Secret> key;
+        if (registrationName != null) {
+            registration = webhook.registrations().get(registrationName);
+            if (registration == null) {
+                return Result.error(401, "unauthorized", "unknown webhook registration", null);
+            }
+            key = registrationKeys.apply(registrationName);
+        } else {
+            key = Optional.ofNullable(defaultKey);
+        }
+        if (key.isEmpty()) {
+            return Result.error(401, "unauthorized", "no signing key is configured for this webhook", registrationName);
+        }
+        HmacSignature signature;
+        try {
+            signature = HmacSignature.of(key.get());
+        } catch (IllegalArgumentException e) {
+            log.error("event=ingress_bad_signing_key secret={} detail=\"{}\"", key.get().name(), e.getMessage());
+            return Result.error(401, "unauthorized", "the webhook signing key is not usable", registrationName);
+        }
+        HmacSignature.Outcome outcome = signature.verify(ctx.header("Authorization"), body);
+        if (!outcome.valid()) {
+            return Result.error(401, "unauthorized", outcome.reason(), registrationName);
+        }
+
+        NormalizedMessage message;
+        try {
+            ActivityNormalizer.Defaults defaults = registration == null
+                    ? ActivityNormalizer.Defaults.NONE
+                    : new ActivityNormalizer.Defaults(registration.tenantId(), registration.teamAadGroupId());
+            message = ActivityNormalizer.normalize(ActivityParser.parse(body), defaults, clock.instant());
+        } catch (InvalidActivityException e) {
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("error", e.error());
+            if (e.field() != null) {
+                error.put("field", e.field());
+            }
+            error.put("reason", e.reason());
+            return new Result(400, error, registrationName, null, null, null,
+                    (e.field() == null || e.field().isEmpty() ? "" : e.field() + " ") + e.reason());
+        }
+        return store(message, registrationName);
+    }
+
+    private Result store(NormalizedMessage message, String registrationName) {
+        String failure;
+        try {
+            Future<RecordMetadata> sent = producer.send(
+                    new ProducerRecord<>(Topics.MESSAGES.name(), message.conversationId(), message),
+                    (metadata, exception) -> {
+                        if (exception == null) {
+                            markReady("last message stored on " + Topics.MESSAGES.name());
+                        } else {
+                            healthDetail = "last send failed: " + exception.getClass().getSimpleName()
+                                    + (ready ? " (was reachable before)" : "");
+                        }
+                    });
+            sent.get(ackTimeoutMs, TimeUnit.MILLISECONDS);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", "accepted");
+            body.put("messageId", message.messageId());
+            body.put("conversationId", message.conversationId());
+            return new Result(202, body, registrationName, message.tenantId(), message.conversationId(),
+                    message.messageId(), "stored");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = "interrupted";
+        } catch (ExecutionException e) {
+            failure = e.getCause() == null ? "ExecutionException" : e.getCause().getClass().getSimpleName();
+        } catch (TimeoutException e) {
+            failure = "no acknowledgement within " + ackTimeoutMs + " ms";
+        } catch (RuntimeException e) { // send() may throw directly, e.g. when metadata cannot be fetched
+            failure = e.getClass().getSimpleName();
+        }
+        Result error = Result.error(503, "unavailable",
+                "the message could not be stored (" + failure + "); retry later", registrationName);
+        return new Result(503, error.body(), registrationName, message.tenantId(), message.conversationId(),
+                message.messageId(), failure);
+    }
+
+    /** The body bytes, or null when it is larger than allowed; reads at most limit + 1 bytes (chunked too). */
+    private byte[] readBounded(Context ctx) throws IOException {
+        int limit = http.maxBodyBytes();
+        if (ctx.req().getContentLengthLong() > limit) {
+            return null;
+        }
+        try (InputStream in = ctx.req().getInputStream()) {
+            byte[] body = in.readNBytes(limit + 1);
+            return body.length > limit ? null : body;
+        }
+    }
+
+    /** {@code application/json}, optionally with a UTF-8 charset parameter. */
+    static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String[] parts = contentType.split(";");
+        if (!parts[0].strip().equalsIgnoreCase("application/json")) {
+            return false;
+        }
+        for (int i = 1; i < parts.length; i++) {
+            String[] kv = parts[i].split("=", 2);
+            if (kv[0].strip().equalsIgnoreCase("charset")) {
+                String charset = kv.length < 2 ? "" : kv[1].strip().replace("\"", "").toLowerCase(Locale.ROOT);
+                if (!charset.equals("utf-8") && !charset.equals("utf8")) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private void probeTopic() {
+        if (ready) {
+            return;
+        }
+        try {
+            int partitions = producer.partitionsFor(Topics.MESSAGES.name()).size();
+            markReady("topic " + Topics.MESSAGES.name() + " reachable (" + partitions + " partitions)");
+        } catch (RuntimeException e) {
+            healthDetail = "broker or topic " + Topics.MESSAGES.name() + " unreachable: " + e.getClass().getSimpleName();
+        }
+    }
+
+    private void markReady(String detail) {
+        healthDetail = detail;
+        if (!ready) {
+            ready = true;
+            log.info("event=ingress_ready detail=\"{}\"", detail);
+        }
+    }
+
+    /** Stops the probe, flushes and closes the producer. */
+    @Override
+    public void close() {
+        probe.shutdownNow();
+        try {
+            probe.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producerMetrics.close();
+        producer.close(Duration.ofSeconds(5));
+    }
+}

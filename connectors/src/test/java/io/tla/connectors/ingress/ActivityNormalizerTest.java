@@ -1,0 +1,239 @@
+package io.tla.connectors.ingress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tla.connectors.ingress.ActivityNormalizer.Defaults;
+import io.tla.schemas.ContractSchema;
+import io.tla.schemas.ConversationType;
+import io.tla.schemas.Json;
+import io.tla.schemas.NormalizedMessage;
+import io.tla.schemas.Sender;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class ActivityNormalizerTest {
+
+    private static final Instant RECEIVED = Instant.parse("2024-03-04T09:15:03Z");
+    private static final String BOT = "28:0f8a9c2e-3b4d-4e5f-a6b7-c8d9e0f1a2b3";
+
+    private static JsonNode activity(String json) throws Exception {
+        return Json.mapper().readTree(json.replace('\'', '"'));
+    }
+
+    private static String plain(String text) {
+        ObjectNode node = Json.mapper().createObjectNode().put("text", text);
+        return ActivityNormalizer.plainText(node);
+    }
+
+    // --- mention removal -------------------------------------------------------------------------------------
+
+    @Test
+    void removesTheLeadingAtElementWhenThereIsNoRecipient() {
+        assertThat(plain("<at>TranslateBot</at> bonjour à tous")).isEqualTo("bonjour à tous");
+        assertThat(plain("  <div><p><at>TranslateBot</at>&nbsp;hallo</p></div>")).isEqualTo("hallo");
+    }
+
+    @Test
+    void keepsAnAtElementThatIsNotAtTheStartWhenThereIsNoRecipient() {
+        assertThat(plain("please ask <at>Jonas Weber</at> about it")).isEqualTo("please ask Jonas Weber about it");
+    }
+
+    @Test
+    void removesOnlyTheFirstLeadingMentionWithoutRecipient() {
+        assertThat(plain("<at>TranslateBot</at> <at>Jonas Weber</at> kannst du das lesen?"))
+                .isEqualTo("Jonas Weber kannst du das lesen?");
+    }
+
+    @Test
+    void removesTheMentionOfTheRecipientWhereverItIs() throws Exception {
+        JsonNode activity = activity("{'text':'Hey <at>Jonas Weber</at>, frag <at>TranslateBot</at> bitte',"
+                + "'recipient':{'id':'" + BOT + "','name':'TranslateBot'},"
+                + "'entities':[{'type':'mention','text':'<at>TranslateBot</at>','mentioned':{'id':'" + BOT
+                + "','name':'TranslateBot'}},{'type':'mention','text':'<at>Jonas Weber</at>',"
+                + "'mentioned':{'id':'29:jonas','name':'Jonas Weber'}}]}");
+
+        assertThat(ActivityNormalizer.plainText(activity)).isEqualTo("Hey Jonas Weber, frag bitte");
+    }
+
+    @Test
+    void keepsALeadingMentionOfSomeoneElseWhenTheRecipientIsKnown() throws Exception {
+        JsonNode activity = activity("{'text':'<at>Jonas Weber</at> kannst du das übersetzen?',"
+                + "'recipient':{'id':'" + BOT + "'},"
+                + "'entities':[{'type':'mention','text':'<at>Jonas Weber</at>','mentioned':{'id':'29:jonas',"
+                + "'name':'Jonas Weber'}}]}");
+
+        assertThat(ActivityNormalizer.plainText(activity)).isEqualTo("Jonas Weber kannst du das übersetzen?");
+    }
+
+    @Test
+    void removesNothingWhenTheRecipientIsNotMentioned() throws Exception {
+        JsonNode activity = activity("{'text':'Puedes traducir esto','recipient':{'id':'" + BOT + "'}}");
+
+        assertThat(ActivityNormalizer.plainText(activity)).isEqualTo("Puedes traducir esto");
+    }
+
+    @Test
+    void matchesTheBotMentionByItsEntityName() throws Exception {
+        JsonNode activity = activity("{'text':'<at>Translate  Bot</at> hola','recipient':{'id':'" + BOT + "'},"
+                + "'entities':[{'type':'mention','mentioned':{'id':'" + BOT + "','name':'Translate Bot'}}]}");
+
+        assertThat(ActivityNormalizer.plainText(activity)).isEqualTo("hola");
+    }
+
+    // --- HTML to text ----------------------------------------------------------------------------------------
+
+    @Test
+    void reducesHtmlToTextAndCollapsesWhitespace() {
+        assertThat(plain("<p>Erste&nbsp;&nbsp;Zeile</p><p>zweite <b>fett</b> &amp; <i>kursiv</i></p>\n\n<br>Ende\t"))
+                .isEqualTo("Erste Zeile zweite fett & kursiv Ende");
+    }
+
+    @Test
+    void dropsInvisibleCharactersAndEmptyMarkup() {
+        assertThat(plain("<div>\u200B</div><p> </p>")).isEmpty();
+    }
+
+    @Test
+    void keepsLessThanSignsOfPlainText() {
+        assertThat(plain("3 < 5 and 7 > 2")).isEqualTo("3 < 5 and 7 > 2");
+    }
+
+    // --- conversation type, root, tenant ---------------------------------------------------------------------
+
+    @Test
+    void takesTheDeclaredConversationType() throws Exception {
+        assertThat(ActivityNormalizer.conversationType(activity("{'conversation':{'conversationType':'groupChat'}}")))
+                .isEqualTo(ConversationType.GROUP_CHAT);
+        assertThat(ActivityNormalizer.conversationType(activity("{'conversation':{'conversationType':'personal',"
+                + "'isGroup':true}}"))).isEqualTo(ConversationType.PERSONAL);
+    }
+
+    @Test
+    void infersChannelFromChannelData() throws Exception {
+        assertThat(ActivityNormalizer.conversationType(activity("{'conversation':{},'channelData':{'channel':{'id':'19:c'}}}")))
+                .isEqualTo(ConversationType.CHANNEL);
+        assertThat(ActivityNormalizer.conversationType(activity("{'conversation':{'isGroup':true},"
+                + "'channelData':{'teamsChannelId':'19:c'}}"))).isEqualTo(ConversationType.CHANNEL);
+    }
+
+    @Test
+    void infersGroupChatFromIsGroupAndPersonalOtherwise() throws Exception {
+        assertThat(ActivityNormalizer.conversationType(activity("{'conversation':{'isGroup':true}}")))
+                .isEqualTo(ConversationType.GROUP_CHAT);
+        assertThat(ActivityNormalizer.conversationType(activity("{'conversation':{}}")))
+                .isEqualTo(ConversationType.PERSONAL);
+        assertThat(ActivityNormalizer.conversationType(activity("{'conversation':{'conversationType':'meeting'}}")))
+                .isEqualTo(ConversationType.PERSONAL);
+    }
+
+    @Test
+    void findsTheRootMessageIdOfAChannelThread() {
+        assertThat(ActivityNormalizer.rootMessageId("19:abc@thread.tacv2;messageid=1709543611802"))
+                .contains("1709543611802");
+        assertThat(ActivityNormalizer.rootMessageId("19:abc@thread.v2")).isEmpty();
+        assertThat(ActivityNormalizer.rootMessageId("19:abc@thread.tacv2;messageid=")).isEmpty();
+    }
+
+    @Test
+    void prefersTheConversationTenantThenChannelDataThenTheRegistration() throws Exception {
+        Defaults registration = new Defaults("tenant-of-registration", null);
+        assertThat(ActivityNormalizer.tenantId(activity("{'conversation':{'tenantId':'a'},"
+                + "'channelData':{'tenant':{'id':'b'}}}"), registration)).contains("a");
+        assertThat(ActivityNormalizer.tenantId(activity("{'conversation':{},'channelData':{'tenant':{'id':'b'}}}"),
+                registration)).contains("b");
+        assertThat(ActivityNormalizer.tenantId(activity("{'conversation':{'tenantId':' '}}"), registration))
+                .contains("tenant-of-registration");
+        assertThat(ActivityNormalizer.tenantId(activity("{'conversation':{}}"), Defaults.NONE)).isEmpty();
+    }
+
+    // --- whole activities ------------------------------------------------------------------------------------
+
+    @Test
+    void normalisesAChannelMessageFromAnOutgoingWebhook() throws Exception {
+        NormalizedMessage m = ActivityNormalizer.normalize(Fixtures.json(Fixtures.CHANNEL_MENTION), Defaults.NONE,
+                RECEIVED);
+
+        assertThat(m.messageId()).isEqualTo("1709543702437");
+        assertThat(m.tenantId()).isEqualTo("6f1c2b3a-4d5e-4f60-8a9b-0c1d2e3f4a5b");
+        assertThat(m.conversationId()).isEqualTo("19:3d6e1f0c8a2b4c4e9f7a5b6c7d8e9f01@thread.tacv2;messageid=1709543611802");
+        assertThat(m.conversationType()).isEqualTo(ConversationType.CHANNEL);
+        assertThat(m.rootMessageId()).isEqualTo("1709543611802");
+        assertThat(m.channelId()).isEqualTo("19:3d6e1f0c8a2b4c4e9f7a5b6c7d8e9f01@thread.tacv2");
+        assertThat(m.teamAadGroupId()).isEqualTo("02bd9fd6-8f93-4758-87c3-1fb73740a315");
+        assertThat(m.text()).isEqualTo("Können wir das Release mit Jonas Weber morgen besprechen?");
+        assertThat(m.from()).isEqualTo(new Sender(
+                "29:1XJKJMvc5GBtc2JwZq0oj8tHZmzrQgFmB39ATiQWA85gQtHieVkKilBZ9XHoq9j7Zaqt7CZ-NJWi7me2kHTL3Bw",
+                "Anna Schmidt", "8e9a6a5c-0d39-4f5e-9c61-2f1f0a3c7b11"));
+        assertThat(m.serviceUrl()).isEqualTo("https://smba.trafficmanager.net/emea/");
+        assertThat(m.receivedAt()).isEqualTo(RECEIVED);
+        assertThat(ContractSchema.NORMALIZED_MESSAGE.violationsOf(m)).isEmpty();
+    }
+
+    @Test
+    void normalisesAGroupChatWithoutChannelFields() throws Exception {
+        NormalizedMessage m = ActivityNormalizer.normalize(Fixtures.json(Fixtures.GROUP_CHAT), Defaults.NONE, RECEIVED);
+
+        assertThat(m.conversationType()).isEqualTo(ConversationType.GROUP_CHAT);
+        assertThat(m.text()).isEqualTo("On se retrouve à 15h pour la démo avec Jonas Weber ?");
+        assertThat(m.channelId()).isNull();
+        assertThat(m.rootMessageId()).isNull();
+        assertThat(m.teamAadGroupId()).isNull();
+        assertThat(ContractSchema.NORMALIZED_MESSAGE.violationsOf(m)).isEmpty();
+    }
+
+    @Test
+    void normalisesAPersonalChat() throws Exception {
+        NormalizedMessage m = ActivityNormalizer.normalize(Fixtures.json(Fixtures.PERSONAL_CHAT), Defaults.NONE,
+                RECEIVED);
+
+        assertThat(m.conversationType()).isEqualTo(ConversationType.PERSONAL);
+        assertThat(m.text()).isEqualTo("¿Puedes traducir esto al inglés, por favor?");
+        assertThat(m.from().name()).isEqualTo("Lucía Fernández");
+        assertThat(ContractSchema.NORMALIZED_MESSAGE.violationsOf(m)).isEmpty();
+    }
+
+    @Test
+    void takesTenantAndTeamFromTheRegistrationWhenTheActivityHasNone() throws Exception {
+        ObjectNode activity = Fixtures.json(Fixtures.CHANNEL_MENTION);
+        ((ObjectNode) activity.get("channelData")).remove(java.util.List.of("tenant", "team"));
+
+        NormalizedMessage m = ActivityNormalizer.normalize(activity, new Defaults("t-reg", "aad-reg"), RECEIVED);
+
+        assertThat(m.tenantId()).isEqualTo("t-reg");
+        assertThat(m.teamAadGroupId()).isEqualTo("aad-reg");
+    }
+
+    @Test
+    void rejectsAnActivityWithoutAnyTenant() {
+        ObjectNode activity = Fixtures.json(Fixtures.GROUP_CHAT);
+        ((ObjectNode) activity.get("conversation")).remove("tenantId");
+        activity.remove("channelData");
+
+        assertThatThrownBy(() -> ActivityNormalizer.normalize(activity, Defaults.NONE, RECEIVED))
+                .isInstanceOfSatisfying(InvalidActivityException.class,
+                        e -> assertThat(e.field()).isEqualTo("/conversation/tenantId"));
+    }
+
+    @Test
+    void rejectsAMessageThatIsOnlyTheBotMention() {
+        ObjectNode activity = Fixtures.json(Fixtures.CHANNEL_MENTION).put("text", "<at>TranslateBot</at>&nbsp;<p></p>");
+
+        assertThatThrownBy(() -> ActivityNormalizer.normalize(activity, Defaults.NONE, RECEIVED))
+                .isInstanceOfSatisfying(InvalidActivityException.class, e -> {
+                    assertThat(e.field()).isEqualTo("/text");
+                    assertThat(e.reason()).contains("nothing to translate");
+                });
+    }
+
+    @Test
+    void rejectsControlCharactersHiddenInCharacterReferences() {
+        ObjectNode activity = Fixtures.json(Fixtures.PERSONAL_CHAT).put("text", "hola &#1; mundo");
+
+        assertThatThrownBy(() -> ActivityNormalizer.normalize(activity, Defaults.NONE, RECEIVED))
+                .isInstanceOfSatisfying(InvalidActivityException.class,
+                        e -> assertThat(e.field()).isEqualTo("/text"));
+    }
+}

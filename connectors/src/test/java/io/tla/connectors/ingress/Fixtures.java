@@ -1,0 +1,46 @@
+package io.tla.connectors.ingress;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tla.schemas.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/** The realistic Teams payloads under {@code src/test/resources/activities/}. */
+final class Fixtures {
+
+    static final String CHANNEL_MENTION = "channel-mention.json";
+    static final String GROUP_CHAT = "group-chat.json";
+    static final String PERSONAL_CHAT = "personal-chat.json";
+
+    private Fixtures() {
+    }
+
+    static String text(String name) {
+        try (InputStream in = Fixtures.class.getResourceAsStream("/activities/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing fixture " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static ObjectNode json(String name) {
+        try {
+            return (ObjectNode) Json.mapper().readTree(text(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static byte[] bytes(Object node) {
+        try {
+            return Json.mapper().writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
