@@ -52,7 +52,7 @@ public final class TranslationTopology {
 
     public static Topology buildTopology(TopologySettings settings, ModelProvider model, Clock clock, MeterRegistry meters) {
         StreamsBuilder builder = new StreamsBuilder();
-        builder.addStateStore(DuplicateActivityFilter.storeBuilder(settings.duplicateWindow()));
+        builder.addStateStore(DuplicateActivityFilter.storeBuilder());
         builder.addStateStore(BudgetGuard.storeBuilder());
         builder.addStateStore(ContextRetrieval.storeBuilder());
 

@@ -13,11 +13,13 @@ import io.tla.schemas.ReplyKind;
 import io.tla.schemas.Sender;
 import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Topics;
+import io.tla.topology.dedupe.DuplicateActivityFilter;
 import io.tla.topology.errors.DeadLetterHandler;
 import io.tla.topology.model.OfflineModelProvider;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -59,7 +61,7 @@ class TranslationTopologyTest {
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         driver = new TopologyTestDriver(TranslationTopology.buildTopology(settings, new OfflineModelProvider("offline"),
-                Clock.fixed(NOW, ZoneOffset.UTC), new SimpleMeterRegistry()), props);
+                Clock.fixed(NOW, ZoneOffset.UTC), new SimpleMeterRegistry()), props, NOW);
         messages = driver.createInputTopic(Topics.MESSAGES.name(), Serdes.String().serializer(),
                 Topics.MESSAGES.valueSerde().serializer());
         rawMessages = driver.createInputTopic(Topics.MESSAGES.name(), Serdes.String().serializer(),
@@ -159,6 +161,19 @@ class TranslationTopologyTest {
         send(first);
 
         assertThat(replies.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void shouldForgetSeenActivitiesOnceTheDuplicateWindowHasPassed() {
+        start(Map.of());
+        send(message(TENANT, "conv-1", "m-old", "Hallo"));
+        assertThat(driver.<String, Long>getKeyValueStore(DuplicateActivityFilter.SEEN_ACTIVITIES_STORE)
+                .get(TENANT + "|m-old")).isNotNull();
+
+        driver.advanceWallClockTime(Duration.ofHours(25));
+
+        assertThat(driver.<String, Long>getKeyValueStore(DuplicateActivityFilter.SEEN_ACTIVITIES_STORE)
+                .get(TENANT + "|m-old")).isNull();
     }
 
     @Test

@@ -1,0 +1,16 @@
+package io.tla.app;
+
+import picocli.CommandLine;
+
+/** Entry point of the {@code tla} command. */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new TlaCommand())
+                .setExecutionExceptionHandler(new TlaCommand.Errors())
+                .execute(args));
+    }
+}

@@ -1,0 +1,178 @@
+package io.tla.app;
+
+import io.tla.connectors.ingress.TeamsIngress;
+import io.tla.connectors.outbox.OutboxReplySink;
+import io.tla.dashboard.DashboardFeed;
+import io.tla.platform.config.BudgetConfig;
+import io.tla.platform.config.DashboardConfig;
+import io.tla.platform.config.DataConfig;
+import io.tla.platform.config.GraphConfig;
+import io.tla.platform.config.HttpConfig;
+import io.tla.platform.config.KafkaSettings;
+import io.tla.platform.config.ModelConfig;
+import io.tla.platform.config.ReplyConfig;
+import io.tla.platform.config.SecretsConfig;
+import io.tla.platform.config.StreamsSettings;
+import io.tla.platform.config.TlaConfig;
+import io.tla.platform.config.TranslationConfig;
+import io.tla.platform.config.WebhookConfig;
+import io.tla.platform.http.Health;
+import io.tla.platform.http.HttpServer;
+import io.tla.platform.kafka.EmbeddedKafkaBroker;
+import io.tla.platform.kafka.KafkaClients;
+import io.tla.platform.kafka.TopicAdmin;
+import io.tla.platform.metrics.TlaMetrics;
+import io.tla.platform.secrets.FileSecretStore;
+import io.tla.platform.secrets.SecretStore;
+import io.tla.platform.secrets.SecretStores;
+import io.tla.schemas.Topics;
+import io.tla.topology.TopologySettings;
+import io.tla.topology.TranslationStreamsApp;
+import io.tla.topology.TranslationTopology;
+import io.tla.topology.model.ModelProviders;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One tla process: starts the embedded broker when no external cluster is configured, creates the contract's
+ * topics, then the named roles and the HTTP server; closes everything in reverse order.
+ */
+public final class TlaRuntime implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(TlaRuntime.class);
+
+    /** What the banner and the tests need to know about a started runtime. */
+    public record Started(String bootstrapServers, boolean embeddedBroker, int httpPort, Set<Role> roles,
+                          Optional<SecretStores.ResolvedKey> webhookKey, long startMillis) {
+    }
+
+    private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+    private Started started;
+    private TranslationStreamsApp streamsApp;
+
+    /** Starts the roles. On failure everything already started is closed before the exception propagates. */
+    public Started start(TlaConfig config, Set<Role> roles, Map<String, String> env) {
+        long begin = System.nanoTime();
+        try {
+            started = doStart(config, roles, env, begin);
+            return started;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private Started doStart(TlaConfig config, Set<Role> roles, Map<String, String> env, long begin) {
+        config.warnings().forEach(warning -> log.warn("event=config_warning {}", warning));
+        // Parse every concern up front: an invalid value stops the start with a message naming the key.
+        HttpConfig http = HttpConfig.from(config);
+        DataConfig data = DataConfig.from(config);
+        KafkaSettings kafka = KafkaSettings.from(config);
+        StreamsSettings streamsSettings = StreamsSettings.from(config);
+        SecretsConfig.from(config);
+        WebhookConfig webhook = WebhookConfig.from(config);
+        ModelConfig model = ModelConfig.from(config);
+        TranslationConfig.from(config);
+        BudgetConfig.from(config);
+        ReplyConfig reply = ReplyConfig.from(config);
+        GraphConfig.from(config);
+        DashboardConfig dashboard = DashboardConfig.from(config);
+        if (roles.contains(Role.REPLIES) && !"outbox".equals(reply.sink())) {
+            throw new ConfigException(ReplyConfig.SINK, reply.sink(), "this build delivers replies to the outbox only");
+        }
+        try {
+            Files.createDirectories(data.dataDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create data.dir " + data.dataDir(), e);
+        }
+
+        String bootstrap;
+        if (kafka.embedded()) {
+            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(data.kafkaLogDir(), kafka.embeddedPort(),
+                    kafka.embeddedControllerPort());
+            closeables.push(broker);
+            broker.start();
+            bootstrap = broker.bootstrapServers();
+        } else {
+            bootstrap = kafka.bootstrapServers().orElseThrow();
+        }
+        KafkaClients clients = KafkaClients.of(kafka, bootstrap);
+        TopicAdmin.ensureTopics(clients, Topics.ALL, kafka.partitions(), kafka.replicationFactor(), Duration.ofSeconds(30));
+
+        TlaMetrics metrics = new TlaMetrics();
+        closeables.push(metrics);
+        Health health = new Health();
+        BrokerHealth brokerHealth = new BrokerHealth(clients, Topics.ALL).start(health);
+        closeables.push(brokerHealth);
+        HttpServer server = new HttpServer(http, metrics, health);
+        Clock clock = Clock.systemUTC();
+
+        if (roles.contains(Role.TOPOLOGY)) {
+            streamsApp = new TranslationStreamsApp(
+                    TranslationTopology.buildTopology(TopologySettings.from(config), ModelProviders.primary(model), clock,
+                            metrics.registry()),
+                    streamsSettings, clients, data.stateDir(), metrics, health);
+            closeables.push(streamsApp);
+            streamsApp.start();
+        }
+        if (roles.contains(Role.REPLIES)) {
+            OutboxReplySink sink = new OutboxReplySink(data.outboxDir(), reply, clients, metrics, health);
+            closeables.push(sink);
+            sink.start();
+        }
+        if (roles.contains(Role.DASHBOARD)) {
+            DashboardFeed feed = new DashboardFeed(dashboard, clients, metrics, health, clock);
+            closeables.push(feed);
+            server.routes(feed::routes);
+            feed.start();
+        }
+        Optional<SecretStores.ResolvedKey> webhookKey = Optional.empty();
+        if (roles.contains(Role.INGRESS)) {
+            SecretStore store = SecretStores.create(config, env);
+            FileSecretStore fileStore = new FileSecretStore(data.secretsDir());
+            SecretStores.ResolvedKey key = SecretStores.webhookKey(store, fileStore, webhook.defaultKeySecret(), true);
+            webhookKey = Optional.of(key);
+            TeamsIngress ingress = new TeamsIngress(http, webhook, key.secret(), clients, metrics, health, clock,
+                    name -> store.get(name).or(() -> fileStore.get(name)));
+            closeables.push(ingress);
+            server.routes(ingress::routes);
+        }
+        server.start();
+        // Stop taking requests first on shutdown: pushed last, closed first.
+        closeables.push(server);
+        return new Started(bootstrap, kafka.embedded(), server.port(), roles, webhookKey,
+                (System.nanoTime() - begin) / 1_000_000);
+    }
+
+    /** Waits until the topology (when it runs here) is RUNNING. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        return streamsApp == null || streamsApp.awaitRunning(timeout);
+    }
+
+    public Started started() {
+        return started;
+    }
+
+    @Override
+    public synchronized void close() {
+        while (!closeables.isEmpty()) {
+            AutoCloseable closeable = closeables.pop();
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                log.warn("event=close_failed component={} error={}", closeable.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+}

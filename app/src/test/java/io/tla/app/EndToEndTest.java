@@ -1,0 +1,208 @@
+package io.tla.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tla.platform.config.TlaConfig;
+import io.tla.schemas.Json;
+import io.tla.schemas.ReplyEvent;
+import io.tla.schemas.ReplyKind;
+import io.tla.schemas.TelemetryEvent;
+import io.tla.schemas.Topics;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole product in one process, as {@code ./tla run} starts it: embedded KRaft broker, topology, ingress,
+ * outbox reply connector and dashboard feed, driven through real HTTP with a signature computed here.
+ */
+class EndToEndTest {
+
+    private static final String TENANT = "6f1c2a7e-4c1b-4c55-9a43-1c2a7e4c1b4c";
+    private static final String CONVERSATION = "19:d8a1c2e3f4b5a6978812ab34cd56ef78@thread.tacv2;messageid=1732540000000";
+
+    @TempDir
+    Path dataDir;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private TlaConfig config() {
+        return TlaConfig.of(Map.of("data.dir", dataDir.toString(), "http.port", "0", "embedded.kafka.port", "0",
+                "embedded.kafka.controller-port", "0", "topics.partitions", "3",
+                "translation.target-languages", "en,fr"));
+    }
+
+    @Test
+    void signedMessageBecomesAReplyOnTheTopicAnOutboxLineAndAStatusCountAndARestartReEmitsNothing() throws Exception {
+        String key;
+        String bootstrap;
+        try (TlaRuntime runtime = new TlaRuntime()) {
+            TlaRuntime.Started started = runtime.start(config(), EnumSet.allOf(Role.class), Map.of());
+            assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            assertThat(started.webhookKey()).hasValueSatisfying(k -> assertThat(k.generated()).isTrue());
+            key = Files.readString(dataDir.resolve("secrets/teams-webhook-hmac")).trim();
+            bootstrap = started.bootstrapServers();
+            String base = "http://127.0.0.1:" + started.httpPort();
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> get(base + "/health/ready").statusCode() == 200);
+
+            byte[] unsigned = activity("m-unsigned", "Hallo").getBytes(StandardCharsets.UTF_8);
+            assertThat(post(base, unsigned, null).statusCode()).isEqualTo(401);
+            assertThat(post(base, unsigned, "HMAC " + sign(Base64.getEncoder().encodeToString(new byte[32]), unsigned))
+                    .statusCode()).isEqualTo(401);
+
+            byte[] body = activity("1732540000001", "Guten Morgen, wie geht es?").getBytes(StandardCharsets.UTF_8);
+            HttpResponse<String> accepted = post(base, body, "HMAC " + sign(key, body));
+            assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+
+            List<ReplyEvent> replies = await().atMost(Duration.ofSeconds(30))
+                    .until(() -> readAll(bootstrap, Topics.REPLIES.name(), ReplyEvent.class), list -> !list.isEmpty());
+            assertThat(replies).hasSize(1);
+            ReplyEvent reply = replies.get(0);
+            assertThat(reply.replyToId()).isEqualTo("1732540000001");
+            assertThat(reply.tenantId()).isEqualTo(TENANT);
+            assertThat(reply.conversationId()).isEqualTo(CONVERSATION);
+            assertThat(reply.kind()).isEqualTo(ReplyKind.TRANSLATION);
+            assertThat(reply.translations()).extracting(t -> t.text())
+                    .containsExactly("[offline → en] Guten Morgen, wie geht es?", "[offline → fr] Guten Morgen, wie geht es?");
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> outboxLines().size() == 1);
+            assertThat(outboxLines().get(0).get("replyId").asText()).isEqualTo(reply.replyId());
+
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    Json.mapper().readTree(get(base + "/api/status").body()).at("/today/replies").asLong() == 1);
+            JsonNode status = Json.mapper().readTree(get(base + "/api/status").body());
+            assertThat(status.at("/today/messages").asLong()).isEqualTo(1);
+
+            String metrics = get(base + "/metrics").body();
+            assertThat(metrics).contains("tla_ingress_requests_total").contains("tla_model_calls_total")
+                    .contains("kafka_stream");
+        }
+
+        // Restart on the same data directory: same broker log, same state stores, same consumer groups.
+        try (TlaRuntime runtime = new TlaRuntime()) {
+            TlaRuntime.Started started = runtime.start(config(), EnumSet.allOf(Role.class), Map.of());
+            assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            assertThat(started.webhookKey()).hasValueSatisfying(k -> assertThat(k.generated()).isFalse());
+            String base = "http://127.0.0.1:" + started.httpPort();
+            String restartedBootstrap = started.bootstrapServers();
+            await().atMost(Duration.ofSeconds(30)).until(() -> get(base + "/health/ready").statusCode() == 200);
+
+            byte[] body = activity("1732540000002", "Und wie war das Wochenende?").getBytes(StandardCharsets.UTF_8);
+            assertThat(post(base, body, "HMAC " + sign(key, body)).statusCode()).isEqualTo(202);
+
+            List<ReplyEvent> replies = await().atMost(Duration.ofSeconds(30))
+                    .until(() -> readAll(restartedBootstrap, Topics.REPLIES.name(), ReplyEvent.class), list -> list.size() >= 2);
+            assertThat(replies).extracting(ReplyEvent::replyToId).containsExactly("1732540000001", "1732540000002");
+            await().atMost(Duration.ofSeconds(30)).until(() -> outboxLines().size() == 2);
+            assertThat(outboxLines()).extracting(line -> line.get("replyToId").asText())
+                    .containsExactly("1732540000001", "1732540000002");
+
+            // The conversation's earlier turn survived the restart in the changelogged store.
+            List<TelemetryEvent> context = readAll(restartedBootstrap, Topics.TELEMETRY.name(), TelemetryEvent.class).stream()
+                    .filter(e -> e.type().equals("context.retrieved") && e.messageId().equals("1732540000002")).toList();
+            assertThat(context).hasSize(1);
+            assertThat(context.get(0).attributes().get("turns")).isEqualTo(1);
+        }
+    }
+
+    private static String activity(String id, String text) {
+        return """
+                {"type":"message","id":"%s","timestamp":"2026-11-25T10:15:30.123Z",
+                 "serviceUrl":"https://smba.trafficmanager.net/emea/","channelId":"msteams",
+                 "from":{"id":"29:1J4Dc0b6xRGYx5u","name":"Anna Müller","aadObjectId":"b1e0c4d2-7f3a-4a8e-9c1d-2e5f6a7b8c9d"},
+                 "conversation":{"isGroup":true,"id":"%s","conversationType":"channel","tenantId":"%s"},
+                 "recipient":null,"textFormat":"plain","text":"<at>Translator</at> %s",
+                 "entities":[{"type":"clientInfo","locale":"de-DE"}],
+                 "channelData":{"teamsChannelId":"19:d8a1c2e3f4b5a6978812ab34cd56ef78@thread.tacv2",
+                   "channel":{"id":"19:d8a1c2e3f4b5a6978812ab34cd56ef78@thread.tacv2"},
+                   "team":{"id":"19:d8a1c2e3f4b5a6978812ab34cd56ef78@thread.tacv2","aadGroupId":"0f3b8a52-5c7e-4d1a-9b2c-3d4e5f6a7b8c"},
+                   "tenant":{"id":"%s"}}}
+                """.formatted(id, CONVERSATION, TENANT, text, TENANT);
+    }
+
+    /** The Teams scheme, computed independently of the product's code: HMAC-SHA256 with the base64-decoded key. */
+    private static String sign(String base64Key, byte[] body) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(Base64.getDecoder().decode(base64Key), "HmacSHA256"));
+        return Base64.getEncoder().encodeToString(mac.doFinal(body));
+    }
+
+    private HttpResponse<String> post(String base, byte[] body, String authorization) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/api/messages"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private List<JsonNode> outboxLines() throws IOException {
+        Path outbox = dataDir.resolve("outbox");
+        if (!Files.isDirectory(outbox)) {
+            return List.of();
+        }
+        List<JsonNode> lines = new ArrayList<>();
+        try (Stream<Path> files = Files.list(outbox)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".jsonl")).sorted().toList()) {
+                for (String line : Files.readAllLines(file)) {
+                    if (!line.isBlank()) {
+                        lines.add(Json.mapper().readTree(line));
+                    }
+                }
+            }
+        }
+        return lines;
+    }
+
+    /** Everything committed on a topic, in offset order per partition, sorted by record timestamp. */
+    private static <T> List<T> readAll(String bootstrap, String topic, Class<T> type) throws IOException {
+        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        List<ConsumerRecord<String, String>> records = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+            var partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+            }
+        }
+        records.sort(java.util.Comparator.comparingLong(ConsumerRecord::timestamp));
+        List<T> values = new ArrayList<>();
+        for (ConsumerRecord<String, String> record : records) {
+            values.add(Json.mapper().readValue(record.value(), type));
+        }
+        return values;
+    }
+}
