@@ -19,6 +19,7 @@ import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.Topics;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -323,8 +324,24 @@ public final class TeamsIngress implements AutoCloseable {
     private void markReady(String detail) {
         healthDetail = detail;
         if (!ready) {
+            warmUp();
             ready = true;
             log.info("event=ingress_ready detail=\"{}\"", detail);
+        }
+    }
+
+    /**
+     * Runs a built-in activity through parsing, schema validation and normalisation once (nothing is produced), so
+     * the first real message from Teams does not pay for loading the validator and the HTML parser.
+     */
+    private void warmUp() {
+        byte[] sample = ("{\"type\":\"message\",\"id\":\"warm-up\",\"conversation\":{\"id\":\"warm-up\",\"tenantId\":\"warm-up\"},"
+                + "\"from\":{\"id\":\"warm-up\"},\"text\":\"<at>tla</at> <b>warm-up</b>\"}").getBytes(StandardCharsets.UTF_8);
+        try {
+            ActivityNormalizer.normalize(ActivityParser.parse(sample), ActivityNormalizer.Defaults.NONE, clock.instant());
+            HmacSignature.ofBase64Key("d2FybS11cA==").verify("HMAC d2FybS11cA==", sample);
+        } catch (InvalidActivityException | RuntimeException e) {
+            log.warn("event=ingress_warm_up_failed error={}", e.getClass().getName());
         }
     }
 
