@@ -16,7 +16,7 @@ needs_build() {
 if [[ "${TLA_BUILD:-auto}" != "never" ]] && { [[ "${TLA_BUILD:-auto}" == "always" ]] || needs_build; }; then
   command -v mvn >/dev/null || { echo "tla: Maven (mvn) is needed to build tla-streams" >&2; exit 1; }
   echo "tla: building tla-streams (mvn package, tests skipped; the first build downloads dependencies)…" >&2
-  (cd "$ROOT" && mvn -B -q -DskipTests package) >&2 || { echo "tla: build failed" >&2; exit 1; }
+  (cd "$ROOT" && mvn -B -q -Dstyle.color=never -DskipTests package) >&2 || { echo "tla: build failed" >&2; exit 1; }
 fi
 
 cd "$ROOT"

@@ -29,7 +29,9 @@ final class RunCommand implements Callable<Integer> {
         TlaRuntime runtime = new TlaRuntime();
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
-            System.err.println("tla: stopping…");
+            if (runtime.started() != null) {
+                System.err.println("tla: stopping…");
+            }
             runtime.close();
             stopped.countDown();
         }, "tla-shutdown");
