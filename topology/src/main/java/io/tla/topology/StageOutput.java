@@ -2,38 +2,48 @@ package io.tla.topology;
 
 import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.TelemetryEvent;
+import io.tla.topology.budget.BudgetSettlement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Everything one stage made of one input: the request that continues to the next stage (if any), the replies it
- * emits and what it observed. The topology routes each part to its topic, so stages never know topic names.
+ * emits, what it observed, and the budget reservations it settles. The topology routes each part to its topic, so stages never know topic names.
  */
-public record StageOutput(Optional<TranslationRequest> next, List<ReplyEvent> replies, List<TelemetryEvent> telemetry) {
+public record StageOutput(Optional<TranslationRequest> next, List<ReplyEvent> replies, List<TelemetryEvent> telemetry,
+                          List<BudgetSettlement> settlements) {
 
     public StageOutput {
         replies = List.copyOf(replies);
         telemetry = List.copyOf(telemetry);
+        settlements = List.copyOf(settlements);
     }
 
     public static StageOutput proceed(TranslationRequest next, TelemetryEvent... telemetry) {
-        return new StageOutput(Optional.of(next), List.of(), List.of(telemetry));
+        return new StageOutput(Optional.of(next), List.of(), List.of(telemetry), List.of());
     }
 
     public static StageOutput reply(ReplyEvent reply, TelemetryEvent... telemetry) {
-        return new StageOutput(Optional.empty(), List.of(reply), List.of(telemetry));
+        return new StageOutput(Optional.empty(), List.of(reply), List.of(telemetry), List.of());
     }
 
     public static StageOutput observe(TelemetryEvent... telemetry) {
-        return new StageOutput(Optional.empty(), List.of(), List.of(telemetry));
+        return new StageOutput(Optional.empty(), List.of(), List.of(telemetry), List.of());
     }
 
     /** The same output with more telemetry after what it already has. */
     public StageOutput and(TelemetryEvent... more) {
         List<TelemetryEvent> all = new ArrayList<>(telemetry);
         all.addAll(List.of(more));
-        return new StageOutput(next, replies, all);
+        return new StageOutput(next, replies, all, settlements);
+    }
+
+    /** The same output, also settling a budget reservation. */
+    public StageOutput settling(BudgetSettlement settlement) {
+        List<BudgetSettlement> all = new ArrayList<>(settlements);
+        all.add(settlement);
+        return new StageOutput(next, replies, telemetry, all);
     }
 
     /** Zero or one request, for {@code flatMapValues}. */

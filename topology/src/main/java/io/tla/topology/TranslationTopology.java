@@ -7,6 +7,8 @@ import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Topics;
 import io.tla.topology.budget.BudgetGuard;
+import io.tla.topology.budget.BudgetSettlement;
+import io.tla.topology.budget.BudgetSettler;
 import io.tla.topology.context.ContextRetrieval;
 import io.tla.topology.dedupe.DuplicateActivityFilter;
 import io.tla.topology.model.ModelCall;
@@ -34,6 +36,8 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *   → re-key by conversation ───────────────────── repartition "requests-by-conversation"
  *   → context-retrieval           [conversation-turns-store]   → telemetry
  *   → model-call                                               → replies, telemetry
+ *   → re-key by tenant ─────────────────────────── repartition "settlements-by-tenant"
+ *   → budget-settle               [tenant-budget-store]
  * </pre>
  *
  * Each stage returns a {@link StageOutput}; its replies go to {@code teams.replies.v1} keyed by conversation, its
@@ -46,6 +50,7 @@ public final class TranslationTopology {
     private static final Serde<String> KEYS = Serdes.String();
     private static final Serde<NormalizedMessage> MESSAGES = new JsonSerde<>(NormalizedMessage.class);
     private static final Serde<TranslationRequest> REQUESTS = new JsonSerde<>(TranslationRequest.class);
+    private static final Serde<BudgetSettlement> SETTLEMENTS = new JsonSerde<>(BudgetSettlement.class);
 
     private TranslationTopology() {
     }
@@ -83,6 +88,13 @@ public final class TranslationTopology {
                 .process(() -> new ModelCall(model, settings.modelTimeout(), settings.maxOutputTokens(), clock, meters),
                         Named.as(ModelCall.NAME));
         emit(answered, ModelCall.NAME);
+
+        // Settle each reservation with the real usage, back in the tenant's task.
+        answered.flatMap((conversationId, out) -> out.settlements().stream()
+                                .map(settlement -> KeyValue.pair(settlement.tenantId(), settlement)).toList(),
+                        Named.as("budget-settlements"))
+                .repartition(Repartitioned.with(KEYS, SETTLEMENTS).withName("settlements-by-tenant"))
+                .process(BudgetSettler::new, Named.as(BudgetSettler.NAME), BudgetGuard.TENANT_BUDGET_STORE);
 
         return builder.build();
     }

@@ -73,7 +73,7 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
         NormalizedMessage message = record.value();
         Instant now = clock.instant();
         String day = LocalDate.ofInstant(now, ZoneOffset.UTC).toString();
-        String key = message.tenantId() + "|" + day;
+        String key = storeKey(message.tenantId(), day);
         TenantSpend today = spend.get(key);
         if (today == null) {
             today = TenantSpend.NONE;
@@ -100,6 +100,11 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
             output = StageOutput.reply(reply, decision, TelemetryEvents.replyEmitted(message, reply, now));
         }
         context.forward(record.withValue(output));
+    }
+
+    /** Spend is kept per tenant per UTC day. */
+    static String storeKey(String tenantId, String day) {
+        return tenantId + "|" + day;
     }
 
     private BudgetReservation reserve(NormalizedMessage message, String day) {

@@ -10,6 +10,7 @@ import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Translation;
 import io.tla.topology.ReplyIds;
 import io.tla.topology.StageOutput;
+import io.tla.topology.budget.BudgetSettlement;
 import io.tla.topology.TelemetryEvents;
 import io.tla.topology.TranslationRequest;
 import java.time.Clock;
@@ -117,8 +118,11 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
                     provider.name(), null, null, now);
         }
         TelemetryEvent modelCall = TelemetryEvents.forMessage(TelemetryEvent.Types.MODEL_CALL, message, now, attributes);
+        BudgetSettlement settlement = response != null
+                ? new BudgetSettlement(message.tenantId(), message.messageId(), request.reservation(), response.usage())
+                : BudgetSettlement.release(message.tenantId(), message.messageId(), request.reservation());
         context.forward(record.withValue(StageOutput.reply(reply, modelCall,
-                TelemetryEvents.replyEmitted(message, reply, now))));
+                TelemetryEvents.replyEmitted(message, reply, now)).settling(settlement)));
     }
 
     private static ReplyEvent reply(NormalizedMessage message, ReplyKind kind, String sourceLanguage,

@@ -18,10 +18,22 @@ public final class OfflineModelProvider implements ModelProvider {
     public static final String TYPE = "offline";
     public static final String MODEL = "offline-echo";
 
-    private final String name;
+    private static final BigDecimal THOUSAND = BigDecimal.valueOf(1000);
 
+    private final String name;
+    private final BigDecimal inputUsdPer1kTokens;
+    private final BigDecimal outputUsdPer1kTokens;
+
+    /** An offline provider whose usage costs nothing. */
     public OfflineModelProvider(String name) {
+        this(name, BigDecimal.ZERO, BigDecimal.ZERO);
+    }
+
+    /** Prices let budgets be exercised end to end without a paid provider. */
+    public OfflineModelProvider(String name, BigDecimal inputUsdPer1kTokens, BigDecimal outputUsdPer1kTokens) {
         this.name = name;
+        this.inputUsdPer1kTokens = inputUsdPer1kTokens;
+        this.outputUsdPer1kTokens = outputUsdPer1kTokens;
     }
 
     @Override
@@ -38,7 +50,10 @@ public final class OfflineModelProvider implements ModelProvider {
                 + request.context().stream().mapToLong(turn -> Tokens.estimate(turn.text())).sum();
         long output = translations.stream().mapToLong(t -> Tokens.estimate(t.text())).sum();
         // "und": BCP-47 for undetermined; the offline provider does not detect languages.
+        BigDecimal cost = inputUsdPer1kTokens.multiply(BigDecimal.valueOf(input))
+                .add(outputUsdPer1kTokens.multiply(BigDecimal.valueOf(output)))
+                .divide(THOUSAND, 8, java.math.RoundingMode.HALF_UP);
         return CompletableFuture.completedFuture(
-                new ModelResponse(name, MODEL, "und", translations, new Usage(input, output, BigDecimal.ZERO)));
+                new ModelResponse(name, MODEL, "und", translations, new Usage(input, output, cost)));
     }
 }
