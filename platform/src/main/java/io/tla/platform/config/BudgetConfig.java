@@ -1,7 +1,9 @@
 package io.tla.platform.config;
 
 import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
+import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
 import static org.apache.kafka.common.config.ConfigDef.Type.DOUBLE;
+import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
 
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
@@ -9,28 +11,58 @@ import java.util.Map;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Range;
 
-/** Spending limits per tenant. A request whose estimated cost would take spend past the limit is refused. */
-public record BudgetConfig(BigDecimal dailyUsd, Map<String, BigDecimal> tenantDailyUsd) {
+/**
+ * Spending limits per tenant: USD per UTC day and per calendar month (UTC), tokens per UTC day. A request whose
+ * reservation would take spend past any limit is refused; one that lands exactly on a limit is allowed.
+ * {@code tenant.ID.budget.*} overrides each limit for one tenant.
+ */
+public record BudgetConfig(BigDecimal dailyUsd, BigDecimal monthlyUsd, long dailyTokens,
+                           Map<String, BigDecimal> tenantDailyUsd, Map<String, BigDecimal> tenantMonthlyUsd,
+                           Map<String, Long> tenantDailyTokens) {
 
     public static final String DAILY_USD = "budget.daily-usd";
+    public static final String MONTHLY_USD = "budget.monthly-usd";
+    public static final String DAILY_TOKENS = "budget.daily-tokens";
 
     public static final ConfigDef DEF = new ConfigDef()
             .define(DAILY_USD, DOUBLE, 5.00, Range.atLeast(0.0), HIGH,
-                    "Budget per tenant per UTC day in USD; tenant.ID.budget.daily-usd overrides.");
+                    "Budget per tenant per UTC day in USD; tenant.ID.budget.daily-usd overrides.")
+            .define(MONTHLY_USD, DOUBLE, 100.00, Range.atLeast(0.0), HIGH,
+                    "Budget per tenant per calendar month (UTC) in USD; tenant.ID.budget.monthly-usd overrides.")
+            .define(DAILY_TOKENS, LONG, 2_000_000L, Range.atLeast(0L), MEDIUM,
+                    "Tokens (input plus output) per tenant per UTC day; tenant.ID.budget.daily-tokens overrides.");
 
     public static BudgetConfig from(TlaConfig config) {
         Map<String, Object> v = config.parse(DEF);
-        Map<String, BigDecimal> perTenant = new LinkedHashMap<>();
+        Map<String, BigDecimal> daily = new LinkedHashMap<>();
+        Map<String, BigDecimal> monthly = new LinkedHashMap<>();
+        Map<String, Long> tokens = new LinkedHashMap<>();
         for (String tenant : TenantConfig.tenantsWithOverrides(config)) {
-            Object daily = TenantConfig.overrides(config, tenant).get(TenantConfig.BUDGET_DAILY_USD);
-            if (daily != null) {
-                perTenant.put(tenant, BigDecimal.valueOf((Double) daily));
+            Map<String, Object> overrides = TenantConfig.overrides(config, tenant);
+            if (overrides.get(TenantConfig.BUDGET_DAILY_USD) != null) {
+                daily.put(tenant, BigDecimal.valueOf((Double) overrides.get(TenantConfig.BUDGET_DAILY_USD)));
+            }
+            if (overrides.get(TenantConfig.BUDGET_MONTHLY_USD) != null) {
+                monthly.put(tenant, BigDecimal.valueOf((Double) overrides.get(TenantConfig.BUDGET_MONTHLY_USD)));
+            }
+            if (overrides.get(TenantConfig.BUDGET_DAILY_TOKENS) != null) {
+                tokens.put(tenant, (Long) overrides.get(TenantConfig.BUDGET_DAILY_TOKENS));
             }
         }
-        return new BudgetConfig(BigDecimal.valueOf((Double) v.get(DAILY_USD)), Map.copyOf(perTenant));
+        return new BudgetConfig(BigDecimal.valueOf((Double) v.get(DAILY_USD)),
+                BigDecimal.valueOf((Double) v.get(MONTHLY_USD)), (Long) v.get(DAILY_TOKENS),
+                Map.copyOf(daily), Map.copyOf(monthly), Map.copyOf(tokens));
     }
 
     public BigDecimal dailyUsdFor(String tenantId) {
         return tenantDailyUsd.getOrDefault(tenantId, dailyUsd);
+    }
+
+    public BigDecimal monthlyUsdFor(String tenantId) {
+        return tenantMonthlyUsd.getOrDefault(tenantId, monthlyUsd);
+    }
+
+    public long dailyTokensFor(String tenantId) {
+        return tenantDailyTokens.getOrDefault(tenantId, dailyTokens);
     }
 }
