@@ -18,7 +18,8 @@ public record TopologySettings(
         int maxOutputTokens,
         int contextTurns,
         Duration duplicateWindow,
-        Duration modelTimeout) {
+        Duration modelTimeout,
+        int maxInFlight) {
 
     public static TopologySettings from(TlaConfig config) {
         TranslationConfig translation = TranslationConfig.from(config);
@@ -28,6 +29,7 @@ public record TopologySettings(
         ModelConfig.Provider primary = model.primary();
         return new TopologySettings(translation::targetLanguagesFor, budget::dailyUsdFor,
                 primary.inputUsdPer1kTokens(), primary.outputUsdPer1kTokens(), model.maxOutputTokens(),
-                translation.contextTurns(), Duration.ofHours(24), Duration.ofMillis(primary.timeoutMs()));
+                translation.contextTurns(), Duration.ofHours(24), Duration.ofMillis(primary.timeoutMs()),
+                primary.maxInFlight());
     }
 }

@@ -77,6 +77,9 @@ public final class TranslationStreamsApp implements AutoCloseable {
         // Latency over batching: a Teams user is waiting for each reply.
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 1);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 50);
+        // An idle stream thread blocks in poll for at most this long before it runs the model stage's drain
+        // punctuator, so a finished model call waits no longer than this for its reply to leave.
+        props.put(StreamsConfig.POLL_MS_CONFIG, 20L);
         return props;
     }
 

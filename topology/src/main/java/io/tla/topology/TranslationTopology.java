@@ -1,5 +1,6 @@
 package io.tla.topology;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tla.schemas.JsonSerde;
 import io.tla.schemas.NormalizedMessage;
@@ -11,6 +12,7 @@ import io.tla.topology.budget.BudgetSettlement;
 import io.tla.topology.budget.BudgetSettler;
 import io.tla.topology.context.ContextRetrieval;
 import io.tla.topology.dedupe.DuplicateActivityFilter;
+import io.tla.topology.model.InFlightLimit;
 import io.tla.topology.model.ModelCall;
 import io.tla.topology.model.ModelProvider;
 import java.time.Clock;
@@ -35,7 +37,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *   → budget-guard                [tenant-budget-store]        → replies, telemetry
  *   → re-key by conversation ───────────────────── repartition "requests-by-conversation"
  *   → context-retrieval           [conversation-turns-store]   → telemetry
- *   → model-call                                               → replies, telemetry
+ *   → model-call                  [model-pending-store]        → replies, telemetry
  *   → re-key by tenant ─────────────────────────── repartition "settlements-by-tenant"
  *   → budget-settle               [tenant-budget-store]
  * </pre>
@@ -60,6 +62,10 @@ public final class TranslationTopology {
         builder.addStateStore(DuplicateActivityFilter.storeBuilder());
         builder.addStateStore(BudgetGuard.storeBuilder());
         builder.addStateStore(ContextRetrieval.storeBuilder());
+        builder.addStateStore(ModelCall.storeBuilder());
+        InFlightLimit inFlight = new InFlightLimit(settings.maxInFlight());
+        Gauge.builder("tla.model.in.flight", inFlight, InFlightLimit::inFlight)
+                .description("Model calls in flight in this instance").register(meters);
 
         // One task owns each tenant: duplicate detection and budget reservations cannot race.
         KStream<String, NormalizedMessage> byTenant = builder
@@ -85,8 +91,9 @@ public final class TranslationTopology {
 
         KStream<String, StageOutput> answered = withContext
                 .flatMapValues(StageOutput::continuation, Named.as("context-attached"))
-                .process(() -> new ModelCall(model, settings.modelTimeout(), settings.maxOutputTokens(), clock, meters),
-                        Named.as(ModelCall.NAME));
+                .process(() -> new ModelCall(model, settings.modelTimeout(), settings.maxOutputTokens(), inFlight,
+                                2 * settings.maxInFlight(), clock, meters),
+                        Named.as(ModelCall.NAME), ModelCall.PENDING_STORE);
         emit(answered, ModelCall.NAME);
 
         // Settle each reservation with the real usage, back in the tenant's task.

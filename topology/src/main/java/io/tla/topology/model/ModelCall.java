@@ -3,99 +3,253 @@ package io.tla.topology.model;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.tla.schemas.JsonSerde;
 import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.ReplyKind;
 import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Translation;
+import io.tla.schemas.Usage;
 import io.tla.topology.ReplyIds;
 import io.tla.topology.StageOutput;
-import io.tla.topology.budget.BudgetSettlement;
 import io.tla.topology.TelemetryEvents;
 import io.tla.topology.TranslationRequest;
+import io.tla.topology.budget.BudgetSettlement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stage 3: the model call. Asks the provider for every target language and turns the answer into a
- * {@code translation} reply, or a provider failure into a {@code failed} reply; either way the sender hears
- * back and telemetry records the call.
+ * Stage 3: the model call, asynchronous and ordered per conversation.
  *
- * <p>The provider interface is asynchronous, but this stage still waits for each answer, bounded by the
- * provider timeout. That is only acceptable because the shipped offline provider completes at once; network
- * providers need the pending-store design (dispatch, then forward from the stream thread when the answer
- * arrives) so stream threads never wait on the network.
+ * <ul>
+ *   <li>{@code process()} writes the request to {@code model-pending-store} under
+ *       {@code tenant␟conversation␟offset}; the write commits with the input offset.</li>
+ *   <li>The oldest pending request of a conversation (its head) is dispatched to the provider when no other
+ *       request of that conversation is in flight and the instance's {@link InFlightLimit} has a permit. Calls
+ *       never block the stream thread; completions only enqueue.</li>
+ *   <li>The stream thread drains completions on every {@code process()} and from a wall-clock punctuator: it
+ *       forwards the reply, telemetry and budget settlement, deletes the pending entry (same transaction as the
+ *       output) and dispatches the conversation's next request. Replies of a conversation therefore leave in
+ *       the order its messages arrived.</li>
+ *   <li>When a task holds {@code pendingLimit} requests, intake pauses: {@code process()} waits for own
+ *       completions (bounded, so the thread still polls within {@code max.poll.interval.ms}).</li>
+ *   <li>After a restart or rebalance, {@code init()} finds the pending requests in the store and dispatches
+ *       each conversation's head again: the reply topic stays exactly-once, the model call is at-least-once.
+ *       Completions that arrive after {@code close()} are dropped.</li>
+ * </ul>
  */
 public final class ModelCall implements Processor<String, TranslationRequest, String, StageOutput> {
 
     public static final String NAME = "model-call";
+    public static final String PENDING_STORE = "model-pending-store";
 
     private static final Logger log = LoggerFactory.getLogger(ModelCall.class);
+    private static final char SEPARATOR = '\u001f';
+    private static final Duration DRAIN_INTERVAL = Duration.ofMillis(10);
+    private static final Duration MAX_INTAKE_PAUSE = Duration.ofSeconds(30);
 
     private final ModelProvider provider;
     private final Duration timeout;
     private final int maxOutputTokens;
+    private final InFlightLimit limit;
+    private final int pendingLimit;
     private final Clock clock;
     private final MeterRegistry meters;
-    private ProcessorContext<String, StageOutput> context;
 
-    public ModelCall(ModelProvider provider, Duration timeout, int maxOutputTokens, Clock clock, MeterRegistry meters) {
+    private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
+    /** Conversation prefix → store key of its request in flight. Stream thread only. */
+    private final Map<String, String> inFlight = new HashMap<>();
+    /** Conversations whose head waits for a permit, oldest first. Stream thread only. */
+    private final Set<String> waiting = new LinkedHashSet<>();
+    private long pendingCount;
+    private volatile boolean closed;
+
+    private ProcessorContext<String, StageOutput> context;
+    private KeyValueStore<String, PendingCall> pending;
+
+    private record Completion(String conversation, String key, ModelResponse response, Throwable error, long nanos) {
+    }
+
+    public ModelCall(ModelProvider provider, Duration timeout, int maxOutputTokens, InFlightLimit limit,
+                     int pendingLimit, Clock clock, MeterRegistry meters) {
         this.provider = provider;
         this.timeout = timeout;
         this.maxOutputTokens = maxOutputTokens;
+        this.limit = limit;
+        this.pendingLimit = pendingLimit;
         this.clock = clock;
         this.meters = meters;
+    }
+
+    public static StoreBuilder<KeyValueStore<String, PendingCall>> storeBuilder() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(),
+                new JsonSerde<>(PendingCall.class));
     }
 
     @Override
     public void init(ProcessorContext<String, StageOutput> context) {
         this.context = context;
+        this.pending = context.getStateStore(PENDING_STORE);
+        // Requests accepted before a crash, restart or rebalance: their conversations wait for dispatch again.
+        try (KeyValueIterator<String, PendingCall> all = pending.all()) {
+            while (all.hasNext()) {
+                String key = all.next().key;
+                waiting.add(conversationOf(key));
+                pendingCount++;
+            }
+        }
+        if (pendingCount > 0) {
+            log.info("event=model_pending_recovered task={} requests={} conversations={}", context.taskId(),
+                    pendingCount, waiting.size());
+        }
+        context.schedule(DRAIN_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> drainAndDispatch());
+        dispatchWaiting();
     }
 
     @Override
     public void process(Record<String, TranslationRequest> record) {
-        TranslationRequest request = record.value();
+        NormalizedMessage message = record.value().message();
+        String conversation = conversationPrefix(message);
+        long offset = context.recordMetadata().map(m -> m.offset()).orElse(System.nanoTime());
+        String key = conversation + String.format("%020d", offset);
+        if (pending.get(key) == null) {
+            pending.put(key, new PendingCall(record.value(), record.timestamp()));
+            pendingCount++;
+        }
+        if (!inFlight.containsKey(conversation)) {
+            waiting.add(conversation);
+        }
+        drainAndDispatch();
+        pauseIntakeWhileFull();
+    }
+
+    private void pauseIntakeWhileFull() {
+        long deadline = System.nanoTime() + MAX_INTAKE_PAUSE.toNanos();
+        while (pendingCount >= pendingLimit && !inFlight.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Completion completion = completions.poll(DRAIN_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+                if (completion != null) {
+                    complete(completion);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            drainAndDispatch();
+        }
+    }
+
+    /** Until nothing moves: a provider that answers at once completes during dispatch. */
+    private void drainAndDispatch() {
+        do {
+            Completion completion;
+            while ((completion = completions.poll()) != null) {
+                complete(completion);
+            }
+            dispatchWaiting();
+        } while (!completions.isEmpty());
+    }
+
+    private void dispatchWaiting() {
+        Iterator<String> conversations = waiting.iterator();
+        while (conversations.hasNext()) {
+            String conversation = conversations.next();
+            if (inFlight.containsKey(conversation)) {
+                conversations.remove();
+                continue;
+            }
+            String head = headOf(conversation);
+            if (head == null) {
+                conversations.remove();
+                continue;
+            }
+            if (!limit.tryAcquire()) {
+                return;
+            }
+            conversations.remove();
+            dispatch(conversation, head, pending.get(head));
+        }
+    }
+
+    private void dispatch(String conversation, String key, PendingCall call) {
+        inFlight.put(conversation, key);
+        TranslationRequest request = call.request();
         NormalizedMessage message = request.message();
-        ModelRequest call = new ModelRequest(message.tenantId(), message.conversationId(), message.messageId(),
+        ModelRequest modelRequest = new ModelRequest(message.tenantId(), message.conversationId(), message.messageId(),
                 message.text(), request.targetLanguages(), request.context(), maxOutputTokens);
         long started = System.nanoTime();
-        ModelResponse response = null;
-        String error = null;
+        CompletableFuture<ModelResponse> answer;
         try {
-            response = provider.translate(call).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            error = "timeout";
-        } catch (ExecutionException e) {
-            error = e.getCause() == null ? "error" : e.getCause().getClass().getSimpleName();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            error = "interrupted";
+            answer = provider.translate(modelRequest).toCompletableFuture();
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
         }
-        long nanos = System.nanoTime() - started;
+        answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((response, error) -> {
+            limit.release();
+            if (!closed) {
+                completions.add(new Completion(conversation, key, response, error, System.nanoTime() - started));
+            }
+        });
+    }
+
+    private void complete(Completion completion) {
+        if (!completion.key().equals(inFlight.get(completion.conversation()))) {
+            return; // not ours any more (the task was re-initialised)
+        }
+        inFlight.remove(completion.conversation());
+        PendingCall call = pending.get(completion.key());
+        if (call != null) {
+            pending.delete(completion.key());
+            pendingCount--;
+            context.forward(new Record<>(call.request().message().conversationId(), outputFor(call.request(), completion),
+                    call.timestamp()));
+        }
+        if (headOf(completion.conversation()) != null) {
+            waiting.add(completion.conversation());
+        }
+    }
+
+    private StageOutput outputFor(TranslationRequest request, Completion completion) {
+        NormalizedMessage message = request.message();
+        ModelResponse response = completion.response();
         Instant now = clock.instant();
         String outcome = response != null ? "ok" : "error";
         Timer.builder("tla.model.call.seconds").tag("provider", provider.name()).tag("outcome", outcome)
-                .publishPercentileHistogram().register(meters).record(nanos, TimeUnit.NANOSECONDS);
+                .publishPercentileHistogram().register(meters).record(completion.nanos(), TimeUnit.NANOSECONDS);
         Counter.builder("tla.model.calls").tag("provider", provider.name()).tag("outcome", outcome)
                 .register(meters).increment();
 
         Map<String, Object> attributes = new LinkedHashMap<>();
         attributes.put("provider", provider.name());
         attributes.put("outcome", outcome);
-        attributes.put("latencyMs", nanos / 1_000_000.0);
+        attributes.put("latencyMs", completion.nanos() / 1_000_000.0);
         ReplyEvent reply;
+        BudgetSettlement settlement;
         if (response != null) {
             attributes.put("model", response.model());
             attributes.put("inputTokens", response.usage().inputTokens());
@@ -109,28 +263,58 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
                     .register(meters).increment(response.usage().costUsd().doubleValue());
             reply = reply(message, ReplyKind.TRANSLATION, response.sourceLanguage(), response.translations(),
                     response.provider(), response.model(), response.usage(), now);
+            settlement = new BudgetSettlement(message.tenantId(), message.messageId(), request.reservation(),
+                    response.usage());
         } else {
+            String error = describe(completion.error());
             attributes.put("error", error);
             log.warn("event=model_call_failed provider={} tenant={} conversation={} message_id={} error={}",
                     provider.name(), message.tenantId(), message.conversationId(), message.messageId(), error);
             reply = reply(message, ReplyKind.FAILED, null, List.of(new Translation("en",
-                            "Sorry, this message could not be translated right now.")),
-                    provider.name(), null, null, now);
+                    "Sorry, this message could not be translated right now.")), provider.name(), null, null, now);
+            settlement = BudgetSettlement.release(message.tenantId(), message.messageId(), request.reservation());
         }
         TelemetryEvent modelCall = TelemetryEvents.forMessage(TelemetryEvent.Types.MODEL_CALL, message, now, attributes);
-        BudgetSettlement settlement = response != null
-                ? new BudgetSettlement(message.tenantId(), message.messageId(), request.reservation(), response.usage())
-                : BudgetSettlement.release(message.tenantId(), message.messageId(), request.reservation());
-        context.forward(record.withValue(StageOutput.reply(reply, modelCall,
-                TelemetryEvents.replyEmitted(message, reply, now)).settling(settlement)));
+        return StageOutput.reply(reply, modelCall, TelemetryEvents.replyEmitted(message, reply, now)).settling(settlement);
+    }
+
+    private static String describe(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof TimeoutException) {
+            return "timeout";
+        }
+        return cause == null ? "error" : cause.getClass().getSimpleName();
+    }
+
+    /** The oldest pending request of a conversation, or null. Keys sort by input offset within a conversation. */
+    private String headOf(String conversation) {
+        try (KeyValueIterator<String, PendingCall> requests = pending.prefixScan(conversation, new StringSerializer())) {
+            return requests.hasNext() ? requests.next().key : null;
+        }
+    }
+
+    private static String conversationPrefix(NormalizedMessage message) {
+        return message.tenantId() + SEPARATOR + message.conversationId() + SEPARATOR;
+    }
+
+    private static String conversationOf(String key) {
+        return key.substring(0, key.lastIndexOf(SEPARATOR) + 1);
     }
 
     private static ReplyEvent reply(NormalizedMessage message, ReplyKind kind, String sourceLanguage,
-                                    List<Translation> translations, String provider, String model,
-                                    io.tla.schemas.Usage usage, Instant now) {
+                                    List<Translation> translations, String provider, String model, Usage usage,
+                                    Instant now) {
         return new ReplyEvent(ReplyIds.of(message, kind), message.tenantId(), message.conversationId(),
                 message.messageId(), kind, sourceLanguage, translations, provider, model, usage, now,
                 message.conversationType(), message.teamAadGroupId(), message.channelId(), message.rootMessageId(),
                 message.serviceUrl(), message.receivedAt());
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        completions.clear();
+        inFlight.clear();
+        waiting.clear();
     }
 }

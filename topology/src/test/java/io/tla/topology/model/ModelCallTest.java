@@ -1,0 +1,221 @@
+package io.tla.topology.model;
+
+import static io.tla.topology.TopologyHarness.message;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tla.schemas.ReplyEvent;
+import io.tla.schemas.ReplyKind;
+import io.tla.schemas.Translation;
+import io.tla.schemas.Usage;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tla.schemas.JsonSerde;
+import io.tla.schemas.NormalizedMessage;
+import io.tla.topology.StageOutput;
+import io.tla.topology.TopologyHarness;
+import io.tla.topology.TranslationRequest;
+import io.tla.topology.budget.BudgetReservation;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import io.tla.topology.budget.BudgetGuard;
+import io.tla.topology.budget.TenantSpend;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelCallTest {
+
+    private static final String TENANT = "tenant-a";
+
+    @TempDir
+    Path stateDir;
+
+    /** A provider whose answers the test gives, one future per call, in call order. */
+    static final class ManualProvider implements ModelProvider {
+        record Call(ModelRequest request, CompletableFuture<ModelResponse> answer) {
+        }
+
+        final List<Call> calls = new CopyOnWriteArrayList<>();
+
+        @Override
+        public String name() {
+            return "manual";
+        }
+
+        @Override
+        public CompletionStage<ModelResponse> translate(ModelRequest request) {
+            CompletableFuture<ModelResponse> answer = new CompletableFuture<>();
+            calls.add(new Call(request, answer));
+            return answer;
+        }
+
+        List<String> calledMessageIds() {
+            return calls.stream().map(call -> call.request().messageId()).toList();
+        }
+
+        void answer(String messageId) {
+            Call call = calls.stream().filter(c -> c.request().messageId().equals(messageId)).findFirst().orElseThrow();
+            call.answer().complete(new ModelResponse("manual", "manual-1", "de",
+                    List.of(new Translation("en", "translated " + messageId)), new Usage(10, 5, new BigDecimal("0.001"))));
+        }
+
+        void fail(String messageId) {
+            calls.stream().filter(c -> c.request().messageId().equals(messageId)).findFirst().orElseThrow()
+                    .answer().completeExceptionally(new IllegalStateException("provider down"));
+        }
+    }
+
+    private static Map<String, String> config(int maxInFlight) {
+        return Map.of("model.providers", "manual", "model.provider.manual.type", "offline",
+                "model.provider.manual.max-in-flight", Integer.toString(maxInFlight));
+    }
+
+    private static void drain(TopologyHarness harness) {
+        harness.driver.advanceWallClockTime(Duration.ofMillis(20));
+    }
+
+    @Test
+    void dispatchesOneCallPerConversationAtATimeAndKeepsEachConversationsOrder() {
+        ManualProvider provider = new ManualProvider();
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config(256), provider)) {
+            harness.send(message(TENANT, "conv-a", "a1", "Eins"));
+            harness.send(message(TENANT, "conv-a", "a2", "Zwei"));
+            harness.send(message(TENANT, "conv-b", "b1", "Drei"));
+            assertThat(provider.calledMessageIds()).containsExactly("a1", "b1");
+
+            provider.answer("b1");
+            drain(harness);
+            assertThat(harness.replies.readValuesToList()).extracting(ReplyEvent::replyToId).containsExactly("b1");
+
+            provider.answer("a1");
+            drain(harness);
+            assertThat(provider.calledMessageIds()).containsExactly("a1", "b1", "a2");
+            provider.answer("a2");
+            drain(harness);
+            assertThat(harness.replies.readValuesToList()).extracting(ReplyEvent::replyToId).containsExactly("a1", "a2");
+        }
+    }
+
+    @Test
+    void neverHasMoreCallsInFlightThanTheLimitAndDispatchesWaitingConversationsAsCallsFinish() {
+        ManualProvider provider = new ManualProvider();
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config(2), provider)) {
+            harness.send(message(TENANT, "conv-a", "a1", "Eins"));
+            harness.send(message(TENANT, "conv-b", "b1", "Zwei"));
+            harness.send(message(TENANT, "conv-c", "c1", "Drei"));
+            assertThat(provider.calledMessageIds()).containsExactly("a1", "b1");
+
+            provider.answer("a1");
+            drain(harness);
+            assertThat(provider.calledMessageIds()).containsExactly("a1", "b1", "c1");
+            assertThat(harness.replies.readValuesToList()).extracting(ReplyEvent::replyToId).containsExactly("a1");
+        }
+    }
+
+    @Test
+    void dispatchesPendingRequestsAgainAfterARestartAndRepliesExactlyOnce() {
+        // One store outlives two processor instances, as the changelog-restored store outlives a crashed task.
+        MockProcessorContext<String, StageOutput> firstContext = new MockProcessorContext<>();
+        KeyValueStore<String, PendingCall> store = pendingStore(firstContext);
+        ManualProvider first = new ManualProvider();
+        ModelCall crashed = modelCall(first);
+        crashed.init(firstContext);
+        process(firstContext, crashed, 0, "a1");
+        process(firstContext, crashed, 1, "a2");
+        assertThat(first.calledMessageIds()).containsExactly("a1");
+        crashed.close();
+        first.answer("a1"); // arrives after close: dropped, never forwarded
+        assertThat(firstContext.forwarded()).isEmpty();
+
+        MockProcessorContext<String, StageOutput> secondContext = new MockProcessorContext<>();
+        secondContext.addStateStore(store);
+        ManualProvider second = new ManualProvider();
+        ModelCall restarted = modelCall(second);
+        restarted.init(secondContext);
+        assertThat(second.calledMessageIds()).containsExactly("a1");
+
+        second.answer("a1");
+        punctuate(secondContext);
+        second.answer("a2");
+        punctuate(secondContext);
+        assertThat(secondContext.forwarded()).extracting(f -> f.record().value().replies().get(0).replyToId())
+                .containsExactly("a1", "a2");
+        assertThat(store.approximateNumEntries()).isZero();
+    }
+
+    private static ModelCall modelCall(ModelProvider provider) {
+        return new ModelCall(provider, Duration.ofSeconds(30), 256, new InFlightLimit(256), 512,
+                java.time.Clock.fixed(TopologyHarness.NOW, java.time.ZoneOffset.UTC), new SimpleMeterRegistry());
+    }
+
+    private static KeyValueStore<String, PendingCall> pendingStore(MockProcessorContext<String, StageOutput> context) {
+        KeyValueStore<String, PendingCall> store = Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(ModelCall.PENDING_STORE), Serdes.String(),
+                new JsonSerde<>(PendingCall.class)).withLoggingDisabled().build();
+        store.init(context.getStateStoreContext(), store);
+        context.addStateStore(store);
+        return store;
+    }
+
+    private static void process(MockProcessorContext<String, StageOutput> context, ModelCall call, long offset, String id) {
+        context.setRecordMetadata("tla-streams-requests-by-conversation-repartition", 0, offset);
+        NormalizedMessage message = message(TENANT, "conv-a", id, "Text " + id);
+        BudgetReservation reservation = new BudgetReservation("2026-11-25", 1, 10, BigDecimal.ZERO);
+        call.process(new Record<>("conv-a", new TranslationRequest(message, List.of("en"), reservation, List.of()),
+                TopologyHarness.NOW.toEpochMilli()));
+    }
+
+    private static void punctuate(MockProcessorContext<String, StageOutput> context) {
+        context.scheduledPunctuators().forEach(p -> p.getPunctuator().punctuate(System.currentTimeMillis()));
+    }
+
+    @Test
+    void turnsAProviderFailureIntoAFailedReplyAndReleasesTheReservation() {
+        ManualProvider provider = new ManualProvider();
+        Map<String, String> config = new java.util.HashMap<>(config(256));
+        config.put("model.provider.manual.output-usd-per-1k-tokens", "1.0");
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config, provider)) {
+            harness.send(message(TENANT, "conv-a", "a1", "Eins"));
+            TenantSpend reserved = harness.driver.<String, TenantSpend>getKeyValueStore(BudgetGuard.TENANT_BUDGET_STORE)
+                    .get(TENANT + "|2026-11-25");
+            assertThat(reserved.spentUsd()).isPositive();
+
+            provider.fail("a1");
+            drain(harness);
+
+            ReplyEvent reply = harness.replies.readValue();
+            assertThat(reply.kind()).isEqualTo(ReplyKind.FAILED);
+            assertThat(reply.replyToId()).isEqualTo("a1");
+            TenantSpend settled = harness.driver.<String, TenantSpend>getKeyValueStore(BudgetGuard.TENANT_BUDGET_STORE)
+                    .get(TENANT + "|2026-11-25");
+            assertThat(settled.spentUsd()).isZero();
+            assertThat(harness.telemetry.readValuesToList()).filteredOn(e -> e.type().equals("model.call"))
+                    .singleElement().satisfies(e -> assertThat(e.attributes()).containsEntry("outcome", "error")
+                            .containsEntry("error", "IllegalStateException"));
+        }
+    }
+
+    @Test
+    void aFailureInOneConversationDoesNotHoldUpTheNextRequestOfIt() {
+        ManualProvider provider = new ManualProvider();
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config(256), provider)) {
+            harness.send(message(TENANT, "conv-a", "a1", "Eins"));
+            harness.send(message(TENANT, "conv-a", "a2", "Zwei"));
+            provider.fail("a1");
+            drain(harness);
+            provider.answer("a2");
+            drain(harness);
+            assertThat(harness.replies.readValuesToList()).extracting(r -> r.replyToId() + ":" + r.kind().wireName())
+                    .containsExactly("a1:failed", "a2:translation");
+        }
+    }
+}
