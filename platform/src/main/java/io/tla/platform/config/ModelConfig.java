@@ -46,6 +46,9 @@ public record ModelConfig(List<String> providerOrder, Map<String, Provider> prov
             .define("api-key-secret", STRING, null, HIGH, "Secret name of the API key.")
             .define("timeout-ms", INT, 30_000, Range.between(100, 600_000), MEDIUM, "Timeout of one call.")
             .define("max-in-flight", INT, 256, Range.between(1, 100_000), MEDIUM, "Concurrent calls at most.")
+            .define("offline-latency-ms", INT, 0, Range.between(0, 60_000), LOW,
+                    "For type offline: answer after this delay instead of at once (load tests, demos of the "
+                            + "asynchronous model stage). Ignored by other types.")
             .define("input-usd-per-1k-tokens", DOUBLE, 0.0, Range.atLeast(0.0), LOW,
                     "Price of 1000 input tokens in USD (0: cost reported as 0).")
             .define("output-usd-per-1k-tokens", DOUBLE, 0.0, Range.atLeast(0.0), LOW,
@@ -54,7 +57,7 @@ public record ModelConfig(List<String> providerOrder, Map<String, Provider> prov
     /** One configured provider. */
     public record Provider(String name, String type, String baseUrl, String model, String apiKeySecret,
                            int timeoutMs, int maxInFlight, BigDecimal inputUsdPer1kTokens,
-                           BigDecimal outputUsdPer1kTokens) {
+                           BigDecimal outputUsdPer1kTokens, int offlineLatencyMs) {
     }
 
     @SuppressWarnings("unchecked")
@@ -78,7 +81,7 @@ public record ModelConfig(List<String> providerOrder, Map<String, Provider> prov
             providers.put(name, new Provider(name, type, (String) p.get("base-url"), (String) p.get("model"),
                     (String) p.get("api-key-secret"), (Integer) p.get("timeout-ms"), (Integer) p.get("max-in-flight"),
                     BigDecimal.valueOf((Double) p.get("input-usd-per-1k-tokens")),
-                    BigDecimal.valueOf((Double) p.get("output-usd-per-1k-tokens"))));
+                    BigDecimal.valueOf((Double) p.get("output-usd-per-1k-tokens")), (Integer) p.get("offline-latency-ms")));
         }
         return new ModelConfig(List.copyOf(order), Map.copyOf(providers), (Integer) v.get(MAX_OUTPUT_TOKENS));
     }

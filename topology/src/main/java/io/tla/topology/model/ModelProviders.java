@@ -15,6 +15,7 @@ public final class ModelProviders {
             throw new ConfigException(ModelConfig.PROVIDER_PREFIX + primary.name() + ".type", primary.type(),
                     "this build ships only the offline provider; openai and azure-openai are not available yet");
         }
-        return new OfflineModelProvider(primary.name(), primary.inputUsdPer1kTokens(), primary.outputUsdPer1kTokens());
+        return new OfflineModelProvider(primary.name(), primary.inputUsdPer1kTokens(), primary.outputUsdPer1kTokens(),
+                java.time.Duration.ofMillis(primary.offlineLatencyMs()));
     }
 }

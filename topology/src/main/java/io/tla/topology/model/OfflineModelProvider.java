@@ -4,7 +4,9 @@ import io.tla.schemas.Translation;
 import io.tla.schemas.Usage;
 import io.tla.topology.Tokens;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -24,16 +26,23 @@ public final class OfflineModelProvider implements ModelProvider {
     private final BigDecimal inputUsdPer1kTokens;
     private final BigDecimal outputUsdPer1kTokens;
 
-    /** An offline provider whose usage costs nothing. */
+    private final Duration latency;
+
+    /** An offline provider that answers at once and whose usage costs nothing. */
     public OfflineModelProvider(String name) {
-        this(name, BigDecimal.ZERO, BigDecimal.ZERO);
+        this(name, BigDecimal.ZERO, BigDecimal.ZERO, Duration.ZERO);
     }
 
-    /** Prices let budgets be exercised end to end without a paid provider. */
-    public OfflineModelProvider(String name, BigDecimal inputUsdPer1kTokens, BigDecimal outputUsdPer1kTokens) {
+    /**
+     * Prices let budgets be exercised end to end without a paid provider; a latency makes the provider answer
+     * later, from another thread, as a network provider would (load tests, demos of the asynchronous stage).
+     */
+    public OfflineModelProvider(String name, BigDecimal inputUsdPer1kTokens, BigDecimal outputUsdPer1kTokens,
+                                Duration latency) {
         this.name = name;
         this.inputUsdPer1kTokens = inputUsdPer1kTokens;
         this.outputUsdPer1kTokens = outputUsdPer1kTokens;
+        this.latency = latency;
     }
 
     @Override
@@ -53,7 +62,11 @@ public final class OfflineModelProvider implements ModelProvider {
         BigDecimal cost = inputUsdPer1kTokens.multiply(BigDecimal.valueOf(input))
                 .add(outputUsdPer1kTokens.multiply(BigDecimal.valueOf(output)))
                 .divide(THOUSAND, 8, java.math.RoundingMode.HALF_UP);
-        return CompletableFuture.completedFuture(
-                new ModelResponse(name, MODEL, "und", translations, new Usage(input, output, cost)));
+        ModelResponse response = new ModelResponse(name, MODEL, "und", translations, new Usage(input, output, cost));
+        if (latency.isZero()) {
+            return CompletableFuture.completedFuture(response);
+        }
+        return CompletableFuture.supplyAsync(() -> response,
+                CompletableFuture.delayedExecutor(latency.toMillis(), TimeUnit.MILLISECONDS));
     }
 }
