@@ -12,7 +12,11 @@ public final class ReplyIds {
     }
 
     public static String of(NormalizedMessage message, ReplyKind kind) {
-        return UUID.nameUUIDFromBytes((message.tenantId() + "\n" + message.messageId() + "\n" + kind.wireName())
+        return of(message.tenantId(), message.messageId(), kind);
+    }
+
+    public static String of(String tenantId, String messageId, ReplyKind kind) {
+        return UUID.nameUUIDFromBytes((tenantId + "\n" + messageId + "\n" + kind.wireName())
                 .getBytes(StandardCharsets.UTF_8)).toString();
     }
 }

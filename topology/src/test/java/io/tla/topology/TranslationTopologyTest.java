@@ -158,6 +158,24 @@ class TranslationTopologyTest {
     }
 
     @Test
+    void shouldTellTheSenderWithAFailedReplyWhenTheirMessageCannotBeProcessed() {
+        start(Map.of());
+        // addressable (ids present) but unreadable as a message: no text
+        rawMessages.pipeInput("conv-1", """
+                {"messageId":"m-bad","tenantId":"%s","conversationId":"conv-1","conversationType":"groupChat",
+                 "from":{"id":"29:1"},"receivedAt":"2026-11-25T10:15:29Z"}
+                """.formatted(TENANT), NOW);
+        send(message(TENANT, "conv-2", "m-ok", "Hallo"));
+
+        assertThat(deadLetters.readRecordsToList()).hasSize(1);
+        List<ReplyEvent> out = replies.readValuesToList();
+        assertThat(out).extracting(r -> r.replyToId() + ":" + r.kind().wireName())
+                .containsExactly("m-bad:failed", "m-ok:translation");
+        assertThat(out.get(0).conversationId()).isEqualTo("conv-1");
+        assertThat(ContractSchema.REPLY_EVENT.violationsOf(out.get(0))).isEmpty();
+    }
+
+    @Test
     void shouldAnswerARepeatedActivityOnlyOnce() {
         start(Map.of());
         NormalizedMessage first = message(TENANT, "conv-1", "m-dup", "Hallo");

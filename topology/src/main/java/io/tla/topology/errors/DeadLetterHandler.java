@@ -2,11 +2,20 @@ package io.tla.topology.errors;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tla.schemas.ConversationType;
 import io.tla.schemas.ErrorHeaders;
+import io.tla.schemas.Json;
+import io.tla.schemas.ReplyEvent;
+import io.tla.schemas.ReplyKind;
+import io.tla.schemas.Translation;
+import io.tla.topology.ReplyIds;
 import io.tla.schemas.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -20,8 +29,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends a record the topology cannot deserialise or process to {@code teams.messages.dlq.v1} and keeps the
- * stream thread running. The dead-letter record carries the source record's original key and value bytes and
+ * Sends a record the topology cannot deserialise or process to {@code teams.messages.dlq.v1}, tells the sender
+ * with a {@code failed} reply when the record names a message, and keeps the stream thread running. The dead-letter record carries the source record's original key and value bytes and
  * {@code tla.error.*} headers (exception class and message, stage, source topic, partition and offset, time), so
  * the replay tool can re-publish it unchanged. Under exactly-once the dead-letter record is written in the same
  * transaction as the input offset, so a failure is recorded exactly once.
@@ -45,14 +54,70 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler, Dese
     @Override
     public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record,
                                                            Exception exception) {
-        return ProcessingExceptionHandler.Response.resume(List.of(deadLetter(context, context.processorNodeId(), exception)));
+        return ProcessingExceptionHandler.Response.resume(records(context, context.processorNodeId(), exception));
     }
 
     @Override
     public DeserializationExceptionHandler.Response handleError(ErrorHandlerContext context,
                                                                 ConsumerRecord<byte[], byte[]> record,
                                                                 Exception exception) {
-        return DeserializationExceptionHandler.Response.resume(List.of(deadLetter(context, "deserialize", exception)));
+        return DeserializationExceptionHandler.Response.resume(records(context, "deserialize", exception));
+    }
+
+    /** The dead-letter record and, when the failed record names a message, a {@code failed} reply to its sender. */
+    private List<ProducerRecord<byte[], byte[]>> records(ErrorHandlerContext context, String stage, Exception exception) {
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        records.add(deadLetter(context, stage, exception));
+        failedReply(context.sourceRawValue()).ifPresent(records::add);
+        return records;
+    }
+
+    /**
+     * The sender is told: the failed record is a message ({@code teams.messages.v1} or the by-tenant
+     * repartition) or a request wrapping one (the by-conversation repartition). Other records (settlements) and
+     * bytes that are not such JSON get no reply, only the dead-letter record.
+     */
+    static Optional<ProducerRecord<byte[], byte[]>> failedReply(byte[] rawValue) {
+        if (rawValue == null) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode node = Json.mapper().readTree(rawValue);
+            JsonNode m = node.has("message") ? node.get("message") : node;
+            String messageId = text(m, "messageId");
+            String tenantId = text(m, "tenantId");
+            String conversationId = text(m, "conversationId");
+            if (messageId == null || tenantId == null || conversationId == null) {
+                return Optional.empty();
+            }
+            // Built from the fields one by one: the record may be unreadable as a whole (that may be the failure).
+            ConversationType type = null;
+            try {
+                type = text(m, "conversationType") == null ? null : ConversationType.fromWireName(text(m, "conversationType"));
+            } catch (IllegalArgumentException unknown) {
+                // addressing falls back to the conversation id
+            }
+            Instant received = null;
+            try {
+                received = text(m, "receivedAt") == null ? null : Instant.parse(text(m, "receivedAt"));
+            } catch (java.time.format.DateTimeParseException unparsable) {
+                // no end-to-end latency for this one
+            }
+            ReplyEvent reply = new ReplyEvent(ReplyIds.of(tenantId, messageId, ReplyKind.FAILED), tenantId,
+                    conversationId, messageId, ReplyKind.FAILED, null,
+                    List.of(new Translation("en", "Sorry, this message could not be translated.")), "tla", null, null,
+                    Instant.now(), type, text(m, "teamAadGroupId"), text(m, "channelId"), text(m, "rootMessageId"),
+                    text(m, "serviceUrl"), received);
+            return Optional.of(new ProducerRecord<>(Topics.REPLIES.name(), conversationId.getBytes(StandardCharsets.UTF_8),
+                    Topics.REPLIES.valueSerde().serializer().serialize(Topics.REPLIES.name(), reply)));
+        } catch (java.io.IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value != null && value.isTextual() && !value.asText().isBlank() ? value.asText() : null;
     }
 
     private ProducerRecord<byte[], byte[]> deadLetter(ErrorHandlerContext context, String stage, Exception exception) {

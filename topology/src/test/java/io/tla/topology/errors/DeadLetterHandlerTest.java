@@ -1,0 +1,44 @@
+package io.tla.topology.errors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tla.schemas.Json;
+import io.tla.schemas.ReplyEvent;
+import io.tla.schemas.ReplyKind;
+import io.tla.schemas.Topics;
+import io.tla.topology.TopologyHarness;
+import io.tla.topology.TranslationRequest;
+import io.tla.topology.budget.BudgetReservation;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+class DeadLetterHandlerTest {
+
+    @Test
+    void repliesFailedToTheSenderOfARequestThatFailedAfterTheRepartition() throws Exception {
+        TranslationRequest request = new TranslationRequest(TopologyHarness.message("t1", "19:c@thread.v2", "m-1", "Hallo"),
+                List.of("en"), new BudgetReservation("2026-11-25", 1, 10, BigDecimal.ZERO), List.of());
+
+        ProducerRecord<byte[], byte[]> record = DeadLetterHandler.failedReply(Json.mapper().writeValueAsBytes(request))
+                .orElseThrow();
+
+        assertThat(record.topic()).isEqualTo(Topics.REPLIES.name());
+        assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("19:c@thread.v2");
+        ReplyEvent reply = Topics.REPLIES.valueSerde().deserializer().deserialize(record.topic(), record.value());
+        assertThat(reply.kind()).isEqualTo(ReplyKind.FAILED);
+        assertThat(reply.replyToId()).isEqualTo("m-1");
+        assertThat(reply.tenantId()).isEqualTo("t1");
+    }
+
+    @Test
+    void repliesNothingForBytesThatNameNoMessage() {
+        assertThat(DeadLetterHandler.failedReply(null)).isEmpty();
+        assertThat(DeadLetterHandler.failedReply("not json".getBytes(StandardCharsets.UTF_8))).isEmpty();
+        assertThat(DeadLetterHandler.failedReply("{\"tenantId\":\"t1\",\"messageId\":\"m\"}".getBytes(StandardCharsets.UTF_8)))
+                .isEmpty();
+        assertThat(DeadLetterHandler.failedReply("[1,2]".getBytes(StandardCharsets.UTF_8))).isEmpty();
+    }
+}
