@@ -19,7 +19,10 @@ public record TopologySettings(
         int contextTurns,
         Duration duplicateWindow,
         Duration modelTimeout,
-        int maxInFlight) {
+        int maxInFlight,
+        int maxInputTokens,
+        Duration cacheTtl,
+        int cacheMaxEntries) {
 
     public static TopologySettings from(TlaConfig config) {
         TranslationConfig translation = TranslationConfig.from(config);
@@ -30,6 +33,6 @@ public record TopologySettings(
         return new TopologySettings(translation::targetLanguagesFor, budget::dailyUsdFor,
                 primary.inputUsdPer1kTokens(), primary.outputUsdPer1kTokens(), model.maxOutputTokens(),
                 translation.contextTurns(), Duration.ofHours(24), Duration.ofMillis(primary.timeoutMs()),
-                primary.maxInFlight());
+                primary.maxInFlight(), model.maxInputTokens(), model.cacheTtl(), model.cacheMaxEntries());
     }
 }

@@ -15,6 +15,7 @@ import io.tla.topology.dedupe.DuplicateActivityFilter;
 import io.tla.topology.model.InFlightLimit;
 import io.tla.topology.model.ModelCall;
 import io.tla.topology.model.ModelProvider;
+import io.tla.topology.model.TranslationCache;
 import java.time.Clock;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -37,7 +38,8 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *   → budget-guard                [tenant-budget-store]        → replies, telemetry
  *   → re-key by conversation ───────────────────── repartition "requests-by-conversation"
  *   → context-retrieval           [conversation-turns-store]   → telemetry
- *   → model-call                  [model-pending-store]        → replies, telemetry
+ *   → model-call                  [model-pending-store,        → replies, telemetry
+ *                                  translation-cache-store]
  *   → re-key by tenant ─────────────────────────── repartition "settlements-by-tenant"
  *   → budget-settle               [tenant-budget-store]
  * </pre>
@@ -63,6 +65,7 @@ public final class TranslationTopology {
         builder.addStateStore(BudgetGuard.storeBuilder());
         builder.addStateStore(ContextRetrieval.storeBuilder());
         builder.addStateStore(ModelCall.storeBuilder());
+        builder.addStateStore(TranslationCache.storeBuilder());
         InFlightLimit inFlight = new InFlightLimit(settings.maxInFlight());
         Gauge.builder("tla.model.in.flight", inFlight, InFlightLimit::inFlight)
                 .description("Model calls in flight in this instance").register(meters);
@@ -91,9 +94,8 @@ public final class TranslationTopology {
 
         KStream<String, StageOutput> answered = withContext
                 .flatMapValues(StageOutput::continuation, Named.as("context-attached"))
-                .process(() -> new ModelCall(model, settings.modelTimeout(), settings.maxOutputTokens(), inFlight,
-                                2 * settings.maxInFlight(), clock, meters),
-                        Named.as(ModelCall.NAME), ModelCall.PENDING_STORE);
+                .process(() -> new ModelCall(model, inFlight, settings, clock, meters),
+                        Named.as(ModelCall.NAME), ModelCall.PENDING_STORE, TranslationCache.STORE);
         emit(answered, ModelCall.NAME);
 
         // Settle each reservation with the real usage, back in the tenant's task.

@@ -17,18 +17,29 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigException;
 
 /** The model providers, in fallback order, and each one's endpoint, key secret, limits and prices. */
-public record ModelConfig(List<String> providerOrder, Map<String, Provider> providers, int maxOutputTokens) {
+public record ModelConfig(List<String> providerOrder, Map<String, Provider> providers, int maxOutputTokens,
+                          int maxInputTokens, java.time.Duration cacheTtl, int cacheMaxEntries) {
 
     public static final String PROVIDERS = "model.providers";
     public static final String PROVIDER_PREFIX = "model.provider.";
     public static final String MAX_OUTPUT_TOKENS = "model.max-output-tokens";
+    public static final String MAX_INPUT_TOKENS = "model.max-input-tokens";
+    public static final String CACHE_TTL_MINUTES = "model.cache.ttl-minutes";
+    public static final String CACHE_MAX_ENTRIES = "model.cache.max-entries";
 
     public static final ConfigDef DEF = new ConfigDef()
             .define(PROVIDERS, LIST, List.of("offline"), ConfigDef.ValidList.anyNonDuplicateValues(false, false), HIGH,
                     "Ordered provider names (lower-case letters and digits): the first is primary, the rest are "
                             + "fallbacks. The name 'offline' needs no further keys.")
             .define(MAX_OUTPUT_TOKENS, INT, 1024, Range.between(16, 128_000), MEDIUM,
-                    "Upper bound of output tokens per call; the budget guard reserves for it.");
+                    "Upper bound of output tokens per call; the budget guard reserves for it.")
+            .define(MAX_INPUT_TOKENS, INT, 2000, Range.between(50, 1_000_000), MEDIUM,
+                    "Longest message text (estimated tokens) sent in one call; longer text is split on sentence "
+                            + "boundaries into several calls and the translations are joined in order.")
+            .define(CACHE_TTL_MINUTES, INT, 24 * 60, Range.between(0, 366 * 24 * 60), MEDIUM,
+                    "How long a translation is served from the cache (0 turns the cache off).")
+            .define(CACHE_MAX_ENTRIES, INT, 10_000, Range.between(0, 10_000_000), MEDIUM,
+                    "Most cached translations kept per stream task; the oldest go first.");
 
     private static final List<String> PROVIDER_TYPES = List.of("openai", "azure-openai", "offline");
 
@@ -83,7 +94,9 @@ public record ModelConfig(List<String> providerOrder, Map<String, Provider> prov
                     BigDecimal.valueOf((Double) p.get("input-usd-per-1k-tokens")),
                     BigDecimal.valueOf((Double) p.get("output-usd-per-1k-tokens")), (Integer) p.get("offline-latency-ms")));
         }
-        return new ModelConfig(List.copyOf(order), Map.copyOf(providers), (Integer) v.get(MAX_OUTPUT_TOKENS));
+        return new ModelConfig(List.copyOf(order), Map.copyOf(providers), (Integer) v.get(MAX_OUTPUT_TOKENS),
+                (Integer) v.get(MAX_INPUT_TOKENS), java.time.Duration.ofMinutes((Integer) v.get(CACHE_TTL_MINUTES)),
+                (Integer) v.get(CACHE_MAX_ENTRIES));
     }
 
     public Provider primary() {

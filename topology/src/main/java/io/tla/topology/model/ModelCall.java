@@ -13,6 +13,7 @@ import io.tla.schemas.Usage;
 import io.tla.topology.ReplyIds;
 import io.tla.topology.StageOutput;
 import io.tla.topology.TelemetryEvents;
+import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationRequest;
 import io.tla.topology.budget.BudgetSettlement;
 import java.time.Clock;
@@ -73,35 +74,55 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
     private static final Duration DRAIN_INTERVAL = Duration.ofMillis(10);
     private static final Duration MAX_INTAKE_PAUSE = Duration.ofSeconds(30);
 
+    private static final Duration CACHE_PURGE_INTERVAL = Duration.ofMinutes(1);
+    private static final int MAX_ATTEMPTS = 2;
+
     private final ModelProvider provider;
     private final Duration timeout;
     private final int maxOutputTokens;
+    private final int maxInputTokens;
     private final InFlightLimit limit;
     private final int pendingLimit;
+    private final Duration cacheTtl;
+    private final int cacheMaxEntries;
     private final Clock clock;
     private final MeterRegistry meters;
+    private TranslationCache cache;
 
     private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
     /** Conversation prefix → store key of its request in flight. Stream thread only. */
     private final Map<String, String> inFlight = new HashMap<>();
     /** Conversations whose head waits for a permit, oldest first. Stream thread only. */
     private final Set<String> waiting = new LinkedHashSet<>();
+    /** Store key → attempt number of its next dispatch, for requests whose answer was malformed. */
+    private final Map<String, Integer> retries = new HashMap<>();
     private long pendingCount;
     private volatile boolean closed;
 
     private ProcessorContext<String, StageOutput> context;
     private KeyValueStore<String, PendingCall> pending;
 
-    private record Completion(String conversation, String key, ModelResponse response, Throwable error, long nanos) {
+    private record Completion(String conversation, String key, ModelResponse response, Throwable error, long nanos,
+                              int attempt, int chunks, boolean cached, String cacheKey) {
     }
 
-    public ModelCall(ModelProvider provider, Duration timeout, int maxOutputTokens, InFlightLimit limit,
-                     int pendingLimit, Clock clock, MeterRegistry meters) {
+    /** The answer did not hold one non-empty translation for each target language. */
+    static final class MalformedOutputException extends RuntimeException {
+        MalformedOutputException(String message) {
+            super(message);
+        }
+    }
+
+    public ModelCall(ModelProvider provider, InFlightLimit limit, TopologySettings settings, Clock clock,
+                     MeterRegistry meters) {
         this.provider = provider;
-        this.timeout = timeout;
-        this.maxOutputTokens = maxOutputTokens;
+        this.timeout = settings.modelTimeout();
+        this.maxOutputTokens = settings.maxOutputTokens();
+        this.maxInputTokens = settings.maxInputTokens();
         this.limit = limit;
-        this.pendingLimit = pendingLimit;
+        this.pendingLimit = 2 * limit.max();
+        this.cacheTtl = settings.cacheTtl();
+        this.cacheMaxEntries = settings.cacheMaxEntries();
         this.clock = clock;
         this.meters = meters;
     }
@@ -115,6 +136,10 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
     public void init(ProcessorContext<String, StageOutput> context) {
         this.context = context;
         this.pending = context.getStateStore(PENDING_STORE);
+        this.cache = new TranslationCache(context.getStateStore(TranslationCache.STORE), cacheTtl, cacheMaxEntries, meters);
+        if (cache.enabled()) {
+            context.schedule(CACHE_PURGE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, cache::purge);
+        }
         // Requests accepted before a crash, restart or rebalance: their conversations wait for dispatch again.
         try (KeyValueIterator<String, PendingCall> all = pending.all()) {
             while (all.hasNext()) {
@@ -198,23 +223,80 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
 
     private void dispatch(String conversation, String key, PendingCall call) {
         inFlight.put(conversation, key);
+        int attempt = retries.getOrDefault(key, 1);
         TranslationRequest request = call.request();
         NormalizedMessage message = request.message();
-        ModelRequest modelRequest = new ModelRequest(message.tenantId(), message.conversationId(), message.messageId(),
-                message.text(), request.targetLanguages(), request.context(), maxOutputTokens);
+        String cacheKey = TranslationCache.key(message.tenantId(), provider.name(), request.targetLanguages(), null,
+                message.text());
         long started = System.nanoTime();
-        CompletableFuture<ModelResponse> answer;
-        try {
-            answer = provider.translate(modelRequest).toCompletableFuture();
-        } catch (RuntimeException e) {
-            answer = CompletableFuture.failedFuture(e);
-        }
-        answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((response, error) -> {
+        var cached = attempt == 1 ? cache.lookup(cacheKey, clock.millis()) : java.util.Optional.<ModelResponse>empty();
+        if (cached.isPresent()) {
             limit.release();
-            if (!closed) {
-                completions.add(new Completion(conversation, key, response, error, System.nanoTime() - started));
-            }
+            completions.add(new Completion(conversation, key, cached.get(), null, System.nanoTime() - started, attempt,
+                    0, true, cacheKey));
+            return;
+        }
+        List<String> chunks = TextChunks.split(message.text(), maxInputTokens);
+        CompletableFuture<ModelResponse> answer = chunks.size() == 1
+                ? call(request, message.text(), request.context())
+                : callInChunks(request, chunks);
+        answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .thenApply(response -> requireComplete(response, request.targetLanguages()))
+                .whenComplete((response, error) -> {
+                    limit.release();
+                    if (!closed) {
+                        completions.add(new Completion(conversation, key, response, error, System.nanoTime() - started,
+                                attempt, chunks.size(), false, cacheKey));
+                    }
+                });
+    }
+
+    private CompletableFuture<ModelResponse> call(TranslationRequest request, String text, List<io.tla.topology.context.Turn> turns) {
+        NormalizedMessage message = request.message();
+        ModelRequest modelRequest = new ModelRequest(message.tenantId(), message.conversationId(), message.messageId(),
+                text, request.targetLanguages(), turns, maxOutputTokens);
+        try {
+            return provider.translate(modelRequest).toCompletableFuture();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** One call per chunk, all in flight together; the translations are joined in chunk order per language. */
+    private CompletableFuture<ModelResponse> callInChunks(TranslationRequest request, List<String> chunks) {
+        List<CompletableFuture<ModelResponse>> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < chunks.size(); i++) {
+            // earlier turns go with the first chunk only: they are context, not text to translate again
+            calls.add(call(request, chunks.get(i), i == 0 ? request.context() : List.of()));
+        }
+        return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<ModelResponse> parts = calls.stream().map(CompletableFuture::join).toList();
+            List<Translation> joined = request.targetLanguages().stream().map(language -> new Translation(language,
+                    String.join(" ", parts.stream().map(part -> textIn(part, language)).toList()))).toList();
+            long input = parts.stream().mapToLong(part -> part.usage().inputTokens()).sum();
+            long output = parts.stream().mapToLong(part -> part.usage().outputTokens()).sum();
+            java.math.BigDecimal cost = parts.stream().map(part -> part.usage().costUsd())
+                    .reduce(java.math.BigDecimal.ZERO, java.math.BigDecimal::add);
+            ModelResponse first = parts.get(0);
+            return new ModelResponse(first.provider(), first.model(), first.sourceLanguage(), joined,
+                    new Usage(input, output, cost));
         });
+    }
+
+    private static String textIn(ModelResponse response, String language) {
+        return response.translations().stream().filter(t -> language.equals(t.language())).map(Translation::text)
+                .findFirst().orElseThrow(() -> new MalformedOutputException("no " + language + " translation in a chunk"));
+    }
+
+    /** Exactly the target languages, each once, each with text; anything else is malformed output. */
+    static ModelResponse requireComplete(ModelResponse response, List<String> targetLanguages) {
+        List<String> languages = response.translations().stream().map(Translation::language).toList();
+        if (languages.size() != targetLanguages.size() || !languages.containsAll(targetLanguages)
+                || response.translations().stream().anyMatch(t -> t.text() == null || t.text().isBlank())) {
+            throw new MalformedOutputException("expected one translation for each of " + targetLanguages
+                    + ", got " + languages);
+        }
+        return response;
     }
 
     private void complete(Completion completion) {
@@ -222,6 +304,18 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
             return; // not ours any more (the task was re-initialised)
         }
         inFlight.remove(completion.conversation());
+        if (isMalformed(completion.error()) && completion.attempt() < MAX_ATTEMPTS) {
+            // one more try for a malformed answer; the conversation's head stays the same request
+            log.info("event=model_output_malformed action=retry provider={} attempt={}", provider.name(),
+                    completion.attempt());
+            retries.put(completion.key(), completion.attempt() + 1);
+            waiting.add(completion.conversation());
+            return;
+        }
+        retries.remove(completion.key());
+        if (completion.response() != null && !completion.cached()) {
+            cache.put(completion.cacheKey(), completion.response(), clock.millis());
+        }
         PendingCall call = pending.get(completion.key());
         if (call != null) {
             pending.delete(completion.key());
@@ -248,6 +342,11 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         attributes.put("provider", provider.name());
         attributes.put("outcome", outcome);
         attributes.put("latencyMs", completion.nanos() / 1_000_000.0);
+        attributes.put("cache", completion.cached() ? "hit" : "miss");
+        attributes.put("attempt", completion.attempt());
+        if (completion.chunks() > 1) {
+            attributes.put("chunks", completion.chunks());
+        }
         ReplyEvent reply;
         BudgetSettlement settlement;
         if (response != null) {
@@ -278,10 +377,21 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         return StageOutput.reply(reply, modelCall, TelemetryEvents.replyEmitted(message, reply, now)).settling(settlement);
     }
 
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    }
+
+    private static boolean isMalformed(Throwable error) {
+        return unwrap(error) instanceof MalformedOutputException;
+    }
+
     private static String describe(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = unwrap(error);
         if (cause instanceof TimeoutException) {
             return "timeout";
+        }
+        if (cause instanceof MalformedOutputException) {
+            return "malformed-output";
         }
         return cause == null ? "error" : cause.getClass().getSimpleName();
     }
@@ -314,6 +424,7 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
     public void close() {
         closed = true;
         completions.clear();
+        retries.clear();
         inFlight.clear();
         waiting.clear();
     }

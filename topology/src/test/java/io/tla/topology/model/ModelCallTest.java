@@ -138,6 +138,7 @@ class ModelCallTest {
 
         MockProcessorContext<String, StageOutput> secondContext = new MockProcessorContext<>();
         secondContext.addStateStore(store);
+        addCacheStore(secondContext);
         ManualProvider second = new ManualProvider();
         ModelCall restarted = modelCall(second);
         restarted.init(secondContext);
@@ -153,17 +154,28 @@ class ModelCallTest {
     }
 
     private static ModelCall modelCall(ModelProvider provider) {
-        return new ModelCall(provider, Duration.ofSeconds(30), 256, new InFlightLimit(256), 512,
+        return new ModelCall(provider, new InFlightLimit(256),
+                io.tla.topology.TopologySettings.from(io.tla.platform.config.TlaConfig.of(Map.of())),
                 java.time.Clock.fixed(TopologyHarness.NOW, java.time.ZoneOffset.UTC), new SimpleMeterRegistry());
     }
 
+    /** The pending store, plus an empty cache store, registered with the context. */
     private static KeyValueStore<String, PendingCall> pendingStore(MockProcessorContext<String, StageOutput> context) {
         KeyValueStore<String, PendingCall> store = Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(ModelCall.PENDING_STORE), Serdes.String(),
                 new JsonSerde<>(PendingCall.class)).withLoggingDisabled().build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
+        addCacheStore(context);
         return store;
+    }
+
+    private static void addCacheStore(MockProcessorContext<String, StageOutput> context) {
+        KeyValueStore<String, CachedTranslation> cache = Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(TranslationCache.STORE), Serdes.String(),
+                new JsonSerde<>(CachedTranslation.class)).withLoggingDisabled().build();
+        cache.init(context.getStateStoreContext(), cache);
+        context.addStateStore(cache);
     }
 
     private static void process(MockProcessorContext<String, StageOutput> context, ModelCall call, long offset, String id) {
@@ -216,6 +228,102 @@ class ModelCallTest {
             drain(harness);
             assertThat(harness.replies.readValuesToList()).extracting(r -> r.replyToId() + ":" + r.kind().wireName())
                     .containsExactly("a1:failed", "a2:translation");
+        }
+    }
+
+    @Test
+    void servesARepeatedTextFromTheCacheWithoutAModelCallAndAtNoCost() {
+        ManualProvider provider = new ManualProvider();
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config(256), provider)) {
+            harness.send(message(TENANT, "conv-a", "a1", "Guten  Morgen"));
+            provider.answer("a1");
+            drain(harness);
+            harness.send(message(TENANT, "conv-b", "b1", "Guten Morgen"));
+            drain(harness);
+
+            assertThat(provider.calledMessageIds()).containsExactly("a1");
+            List<ReplyEvent> out = harness.replies.readValuesToList();
+            assertThat(out).extracting(ReplyEvent::replyToId).containsExactly("a1", "b1");
+            assertThat(out.get(1).translations()).isEqualTo(out.get(0).translations());
+            assertThat(out.get(1).usage().costUsd()).isZero();
+            assertThat(harness.telemetry.readValuesToList()).filteredOn(e -> e.type().equals("model.call"))
+                    .extracting(e -> e.attributes().get("cache")).containsExactly("miss", "hit");
+        }
+    }
+
+    @Test
+    void neverSharesCachedTranslationsBetweenTenants() {
+        ManualProvider provider = new ManualProvider();
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config(256), provider)) {
+            harness.send(message(TENANT, "conv-a", "a1", "Guten Morgen"));
+            provider.answer("a1");
+            drain(harness);
+            harness.send(message("tenant-b", "conv-b", "b1", "Guten Morgen"));
+            assertThat(provider.calledMessageIds()).containsExactly("a1", "b1");
+        }
+    }
+
+    @Test
+    void retriesAMalformedAnswerOnceThenRepliesFailed() {
+        ManualProvider provider = new ManualProvider();
+        Map<String, String> config = new java.util.HashMap<>(config(256));
+        config.put("translation.target-languages", "en,fr");
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config, provider)) {
+            harness.send(message(TENANT, "conv-a", "a1", "Eins"));
+            provider.answer("a1"); // English only: malformed for en,fr
+            drain(harness);
+            assertThat(provider.calledMessageIds()).containsExactly("a1", "a1");
+            assertThat(harness.replies.isEmpty()).isTrue();
+
+            provider.calls.get(1).answer().complete(new ModelResponse("manual", "manual-1", "de",
+                    List.of(new Translation("en", "One")), Usage.NONE));
+            drain(harness);
+            ReplyEvent reply = harness.replies.readValue();
+            assertThat(reply.kind()).isEqualTo(ReplyKind.FAILED);
+            assertThat(harness.telemetry.readValuesToList()).filteredOn(e -> e.type().equals("model.call"))
+                    .singleElement().satisfies(e -> assertThat(e.attributes())
+                            .containsEntry("error", "malformed-output").containsEntry("attempt", 2));
+        }
+    }
+
+    @Test
+    void acceptsAMalformedAnswerFollowedByAGoodOne() {
+        ManualProvider provider = new ManualProvider();
+        Map<String, String> config = new java.util.HashMap<>(config(256));
+        config.put("translation.target-languages", "en,fr");
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config, provider)) {
+            harness.send(message(TENANT, "conv-a", "a1", "Eins"));
+            provider.answer("a1");
+            drain(harness);
+            provider.calls.get(1).answer().complete(new ModelResponse("manual", "manual-1", "de",
+                    List.of(new Translation("fr", "Un"), new Translation("en", "One")), Usage.NONE));
+            drain(harness);
+            assertThat(harness.replies.readValue().kind()).isEqualTo(ReplyKind.TRANSLATION);
+        }
+    }
+
+    @Test
+    void splitsALongTextIntoSentenceChunksAndJoinsTheTranslationsInOrder() {
+        ManualProvider provider = new ManualProvider();
+        Map<String, String> config = new java.util.HashMap<>(config(256));
+        config.put("model.max-input-tokens", "50"); // one sentence (about 30 tokens) per chunk
+        String first = "Das ist der erste Satz, und er ist ziemlich lang, damit er allein fast einen ganzen Abschnitt der Nachricht füllt. ";
+        String second = "Hier kommt der zweite Satz, ebenfalls lang genug, um einen eigenen Abschnitt für sich allein zu brauchen. ";
+        String third = "Und zum Schluss ein dritter Satz, der wieder einen eigenen Abschnitt braucht, weil er so lang geraten ist.";
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config, provider)) {
+            harness.send(message(TENANT, "conv-a", "a1", first + second + third));
+            assertThat(provider.calls).hasSize(3);
+            assertThat(provider.calls).extracting(c -> c.request().text())
+                    .containsExactly(first.strip(), second.strip(), third.strip());
+            // answer out of order: the joined text still follows the original order
+            for (int i : new int[] {2, 0, 1}) {
+                provider.calls.get(i).answer().complete(new ModelResponse("manual", "manual-1", "de",
+                        List.of(new Translation("en", "part" + i)), new Usage(10, 5, BigDecimal.ZERO)));
+            }
+            drain(harness);
+            ReplyEvent reply = harness.replies.readValue();
+            assertThat(reply.translations()).containsExactly(new Translation("en", "part0 part1 part2"));
+            assertThat(reply.usage().inputTokens()).isEqualTo(30);
         }
     }
 }

@@ -1,0 +1,117 @@
+package io.tla.topology.model;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tla.schemas.JsonSerde;
+import io.tla.schemas.Usage;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.text.Normalizer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Translations already paid for, served again without a model call: same tenant, same normalised text (Unicode
+ * NFC, white space collapsed), same target languages, tone and glossary version, same provider. Earlier turns are
+ * not part of the key: a repeated message is translated the same way whatever preceded it. Entries expire after
+ * the TTL, and a task keeps at most {@code maxEntries} (the oldest are purged first). A hit costs nothing.
+ */
+public final class TranslationCache {
+
+    public static final String STORE = "translation-cache-store";
+
+    private final KeyValueStore<String, CachedTranslation> store;
+    private final Duration ttl;
+    private final int maxEntries;
+    private final Counter hits;
+    private final Counter misses;
+
+    public TranslationCache(KeyValueStore<String, CachedTranslation> store, Duration ttl, int maxEntries,
+                            MeterRegistry meters) {
+        this.store = store;
+        this.ttl = ttl;
+        this.maxEntries = maxEntries;
+        this.hits = Counter.builder("tla.translation.cache").tag("result", "hit").register(meters);
+        this.misses = Counter.builder("tla.translation.cache").tag("result", "miss").register(meters);
+    }
+
+    public static StoreBuilder<KeyValueStore<String, CachedTranslation>> storeBuilder() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
+                new JsonSerde<>(CachedTranslation.class));
+    }
+
+    public boolean enabled() {
+        return !ttl.isZero() && maxEntries > 0;
+    }
+
+    public static String key(String tenantId, String provider, List<String> targetLanguages, String variant, String text) {
+        String normalised = Normalizer.normalize(text, Normalizer.Form.NFC).strip().replaceAll("\\s+", " ");
+        String material = String.join("\n", tenantId, provider, String.join(",", targetLanguages),
+                variant == null ? "" : variant, normalised);
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(material.getBytes(StandardCharsets.UTF_8));
+            return tenantId + "|" + HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    /** A fresh cached answer as a provider response with zero usage, or empty (counted as a miss). */
+    public Optional<ModelResponse> lookup(String key, long now) {
+        if (!enabled()) {
+            return Optional.empty();
+        }
+        CachedTranslation cached = store.get(key);
+        if (cached == null || now - cached.cachedAt() > ttl.toMillis()) {
+            misses.increment();
+            return Optional.empty();
+        }
+        hits.increment();
+        return Optional.of(new ModelResponse(cached.provider(), cached.model(), cached.sourceLanguage(),
+                cached.translations(), Usage.NONE));
+    }
+
+    public void put(String key, ModelResponse response, long now) {
+        if (enabled()) {
+            store.put(key, new CachedTranslation(response.provider(), response.model(), response.sourceLanguage(),
+                    response.translations(), now));
+        }
+    }
+
+    /** Deletes expired entries, then the oldest beyond the size bound. */
+    public void purge(long now) {
+        List<KeyValue<String, Long>> live = new ArrayList<>();
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, CachedTranslation> all = store.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, CachedTranslation> entry = all.next();
+                if (now - entry.value.cachedAt() > ttl.toMillis()) {
+                    expired.add(entry.key);
+                } else {
+                    live.add(KeyValue.pair(entry.key, entry.value.cachedAt()));
+                }
+            }
+        }
+        expired.forEach(store::delete);
+        if (live.size() > maxEntries) {
+            live.sort(Comparator.comparingLong(entry -> entry.value));
+            live.subList(0, live.size() - maxEntries).forEach(entry -> store.delete(entry.key));
+        }
+    }
+
+    static String languageKey(List<String> languages) {
+        return String.join(",", languages).toLowerCase(Locale.ROOT);
+    }
+}
