@@ -13,6 +13,8 @@ import java.util.function.Function;
 public record TopologySettings(
         Function<String, List<String>> targetLanguagesForTenant,
         Function<String, BigDecimal> dailyBudgetUsdForTenant,
+        Function<String, BigDecimal> monthlyBudgetUsdForTenant,
+        Function<String, Long> dailyBudgetTokensForTenant,
         BigDecimal inputUsdPer1kTokens,
         BigDecimal outputUsdPer1kTokens,
         int maxOutputTokens,
@@ -31,6 +33,7 @@ public record TopologySettings(
         // The reservation is priced at the primary provider: it answers unless it fails.
         ModelConfig.Provider primary = model.primary();
         return new TopologySettings(translation::targetLanguagesFor, budget::dailyUsdFor,
+                budget::monthlyUsdFor, budget::dailyTokensFor,
                 primary.inputUsdPer1kTokens(), primary.outputUsdPer1kTokens(), model.maxOutputTokens(),
                 translation.contextTurns(), Duration.ofHours(24), Duration.ofMillis(primary.timeoutMs()),
                 primary.maxInFlight(), model.maxInputTokens(), model.cacheTtl(), model.cacheMaxEntries());

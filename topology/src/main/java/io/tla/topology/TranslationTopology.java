@@ -79,7 +79,8 @@ public final class TranslationTopology {
         KStream<String, StageOutput> budgeted = byTenant
                 .process(() -> new DuplicateActivityFilter(settings.duplicateWindow(), meters),
                         Named.as(DuplicateActivityFilter.NAME), DuplicateActivityFilter.SEEN_ACTIVITIES_STORE)
-                .process(() -> new BudgetGuard(settings, clock, meters),
+                // language detection is not wired in yet: "und" words refusals in English
+                .process(() -> new BudgetGuard(settings, clock, meters, text -> "und"),
                         Named.as(BudgetGuard.NAME), BudgetGuard.TENANT_BUDGET_STORE);
         emit(budgeted, BudgetGuard.NAME);
 

@@ -16,8 +16,6 @@ import io.tla.schemas.Topics;
 import io.tla.topology.dedupe.DuplicateActivityFilter;
 import io.tla.topology.errors.DeadLetterHandler;
 import io.tla.platform.config.ModelConfig;
-import io.tla.topology.budget.BudgetGuard;
-import io.tla.topology.budget.TenantSpend;
 import io.tla.topology.model.ModelProviders;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -205,67 +203,6 @@ class TranslationTopologyTest {
         send(message("other-tenant", "conv-9", "m-same", "Hallo"));
 
         assertThat(replies.readValuesToList()).extracting(ReplyEvent::tenantId).containsExactly(TENANT, "other-tenant");
-    }
-
-    /** 100 output tokens reserved at 1 USD per 1k output tokens: every reservation is 0.10 USD. */
-    private static final Map<String, String> PRICED = Map.of("context.turns", "0", "model.max-output-tokens", "100",
-            "model.provider.offline.output-usd-per-1k-tokens", "1.0");
-
-    private void startPriced(Map<String, String> more) {
-        Map<String, String> config = new java.util.HashMap<>(PRICED);
-        config.putAll(more);
-        start(config);
-    }
-
-    @Test
-    void shouldAllowTheRequestWhoseReservationReachesTheDailyLimitExactlyAndRefuseOneThatWouldPassIt() {
-        startPriced(Map.of("budget.daily-usd", "0.10"));
-        send(message(TENANT, "conv-1", "m-a", "Hallo"));
-        // spend is now the first call's real cost (a few output tokens), so another 0.10 reservation would pass 0.10
-        send(message(TENANT, "conv-2", "m-b", "Hallo"));
-
-        List<ReplyEvent> out = replies.readValuesToList();
-        assertThat(out).extracting(ReplyEvent::kind).containsExactly(ReplyKind.TRANSLATION, ReplyKind.BUDGET_EXCEEDED);
-        assertThat(out.get(1).replyToId()).isEqualTo("m-b");
-        assertThat(out.get(1).translations().get(0).text()).contains("budget");
-        List<TelemetryEvent> decisions = telemetry.readValuesToList().stream()
-                .filter(e -> e.type().equals("budget.decision")).toList();
-        assertThat(decisions).extracting(e -> e.attributes().get("decision")).containsExactly("allowed", "refused");
-    }
-
-    @Test
-    void shouldReplaceTheReservationWithTheRealUsageOnceTheModelAnswered() {
-        startPriced(Map.of("budget.daily-usd", "1.00"));
-        send(message(TENANT, "conv-1", "m-a", "Hallo"));
-
-        ReplyEvent reply = replies.readValue();
-        TenantSpend spend = driver.<String, TenantSpend>getKeyValueStore(BudgetGuard.TENANT_BUDGET_STORE)
-                .get(TENANT + "|2026-11-25");
-        assertThat(reply.usage().costUsd()).isPositive().isLessThan(new java.math.BigDecimal("0.10"));
-        assertThat(spend.spentUsd()).isEqualByComparingTo(reply.usage().costUsd());
-        assertThat(spend.tokens()).isEqualTo(reply.usage().totalTokens());
-        assertThat(spend.allowed()).isEqualTo(1);
-    }
-
-    @Test
-    void shouldKeepEachTenantsBudgetSeparate() {
-        startPriced(Map.of("budget.daily-usd", "0.10"));
-        send(message(TENANT, "conv-1", "m-a", "Hallo"));
-        send(message("tenant-b", "conv-2", "m-b", "Hallo"));
-        send(message(TENANT, "conv-3", "m-c", "Hallo"));
-
-        assertThat(replies.readValuesToList()).extracting(r -> r.tenantId() + ":" + r.kind().wireName())
-                .containsExactly(TENANT + ":translation", "tenant-b:translation", TENANT + ":budget-exceeded");
-    }
-
-    @Test
-    void shouldApplyATenantsOwnBudgetOverride() {
-        startPriced(Map.of("budget.daily-usd", "10", "tenant.tenant-b.budget.daily-usd", "0.05"));
-        send(message(TENANT, "conv-1", "m-a", "Hallo"));
-        send(message("tenant-b", "conv-2", "m-b", "Hallo"));
-
-        assertThat(replies.readValuesToList()).extracting(r -> r.tenantId() + ":" + r.kind().wireName())
-                .containsExactly(TENANT + ":translation", "tenant-b:budget-exceeded");
     }
 
     @Test

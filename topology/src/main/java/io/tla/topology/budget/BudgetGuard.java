@@ -14,47 +14,96 @@ import io.tla.topology.TelemetryEvents;
 import io.tla.topology.Tokens;
 import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationRequest;
+import io.tla.topology.budget.BudgetLimit.Period;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.YearMonth;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
  * Stage 1: the per-tenant budget guard. Runs on records keyed by tenant id, so one stream task owns a tenant's
- * spend and reservations cannot race. Before any model call it reserves the estimated cost (input tokens plus
- * the maximum output tokens, at the primary provider's prices); a request whose reservation would take the day's
- * spend past the limit is refused with a polite {@code budget-exceeded} reply. Spend is kept per tenant per UTC
- * day in a changelogged store, so it survives restarts and rebalances.
+ * spend and reservations cannot race.
+ *
+ * <p><b>Limits.</b> Each tenant has three ({@link BudgetLimits}, from {@code budget.*} and
+ * {@code tenant.ID.budget.*}): USD per UTC day, USD per UTC calendar month, tokens (input plus output) per UTC
+ * day. Before any model call the guard reserves the request's estimated tokens (the text's estimate plus 64 per
+ * context turn, plus the maximum output tokens) and their cost at the primary provider's prices. The request is
+ * refused when the reservation would take any limit past its value ({@code spent + reserved > limit}); a request
+ * that lands exactly on a limit is allowed. A refused request reserves nothing.
+ *
+ * <p><b>Store.</b> {@value #TENANT_BUDGET_STORE} (persistent, changelogged) holds one {@link TenantSpend} per tenant
+ * and period: key {@code TENANT|2026-11-25} for the UTC day (USD and tokens, for the daily limits) and key
+ * {@code TENANT|2026-11} for the UTC month (USD, for the monthly limit; tokens too, for information). The day key
+ * is the one the day-only guard used, so spend carries over an upgrade. Each reservation names the day and month
+ * it was booked on; {@link BudgetSettler} corrects exactly those two records when the model stage is done, even
+ * after midnight or a month's end. An hourly wall-clock punctuator deletes day records older than
+ * {@value #DAYS_KEPT} days and month records before the previous month.
+ *
+ * <p><b>Thresholds.</b> When spend (including in-flight reservations) reaches 80 % and 100 % of a limit, one
+ * {@value #THRESHOLD_EVENT} telemetry event is emitted per limit, threshold and period; which ones were emitted
+ * is kept in the period's record, so neither another message nor a restart repeats them. A refusal counts as
+ * reaching 100 % of every limit it would have passed. A zero spend never reaches a threshold, even of a zero limit.
+ *
+ * <p><b>Refusal.</b> One polite sentence ({@link BudgetRefusals}) in the sender's language as told by
+ * {@code languageOf}, naming the limit reached. When several would be passed, the one that lasts longest is named
+ * (monthly USD, then daily USD, then daily tokens).
  */
 public final class BudgetGuard implements Processor<String, NormalizedMessage, String, StageOutput> {
 
     public static final String NAME = "budget-guard";
     public static final String TENANT_BUDGET_STORE = "tenant-budget-store";
+    public static final String THRESHOLD_EVENT = "budget.threshold";
 
+    static final Duration PURGE_INTERVAL = Duration.ofHours(1);
+    /** Day records are kept this many days after their day: settlements arrive within minutes, this leaves room. */
+    static final int DAYS_KEPT = 7;
+
+    private static final List<Double> THRESHOLDS = List.of(0.8, 1.0);
+    private static final List<BudgetLimit> LONGEST_LASTING_FIRST =
+            List.of(BudgetLimit.MONTHLY_USD, BudgetLimit.DAILY_USD, BudgetLimit.DAILY_TOKENS);
     private static final BigDecimal THOUSAND = BigDecimal.valueOf(1000);
 
     private final TopologySettings settings;
     private final Clock clock;
-    private final Counter refusals;
+    private final Function<String, String> languageOf;
+    private final Map<BudgetLimit, Counter> rejections = new EnumMap<>(BudgetLimit.class);
     private KeyValueStore<String, TenantSpend> spend;
     private ProcessorContext<String, StageOutput> context;
 
-    public BudgetGuard(TopologySettings settings, Clock clock, MeterRegistry meters) {
+    /**
+     * @param languageOf the BCP-47 primary language of a text ({@code de}, or {@code und} when unknown); only
+     *                   asked for refused messages, to word the refusal
+     */
+    public BudgetGuard(TopologySettings settings, Clock clock, MeterRegistry meters,
+                       Function<String, String> languageOf) {
         this.settings = settings;
         this.clock = clock;
-        this.refusals = Counter.builder("tla.budget.rejections").description("Messages refused by the budget guard")
-                .register(meters);
+        this.languageOf = languageOf;
+        for (BudgetLimit limit : BudgetLimit.values()) {
+            rejections.put(limit, Counter.builder("tla.budget.rejections")
+                    .description("Messages refused by the budget guard, by the limit that refused them")
+                    .tag("limit", limit.wireName()).register(meters));
+        }
     }
 
     public static StoreBuilder<KeyValueStore<String, TenantSpend>> storeBuilder() {
@@ -66,62 +115,150 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
     public void init(ProcessorContext<String, StageOutput> context) {
         this.context = context;
         this.spend = context.getStateStore(TENANT_BUDGET_STORE);
+        context.schedule(PURGE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, timestamp -> purgeOldPeriods());
     }
 
     @Override
     public void process(Record<String, NormalizedMessage> record) {
         NormalizedMessage message = record.value();
+        String tenant = message.tenantId();
         Instant now = clock.instant();
-        String day = LocalDate.ofInstant(now, ZoneOffset.UTC).toString();
-        String key = storeKey(message.tenantId(), day);
-        TenantSpend today = spend.get(key);
-        if (today == null) {
-            today = TenantSpend.NONE;
+        LocalDate date = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        Map<Period, String> periods = Map.of(
+                Period.DAY, date.toString(),
+                Period.MONTH, YearMonth.from(date).toString());
+        Map<Period, TenantSpend> before = new EnumMap<>(Period.class);
+        periods.forEach((period, name) -> {
+            TenantSpend stored = spend.get(storeKey(tenant, name));
+            before.put(period, stored == null ? TenantSpend.NONE : stored);
+        });
+        BudgetReservation reservation = reserve(message, periods.get(Period.DAY), periods.get(Period.MONTH));
+        BudgetLimits limits = limitsFor(tenant);
+        List<BudgetLimit> passed = LONGEST_LASTING_FIRST.stream()
+                .filter(limit -> limit.spentIn(before.get(limit.period())).add(limit.amountOf(reservation))
+                        .compareTo(limit.valueIn(limits)) > 0)
+                .toList();
+        boolean allowed = passed.isEmpty();
+
+        Map<Period, TenantSpend> after = new EnumMap<>(Period.class);
+        before.forEach((period, spent) -> after.put(period, allowed ? spent.allow(reservation) : spent.refuse()));
+        List<TelemetryEvent> telemetry = new ArrayList<>();
+        telemetry.add(decision(message, now, allowed ? null : passed.get(0), reservation, limits, before));
+        for (BudgetLimit limit : BudgetLimit.values()) {
+            after.put(limit.period(), reportThresholds(limit, after.get(limit.period()), limits, passed.contains(limit),
+                    periods.get(limit.period()), message, now, telemetry));
         }
-        BudgetReservation reservation = reserve(message, day);
-        BigDecimal limit = settings.dailyBudgetUsdForTenant().apply(message.tenantId());
-        BigDecimal after = today.spentUsd().add(reservation.estimatedCostUsd());
-        boolean allowed = after.compareTo(limit) <= 0;
-        TelemetryEvent decision = TelemetryEvents.forMessage(TelemetryEvent.Types.BUDGET_DECISION, message, now, Map.of(
-                "decision", allowed ? "allowed" : "refused",
-                "estimatedCostUsd", reservation.estimatedCostUsd(),
-                "spentTodayUsd", today.spentUsd(),
-                "limitUsd", limit,
-                "estimatedTokens", reservation.estimatedInputTokens() + reservation.maxOutputTokens()));
+        after.forEach((period, spent) -> spend.put(storeKey(tenant, periods.get(period)), spent));
+
         StageOutput output;
         if (allowed) {
-            spend.put(key, today.allow(reservation));
-            List<String> languages = settings.targetLanguagesForTenant().apply(message.tenantId());
-            output = StageOutput.proceed(new TranslationRequest(message, languages, reservation, List.of()), decision);
+            List<String> languages = settings.targetLanguagesForTenant().apply(tenant);
+            output = StageOutput.proceed(new TranslationRequest(message, languages, reservation, List.of()),
+                    telemetry.toArray(TelemetryEvent[]::new));
         } else {
-            spend.put(key, today.refuse());
-            refusals.increment();
-            ReplyEvent reply = refusal(message, now);
-            output = StageOutput.reply(reply, decision, TelemetryEvents.replyEmitted(message, reply, now));
+            rejections.get(passed.get(0)).increment();
+            ReplyEvent reply = refusal(message, passed.get(0), now);
+            telemetry.add(TelemetryEvents.replyEmitted(message, reply, now));
+            output = StageOutput.reply(reply, telemetry.toArray(TelemetryEvent[]::new));
         }
         context.forward(record.withValue(output));
     }
 
-    /** Spend is kept per tenant per UTC day. */
-    static String storeKey(String tenantId, String day) {
-        return tenantId + "|" + day;
+    /** A tenant's spend in one period: {@code TENANT|2026-11-25} for a UTC day, {@code TENANT|2026-11} for a month. */
+    static String storeKey(String tenantId, String period) {
+        return tenantId + "|" + period;
     }
 
-    private BudgetReservation reserve(NormalizedMessage message, String day) {
+    /**
+     * Emits the thresholds of {@code limit} that {@code spent} has reached and that were not yet reported in this
+     * period; returns the record marked with them.
+     */
+    private TenantSpend reportThresholds(BudgetLimit limit, TenantSpend spent, BudgetLimits limits, boolean refusedBy,
+                                         String period, NormalizedMessage message, Instant now,
+                                         List<TelemetryEvent> telemetry) {
+        BigDecimal used = limit.spentIn(spent);
+        BigDecimal value = limit.valueIn(limits);
+        for (double threshold : THRESHOLDS) {
+            String mark = limit.wireName() + "@" + threshold;
+            boolean reached = used.signum() > 0 && used.compareTo(value.multiply(BigDecimal.valueOf(threshold))) >= 0
+                    || refusedBy && threshold == 1.0;
+            if (reached && !spent.reported(mark)) {
+                spent = spent.reporting(mark);
+                String tenant = message.tenantId();
+                telemetry.add(new TelemetryEvent(
+                        THRESHOLD_EVENT + ":" + tenant + ":" + limit.wireName() + ":" + period + ":" + threshold,
+                        THRESHOLD_EVENT, tenant, message.conversationId(), message.messageId(), now, Map.of(
+                        "limit", limit.wireName(),
+                        "threshold", threshold,
+                        "period", period,
+                        "spent", limit.telemetryValue(used),
+                        "limitValue", limit.telemetryValue(value))));
+            }
+        }
+        return spent;
+    }
+
+    private static TelemetryEvent decision(NormalizedMessage message, Instant now, BudgetLimit refusedBy,
+                                           BudgetReservation reservation, BudgetLimits limits,
+                                           Map<Period, TenantSpend> before) {
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        attributes.put("decision", refusedBy == null ? "allowed" : "refused");
+        if (refusedBy != null) {
+            attributes.put("limit", refusedBy.wireName());
+        }
+        attributes.put("estimatedCostUsd", reservation.estimatedCostUsd());
+        attributes.put("estimatedTokens", reservation.reservedTokens());
+        attributes.put("spentTodayUsd", before.get(Period.DAY).spentUsd());
+        attributes.put("limitUsd", limits.dailyUsd());
+        attributes.put("spentMonthUsd", before.get(Period.MONTH).spentUsd());
+        attributes.put("monthlyLimitUsd", limits.monthlyUsd());
+        attributes.put("tokensToday", before.get(Period.DAY).tokens());
+        attributes.put("dailyTokenLimit", limits.dailyTokens());
+        return TelemetryEvents.forMessage(TelemetryEvent.Types.BUDGET_DECISION, message, now, attributes);
+    }
+
+    private BudgetLimits limitsFor(String tenantId) {
+        return new BudgetLimits(settings.dailyBudgetUsdForTenant().apply(tenantId),
+                settings.monthlyBudgetUsdForTenant().apply(tenantId),
+                settings.dailyBudgetTokensForTenant().apply(tenantId));
+    }
+
+    private BudgetReservation reserve(NormalizedMessage message, String day, String month) {
         long inputTokens = Tokens.estimate(message.text()) + settings.contextTurns() * 64L;
         long outputTokens = settings.maxOutputTokens();
         BigDecimal cost = settings.inputUsdPer1kTokens().multiply(BigDecimal.valueOf(inputTokens))
                 .add(settings.outputUsdPer1kTokens().multiply(BigDecimal.valueOf(outputTokens)))
                 .divide(THOUSAND, 8, RoundingMode.UP);
-        return new BudgetReservation(day, inputTokens, outputTokens, cost);
+        return new BudgetReservation(day, month, inputTokens, outputTokens, cost);
     }
 
-    private static ReplyEvent refusal(NormalizedMessage message, Instant now) {
-        String text = "Translation is paused for today: your organisation's daily translation budget has been reached. "
-                + "It resets at 00:00 UTC.";
-        return new ReplyEvent(ReplyIds.of(message, ReplyKind.BUDGET_EXCEEDED), message.tenantId(), message.conversationId(),
-                message.messageId(), ReplyKind.BUDGET_EXCEEDED, null, List.of(new Translation("en", text)), "budget-guard",
-                null, null, now, message.conversationType(), message.teamAadGroupId(), message.channelId(),
+    private ReplyEvent refusal(NormalizedMessage message, BudgetLimit limit, Instant now) {
+        String language = languageOf.apply(message.text());
+        Translation text = BudgetRefusals.refusal(language, limit);
+        return new ReplyEvent(ReplyIds.of(message, ReplyKind.BUDGET_EXCEEDED), message.tenantId(),
+                message.conversationId(), message.messageId(), ReplyKind.BUDGET_EXCEEDED, language, List.of(text),
+                NAME, null, null, now, message.conversationType(), message.teamAadGroupId(), message.channelId(),
                 message.rootMessageId(), message.serviceUrl(), message.receivedAt());
+    }
+
+    /** Deletes day records older than {@link #DAYS_KEPT} days and month records before the previous month. */
+    private void purgeOldPeriods() {
+        LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+        String oldestDay = today.minusDays(DAYS_KEPT).toString();
+        String oldestMonth = YearMonth.from(today).minusMonths(1).toString();
+        List<String> old = new ArrayList<>();
+        try (KeyValueIterator<String, TenantSpend> all = spend.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, TenantSpend> entry = all.next();
+                String period = entry.key.substring(entry.key.lastIndexOf('|') + 1);
+                // ISO dates and months order as text
+                boolean expired = period.length() == 10 ? period.compareTo(oldestDay) < 0
+                        : period.length() == 7 && period.compareTo(oldestMonth) < 0;
+                if (expired) {
+                    old.add(entry.key);
+                }
+            }
+        }
+        old.forEach(spend::delete);
     }
 }
