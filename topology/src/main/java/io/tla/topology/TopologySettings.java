@@ -18,7 +18,10 @@ public record TopologySettings(
         int maxOutputTokens,
         int contextTurns,
         Duration duplicateWindow,
-        Duration modelTimeout) {
+        Duration modelTimeout,
+        Function<String, String> toneForTenant,
+        int contextMaxTokens,
+        Duration contextIdleExpiry) {
 
     public static TopologySettings from(TlaConfig config) {
         TranslationConfig translation = TranslationConfig.from(config);
@@ -28,6 +31,7 @@ public record TopologySettings(
         ModelConfig.Provider primary = model.primary();
         return new TopologySettings(translation::targetLanguagesFor, budget::dailyUsdFor,
                 primary.inputUsdPer1kTokens(), primary.outputUsdPer1kTokens(), model.maxOutputTokens(),
-                translation.contextTurns(), Duration.ofHours(24), Duration.ofMillis(primary.timeoutMs()));
+                translation.contextTurns(), Duration.ofHours(24), Duration.ofMillis(primary.timeoutMs()),
+                translation::toneFor, translation.contextMaxTokens(), translation.contextIdleExpiry());
     }
 }
