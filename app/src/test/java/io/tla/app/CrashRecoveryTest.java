@@ -128,7 +128,7 @@ class CrashRecoveryTest {
 
     private Process startTopology(String bootstrap, int generation) throws Exception {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
+                "-Xmx1536m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
                 "--role", "topology",
                 "--set", "kafka.bootstrap.servers=" + bootstrap,
                 "--set", "kafka.session.timeout.ms=6000",

@@ -24,7 +24,10 @@ public record TopologySettings(
         int maxInFlight,
         int maxInputTokens,
         Duration cacheTtl,
-        int cacheMaxEntries) {
+        int cacheMaxEntries,
+        Function<String, String> toneForTenant,
+        int contextMaxTokens,
+        Duration contextIdleExpiry) {
 
     public static TopologySettings from(TlaConfig config) {
         TranslationConfig translation = TranslationConfig.from(config);
@@ -36,6 +39,7 @@ public record TopologySettings(
                 budget::monthlyUsdFor, budget::dailyTokensFor,
                 primary.inputUsdPer1kTokens(), primary.outputUsdPer1kTokens(), model.maxOutputTokens(),
                 translation.contextTurns(), Duration.ofHours(24), Duration.ofMillis(primary.timeoutMs()),
-                primary.maxInFlight(), model.maxInputTokens(), model.cacheTtl(), model.cacheMaxEntries());
+                primary.maxInFlight(), model.maxInputTokens(), model.cacheTtl(), model.cacheMaxEntries(),
+                translation::toneFor, translation.contextMaxTokens(), translation.contextIdleExpiry());
     }
 }

@@ -7,17 +7,31 @@ import java.util.List;
 
 /**
  * A message on its way through the stages: what the budget guard reserved for it and, after context
- * retrieval, the recent turns of its conversation. Travels on the topology's internal repartition topic.
+ * retrieval, the recent turns of its conversation, the detected source language (a BCP-47 primary tag, or
+ * {@code und}), the target languages it still needs (the source language dropped from them) and the tenant's
+ * tone. Travels on the topology's internal repartition topic; {@code sourceLanguage} and {@code tone} are null
+ * until context retrieval sets them.
  */
 public record TranslationRequest(NormalizedMessage message, List<String> targetLanguages,
-                                 BudgetReservation reservation, List<Turn> context) {
+                                 BudgetReservation reservation, List<Turn> context, String sourceLanguage,
+                                 String tone) {
 
     public TranslationRequest {
         targetLanguages = List.copyOf(targetLanguages);
         context = context == null ? List.of() : List.copyOf(context);
     }
 
+    /** A request as the budget guard lets it through: no context, language or tone yet. */
+    public TranslationRequest(NormalizedMessage message, List<String> targetLanguages, BudgetReservation reservation,
+                              List<Turn> context) {
+        this(message, targetLanguages, reservation, context, null, null);
+    }
+
     public TranslationRequest withContext(List<Turn> turns) {
-        return new TranslationRequest(message, targetLanguages, reservation, turns);
+        return new TranslationRequest(message, targetLanguages, reservation, turns, sourceLanguage, tone);
+    }
+
+    public TranslationRequest withLanguages(String source, List<String> targets, String toneName) {
+        return new TranslationRequest(message, targets, reservation, context, source, toneName);
     }
 }

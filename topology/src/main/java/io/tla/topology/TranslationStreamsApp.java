@@ -6,6 +6,7 @@ import io.tla.platform.http.Health;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.metrics.TlaMetrics;
 import io.tla.topology.errors.DeadLetterHandler;
+import io.tla.topology.language.LanguageDetection;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -84,6 +85,8 @@ public final class TranslationStreamsApp implements AutoCloseable {
     }
 
     public TranslationStreamsApp start() {
+        // Load the language models (seconds) before any stream thread could wait for them inside a transaction.
+        LanguageDetection.warmUp();
         streams.start();
         return this;
     }

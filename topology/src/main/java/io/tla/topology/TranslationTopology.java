@@ -11,7 +11,9 @@ import io.tla.topology.budget.BudgetGuard;
 import io.tla.topology.budget.BudgetSettlement;
 import io.tla.topology.budget.BudgetSettler;
 import io.tla.topology.context.ContextRetrieval;
+import io.tla.topology.context.ReplyTurnRecorder;
 import io.tla.topology.dedupe.DuplicateActivityFilter;
+import io.tla.topology.language.LanguageDetection;
 import io.tla.topology.model.InFlightLimit;
 import io.tla.topology.model.ModelCall;
 import io.tla.topology.model.ModelProvider;
@@ -37,9 +39,11 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *   → drop-duplicate-activities   [seen-activities-store]
  *   → budget-guard                [tenant-budget-store]        → replies, telemetry
  *   → re-key by conversation ───────────────────── repartition "requests-by-conversation"
- *   → context-retrieval           [conversation-turns-store]   → telemetry
+ *   → context-retrieval           [conversation-turns-store]   → telemetry (a message already in the
+ *                                                                only target language stops here)
  *   → model-call                  [model-pending-store,        → replies, telemetry
  *                                  translation-cache-store]
+ *       → record-reply-turns      [conversation-turns-store]
  *   → re-key by tenant ─────────────────────────── repartition "settlements-by-tenant"
  *   → budget-settle               [tenant-budget-store]
  * </pre>
@@ -79,8 +83,8 @@ public final class TranslationTopology {
         KStream<String, StageOutput> budgeted = byTenant
                 .process(() -> new DuplicateActivityFilter(settings.duplicateWindow(), meters),
                         Named.as(DuplicateActivityFilter.NAME), DuplicateActivityFilter.SEEN_ACTIVITIES_STORE)
-                // language detection is not wired in yet: "und" words refusals in English
-                .process(() -> new BudgetGuard(settings, clock, meters, text -> "und"),
+                // detection runs for refused messages only: the refusal is worded in the sender's language
+                .process(() -> new BudgetGuard(settings, clock, meters, LanguageDetection::detect),
                         Named.as(BudgetGuard.NAME), BudgetGuard.TENANT_BUDGET_STORE);
         emit(budgeted, BudgetGuard.NAME);
 
@@ -89,7 +93,7 @@ public final class TranslationTopology {
                 .flatMapValues(StageOutput::continuation, Named.as("budget-allowed"))
                 .selectKey((tenantId, request) -> request.message().conversationId(), Named.as("key-by-conversation"))
                 .repartition(Repartitioned.with(KEYS, REQUESTS).withName("requests-by-conversation"))
-                .process(() -> new ContextRetrieval(settings.contextTurns(), clock, meters),
+                .process(() -> new ContextRetrieval(settings, clock, meters),
                         Named.as(ContextRetrieval.NAME), ContextRetrieval.CONVERSATION_TURNS_STORE);
         emit(withContext, ContextRetrieval.NAME);
 
@@ -99,8 +103,15 @@ public final class TranslationTopology {
                         Named.as(ModelCall.NAME), ModelCall.PENDING_STORE, TranslationCache.STORE);
         emit(answered, ModelCall.NAME);
 
-        // Settle each reservation with the real usage, back in the tenant's task.
-        answered.flatMap((conversationId, out) -> out.settlements().stream()
+        // The model's answer becomes the assistant side of its turn: later requests see how it was translated.
+        answered.flatMapValues(StageOutput::replies, Named.as("replies-to-record"))
+                .process(ReplyTurnRecorder::new, Named.as(ReplyTurnRecorder.NAME),
+                        ContextRetrieval.CONVERSATION_TURNS_STORE);
+
+        // Settle each reservation with the real usage, or release it (a message the model never saw), back in
+        // the tenant's task.
+        withContext.merge(answered, Named.as("settling-stages"))
+                .flatMap((conversationId, out) -> out.settlements().stream()
                                 .map(settlement -> KeyValue.pair(settlement.tenantId(), settlement)).toList(),
                         Named.as("budget-settlements"))
                 .repartition(Repartitioned.with(KEYS, SETTLEMENTS).withName("settlements-by-tenant"))

@@ -226,8 +226,8 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         int attempt = retries.getOrDefault(key, 1);
         TranslationRequest request = call.request();
         NormalizedMessage message = request.message();
-        String cacheKey = TranslationCache.key(message.tenantId(), provider.name(), request.targetLanguages(), null,
-                message.text());
+        String cacheKey = TranslationCache.key(message.tenantId(), provider.name(), request.targetLanguages(),
+                request.tone(), message.text());
         long started = System.nanoTime();
         var cached = attempt == 1 ? cache.lookup(cacheKey, clock.millis()) : java.util.Optional.<ModelResponse>empty();
         if (cached.isPresent()) {
@@ -360,7 +360,10 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
                     .register(meters).increment(response.usage().outputTokens());
             Counter.builder("tla.model.cost.usd").tag("provider", provider.name())
                     .register(meters).increment(response.usage().costUsd().doubleValue());
-            reply = reply(message, ReplyKind.TRANSLATION, response.sourceLanguage(), response.translations(),
+            // the provider's view of the source language wins; where it has none, the detected one stands
+            String sourceLanguage = response.sourceLanguage() == null || "und".equals(response.sourceLanguage())
+                    ? request.sourceLanguage() : response.sourceLanguage();
+            reply = reply(message, ReplyKind.TRANSLATION, sourceLanguage, response.translations(),
                     response.provider(), response.model(), response.usage(), now);
             settlement = new BudgetSettlement(message.tenantId(), message.messageId(), request.reservation(),
                     response.usage());
