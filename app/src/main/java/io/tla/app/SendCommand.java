@@ -15,6 +15,7 @@ import io.tla.platform.secrets.SecretStore;
 import io.tla.platform.secrets.SecretStores;
 import io.tla.schemas.Json;
 import io.tla.schemas.ReplyEvent;
+import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Topics;
 import io.tla.schemas.Translation;
 import java.net.URI;
@@ -171,7 +172,11 @@ final class SendCommand implements Callable<Integer> {
         return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
-    /** Positioned at the end of every partition before the POST, so only replies that arrive after it are read. */
+    /**
+     * Reads replies and telemetry (a message already in the only target language gets no reply, only a
+     * {@code translation.skipped} event). Positioned at the end of every partition before the POST, so only what
+     * arrives after it is read.
+     */
     private static KafkaConsumer<String, String> replyConsumer(TlaConfig config) {
         KafkaSettings kafka = KafkaSettings.from(config);
         String bootstrap = kafka.bootstrapServers().orElse("127.0.0.1:" + kafka.embeddedPort());
@@ -179,7 +184,8 @@ final class SendCommand implements Callable<Integer> {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
-        List<TopicPartition> partitions = consumer.partitionsFor(Topics.REPLIES.name(), Duration.ofSeconds(5)).stream()
+        List<TopicPartition> partitions = java.util.stream.Stream.of(Topics.REPLIES.name(), Topics.TELEMETRY.name())
+                .flatMap(topic -> consumer.partitionsFor(topic, Duration.ofSeconds(5)).stream())
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         consumer.assign(partitions);
         consumer.seekToEnd(partitions);
@@ -191,6 +197,17 @@ final class SendCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
         while (System.nanoTime() < deadline) {
             for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(100))) {
+                if (record.topic().equals(Topics.TELEMETRY.name())) {
+                    TelemetryEvent event = Json.mapper().readValue(record.value(), TelemetryEvent.class);
+                    if (TelemetryEvent.Types.TRANSLATION_SKIPPED.equals(event.type()) && messageId.equals(event.messageId())
+                            && tenant.equals(event.tenantId())) {
+                        System.out.printf("not translated: the message is already in the tenant's only target language"
+                                + " (%s); no reply is sent (%d ms)%n", event.attributes().get("language"),
+                                (System.nanoTime() - started) / 1_000_000);
+                        return true;
+                    }
+                    continue;
+                }
                 ReplyEvent reply = Json.mapper().readValue(record.value(), ReplyEvent.class);
                 if (messageId.equals(reply.replyToId()) && tenant.equals(reply.tenantId())) {
                     System.out.printf("reply %s (%s, provider %s) on %s partition %d offset %d after %d ms:%n",

@@ -29,6 +29,7 @@ import io.tla.schemas.Topics;
 import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationStreamsApp;
 import io.tla.topology.TranslationTopology;
+import io.tla.topology.language.LanguageDetection;
 import io.tla.topology.model.ModelProviders;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -90,6 +91,10 @@ public final class TlaRuntime implements AutoCloseable {
         DashboardConfig dashboard = DashboardConfig.from(config);
         if (roles.contains(Role.REPLIES) && !"outbox".equals(reply.sink())) {
             throw new ConfigException(ReplyConfig.SINK, reply.sink(), "this build delivers replies to the outbox only");
+        }
+        if (roles.contains(Role.TOPOLOGY)) {
+            // The language models take seconds to load: load them while the broker and the other roles start.
+            LanguageDetection.warmUpInBackground();
         }
         try {
             Files.createDirectories(data.dataDir());

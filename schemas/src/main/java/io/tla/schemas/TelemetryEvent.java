@@ -30,6 +30,10 @@ public record TelemetryEvent(
     /** The telemetry types the pipeline emits; consumers must ignore types they do not know. */
     public static final class Types {
         public static final String BUDGET_DECISION = "budget.decision";
+        /** A tenant's spend reached 80 % or 100 % of a limit: once per limit, threshold and period. */
+        public static final String BUDGET_THRESHOLD = "budget.threshold";
+        /** A message already in the tenant's only target language: not sent to the model, no reply. */
+        public static final String TRANSLATION_SKIPPED = "translation.skipped";
         public static final String CONTEXT_RETRIEVED = "context.retrieved";
         public static final String MODEL_CALL = "model.call";
         public static final String MODEL_FALLBACK = "model.fallback";

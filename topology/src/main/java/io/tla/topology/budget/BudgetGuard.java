@@ -72,7 +72,7 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
 
     public static final String NAME = "budget-guard";
     public static final String TENANT_BUDGET_STORE = "tenant-budget-store";
-    public static final String THRESHOLD_EVENT = "budget.threshold";
+    public static final String THRESHOLD_EVENT = TelemetryEvent.Types.BUDGET_THRESHOLD;
 
     static final Duration PURGE_INTERVAL = Duration.ofHours(1);
     /** Day records are kept this many days after their day: settlements arrive within minutes, this leaves room. */

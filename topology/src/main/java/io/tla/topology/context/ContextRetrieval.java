@@ -56,7 +56,7 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
     public static final String NAME = "context-retrieval";
     public static final String CONVERSATION_TURNS_STORE = "conversation-turns-store";
     /** Telemetry: a message that was not sent to the model, and why ({@code reason}, {@code language}). */
-    public static final String TRANSLATION_SKIPPED = "translation.skipped";
+    public static final String TRANSLATION_SKIPPED = TelemetryEvent.Types.TRANSLATION_SKIPPED;
     public static final String ALREADY_IN_TARGET_LANGUAGE = "already-in-target-language";
 
     /** How often idle conversations are looked for; expiry is counted in hours, so minutes late is fine. */
