@@ -62,6 +62,11 @@ final class GlossaryCommand implements Runnable {
 
         /** The scope, null when none was given; {@code idRequired}: channel and user need their {@code --scope-id}. */
         GlossaryEntry.Scope scopeOrNull(boolean idRequired) {
+            if (tenant.isBlank() || tenant.contains(GlossaryEntry.KEY_SEPARATOR)
+                    || (scopeId != null && scopeId.contains(GlossaryEntry.KEY_SEPARATOR))) {
+                throw new IllegalArgumentException("--tenant and --scope-id may not be empty or contain '"
+                        + GlossaryEntry.KEY_SEPARATOR + "'");
+            }
             if (scope == null) {
                 if (scopeId != null) {
                     throw new IllegalArgumentException("--scope-id needs --scope channel or --scope user");

@@ -176,6 +176,9 @@ class GlossaryCommandTest {
         Run missingId = tla("glossary", "import", good.toString(), "--tenant", TENANT, "--scope", "channel");
         assertThat(missingId.exitCode()).isEqualTo(2);
         assertThat(missingId.err()).contains("--scope channel needs --scope-id");
+        Run separator = tla("glossary", "import", good.toString(), "--tenant", "a|b");
+        assertThat(separator.exitCode()).isEqualTo(2);
+        assertThat(separator.err()).contains("may not be empty or contain '|'");
         Run unknown = tla("glossary", "list", "--tenant", TENANT, "--scope", "team");
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.err()).contains("unknown glossary scope: team");
