@@ -58,6 +58,7 @@ class CrashRecoveryTest {
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0, 0).start()) {
             KafkaClients clients = new KafkaClients(broker.bootstrapServers(), Map.of());
             TopicAdmin.ensureTopics(clients, Topics.ALL, 6, (short) 1, Duration.ofSeconds(30));
+            TopicAdmin.ensureTopics(clients, Topics.COMPACTED, 1, (short) 1, Duration.ofSeconds(30));
 
             Process topology = startTopology(broker.bootstrapServers(), 1);
             AtomicInteger sent = new AtomicInteger();

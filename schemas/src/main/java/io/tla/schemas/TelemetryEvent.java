@@ -34,6 +34,8 @@ public record TelemetryEvent(
         public static final String BUDGET_THRESHOLD = "budget.threshold";
         /** A message already in the tenant's only target language: not sent to the model, no reply. */
         public static final String TRANSLATION_SKIPPED = "translation.skipped";
+        /** A strict glossary term the model's answer did not use (flagged in the reply). */
+        public static final String GLOSSARY_VIOLATION = "glossary.violation";
         public static final String CONTEXT_RETRIEVED = "context.retrieved";
         public static final String MODEL_CALL = "model.call";
         public static final String MODEL_FALLBACK = "model.fallback";

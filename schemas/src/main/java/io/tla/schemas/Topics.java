@@ -27,10 +27,26 @@ public final class Topics {
     public static final Topic<byte[], byte[]> REPLIES_DLQ =
             new Topic<>("teams.replies.dlq.v1", Serdes.ByteArray(), Serdes.ByteArray());
 
+    /**
+     * Tenant glossaries, compacted: the latest entry per key is kept; key {@link GlossaryEntry#storeKey()}
+     * ({@code tenant|scope|scopeId|folded source term|language}); a null value deletes the entry. Read whole by
+     * every topology instance as the global store {@code glossary-store}.
+     */
+    public static final Topic<String, GlossaryEntry> GLOSSARY =
+            new Topic<>("tla.glossary.v1", Serdes.String(), new JsonSerde<>(GlossaryEntry.class));
+
     /** The topics a deployment must have before any role starts. */
     public static final List<Topic<?, ?>> ALL = List.of(MESSAGES, REPLIES, TELEMETRY, MESSAGES_DLQ, REPLIES_DLQ);
 
+    /** Tables rather than logs: created with {@code cleanup.policy=compact}, needed before the topology starts. */
+    public static final List<Topic<?, ?>> COMPACTED = List.of(GLOSSARY);
+
     private Topics() {
+    }
+
+    /** Whether a topic of this name is created compacted ({@link #COMPACTED}). */
+    public static boolean isCompacted(String topicName) {
+        return COMPACTED.stream().anyMatch(topic -> topic.name().equals(topicName));
     }
 
     public static <T> Serde<T> json(Class<T> type) {

@@ -13,6 +13,7 @@ import io.tla.topology.budget.BudgetSettler;
 import io.tla.topology.context.ContextRetrieval;
 import io.tla.topology.context.ReplyTurnRecorder;
 import io.tla.topology.dedupe.DuplicateActivityFilter;
+import io.tla.topology.glossary.GlossaryStore;
 import io.tla.topology.language.LanguageDetection;
 import io.tla.topology.model.InFlightLimit;
 import io.tla.topology.model.ModelCall;
@@ -34,6 +35,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  * The translation pipeline, top to bottom:
  *
  * <pre>
+ * tla.glossary.v1 (compacted) → global store [glossary-store], read by context-retrieval
  * teams.messages.v1 (by conversation)
  *   → re-key by tenant ─────────────────────────── repartition "messages-by-tenant"
  *   → drop-duplicate-activities   [seen-activities-store]
@@ -70,6 +72,7 @@ public final class TranslationTopology {
         builder.addStateStore(ContextRetrieval.storeBuilder());
         builder.addStateStore(ModelCall.storeBuilder());
         builder.addStateStore(TranslationCache.storeBuilder());
+        GlossaryStore.addGlobalStore(builder);
         InFlightLimit inFlight = new InFlightLimit(settings.maxInFlight());
         Gauge.builder("tla.model.in.flight", inFlight, InFlightLimit::inFlight)
                 .description("Model calls in flight in this instance").register(meters);

@@ -31,6 +31,7 @@ public final class TopologyHarness implements AutoCloseable {
     public final TestInputTopic<String, NormalizedMessage> messages;
     public final TestOutputTopic<String, ReplyEvent> replies;
     public final TestOutputTopic<String, TelemetryEvent> telemetry;
+    public final TestInputTopic<String, io.tla.schemas.GlossaryEntry> glossary;
 
     public TopologyHarness(Path stateDir, Map<String, String> config, ModelProvider provider) {
         Properties props = new Properties();
@@ -49,6 +50,12 @@ public final class TopologyHarness implements AutoCloseable {
                 Topics.REPLIES.valueSerde().deserializer());
         telemetry = driver.createOutputTopic(Topics.TELEMETRY.name(), Serdes.String().deserializer(),
                 Topics.TELEMETRY.valueSerde().deserializer());
+        glossary = driver.createInputTopic(Topics.GLOSSARY.name(), Serdes.String().serializer(),
+                Topics.GLOSSARY.valueSerde().serializer());
+    }
+
+    public void define(io.tla.schemas.GlossaryEntry entry) {
+        glossary.pipeInput(entry.storeKey(), entry, NOW);
     }
 
     public static NormalizedMessage message(String tenant, String conversation, String id, String text) {

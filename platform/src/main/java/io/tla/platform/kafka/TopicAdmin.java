@@ -1,8 +1,10 @@
 package io.tla.platform.kafka;
 
 import io.tla.schemas.Topic;
+import io.tla.schemas.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,7 +17,11 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Creates the contract's topics where they are missing and tells whether they exist. */
+/**
+ * Creates the contract's topics where they are missing and tells whether they exist. Topics listed in
+ * {@link Topics#COMPACTED} are created with {@code cleanup.policy=compact}: they hold tables (the latest value per
+ * key), which a delete policy would eventually lose.
+ */
 public final class TopicAdmin {
 
     private static final Logger log = LoggerFactory.getLogger(TopicAdmin.class);
@@ -23,7 +29,10 @@ public final class TopicAdmin {
     private TopicAdmin() {
     }
 
-    /** Creates each missing topic; existing topics keep their partition count. Returns the names it created. */
+    /**
+     * Creates each missing topic; existing topics keep their partition count and configuration. Returns the
+     * names it created.
+     */
     public static List<String> ensureTopics(KafkaClients clients, List<Topic<?, ?>> topics, int partitions,
                                             short replicationFactor, Duration timeout) {
         try (Admin admin = Admin.create(clients.properties("tla-topic-admin"))) {
@@ -31,8 +40,12 @@ public final class TopicAdmin {
             List<NewTopic> missing = new ArrayList<>();
             for (Topic<?, ?> topic : topics) {
                 if (!existing.contains(topic.name())) {
-                    missing.add(new NewTopic(topic.name(), partitions, replicationFactor)
-                            .configs(Map.of("min.insync.replicas", replicationFactor > 1 ? "2" : "1")));
+                    Map<String, String> configs = new HashMap<>();
+                    configs.put("min.insync.replicas", replicationFactor > 1 ? "2" : "1");
+                    if (Topics.isCompacted(topic.name())) {
+                        configs.put("cleanup.policy", "compact");
+                    }
+                    missing.add(new NewTopic(topic.name(), partitions, replicationFactor).configs(configs));
                 }
             }
             List<String> created = new ArrayList<>();
@@ -40,8 +53,9 @@ public final class TopicAdmin {
                 try {
                     admin.createTopics(List.of(topic)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                     created.add(topic.name());
-                    log.info("event=topic_created topic={} partitions={} replication_factor={}", topic.name(),
-                            partitions, replicationFactor);
+                    log.info("event=topic_created topic={} partitions={} replication_factor={} cleanup_policy={}",
+                            topic.name(), partitions, replicationFactor,
+                            topic.configs().getOrDefault("cleanup.policy", "delete"));
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw e;

@@ -11,6 +11,8 @@ import io.tla.topology.StageOutput;
 import io.tla.topology.TelemetryEvents;
 import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationRequest;
+import io.tla.topology.glossary.GlossaryLookup;
+import io.tla.topology.glossary.GlossaryTerm;
 import io.tla.topology.budget.BudgetSettlement;
 import io.tla.topology.language.LanguageDetection;
 import io.tla.topology.language.LanguageTags;
@@ -71,6 +73,7 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
     private final Counter skippedAlreadyInTarget;
     private final Counter expired;
     private KeyValueStore<String, ConversationTurns> turns;
+    private GlossaryLookup glossary;
     private ProcessorContext<String, StageOutput> context;
     /** Where the next expiry sweep continues; in memory only, a restart starts over from the first key. */
     private String sweepFrom;
@@ -99,6 +102,7 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
     public void init(ProcessorContext<String, StageOutput> context) {
         this.context = context;
         this.turns = context.getStateStore(CONVERSATION_TURNS_STORE);
+        this.glossary = GlossaryLookup.from(context);
         LanguageDetection.warmUpInBackground();
         context.schedule(EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::expireIdleConversations);
     }
@@ -136,8 +140,11 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
             attributes.put("contextTokens", contextTokens);
             attributes.put("sourceLanguage", sourceLanguage);
             attributes.put("latencyMs", (System.nanoTime() - started) / 1_000_000.0);
+            List<GlossaryTerm> terms = glossary.termsFor(message, targets);
+            attributes.put("glossaryTerms", terms.size());
             TranslationRequest next = request.withContext(sent)
-                    .withLanguages(sourceLanguage, targets, settings.toneForTenant().apply(message.tenantId()));
+                    .withLanguages(sourceLanguage, targets, settings.toneForTenant().apply(message.tenantId()))
+                    .withGlossary(terms);
             output = StageOutput.proceed(next,
                     TelemetryEvents.forMessage(TelemetryEvent.Types.CONTEXT_RETRIEVED, message, now, attributes));
         }

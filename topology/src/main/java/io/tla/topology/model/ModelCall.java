@@ -16,6 +16,9 @@ import io.tla.topology.TelemetryEvents;
 import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationRequest;
 import io.tla.topology.budget.BudgetSettlement;
+import io.tla.topology.glossary.Glossary;
+import io.tla.topology.glossary.GlossaryTelemetry;
+import io.tla.topology.glossary.GlossaryViolation;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -226,8 +229,9 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         int attempt = retries.getOrDefault(key, 1);
         TranslationRequest request = call.request();
         NormalizedMessage message = request.message();
+        // tone and glossary shape the answer: a changed glossary entry is a different cache key
         String cacheKey = TranslationCache.key(message.tenantId(), provider.name(), request.targetLanguages(),
-                request.tone(), message.text());
+                request.tone() + "\n" + request.glossary(), message.text());
         long started = System.nanoTime();
         var cached = attempt == 1 ? cache.lookup(cacheKey, clock.millis()) : java.util.Optional.<ModelResponse>empty();
         if (cached.isPresent()) {
@@ -254,7 +258,8 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
     private CompletableFuture<ModelResponse> call(TranslationRequest request, String text, List<io.tla.topology.context.Turn> turns) {
         NormalizedMessage message = request.message();
         ModelRequest modelRequest = new ModelRequest(message.tenantId(), message.conversationId(), message.messageId(),
-                text, request.targetLanguages(), turns, maxOutputTokens);
+                text, request.targetLanguages(), turns, maxOutputTokens, request.sourceLanguage(), request.tone(),
+                request.glossary());
         try {
             return provider.translate(modelRequest).toCompletableFuture();
         } catch (RuntimeException e) {
@@ -349,6 +354,7 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         }
         ReplyEvent reply;
         BudgetSettlement settlement;
+        List<TelemetryEvent> glossaryTelemetry = List.of();
         if (response != null) {
             attributes.put("model", response.model());
             attributes.put("inputTokens", response.usage().inputTokens());
@@ -363,7 +369,10 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
             // the provider's view of the source language wins; where it has none, the detected one stands
             String sourceLanguage = response.sourceLanguage() == null || "und".equals(response.sourceLanguage())
                     ? request.sourceLanguage() : response.sourceLanguage();
-            reply = reply(message, ReplyKind.TRANSLATION, sourceLanguage, response.translations(),
+            // strict glossary terms the answer did not use are reported and flagged in the reply's text
+            List<GlossaryViolation> violations = Glossary.violations(request.glossary(), response.translations());
+            glossaryTelemetry = GlossaryTelemetry.violations(message, violations, now);
+            reply = reply(message, ReplyKind.TRANSLATION, sourceLanguage, Glossary.flag(response.translations(), violations),
                     response.provider(), response.model(), response.usage(), now);
             settlement = new BudgetSettlement(message.tenantId(), message.messageId(), request.reservation(),
                     response.usage());
@@ -377,7 +386,8 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
             settlement = BudgetSettlement.release(message.tenantId(), message.messageId(), request.reservation());
         }
         TelemetryEvent modelCall = TelemetryEvents.forMessage(TelemetryEvent.Types.MODEL_CALL, message, now, attributes);
-        return StageOutput.reply(reply, modelCall, TelemetryEvents.replyEmitted(message, reply, now)).settling(settlement);
+        return StageOutput.reply(reply, modelCall, TelemetryEvents.replyEmitted(message, reply, now))
+                .and(glossaryTelemetry.toArray(TelemetryEvent[]::new)).settling(settlement);
     }
 
     private static Throwable unwrap(Throwable error) {

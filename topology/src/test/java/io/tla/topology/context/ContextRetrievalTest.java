@@ -310,6 +310,12 @@ class ContextRetrievalTest {
                 .withLoggingDisabled().build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
+        KeyValueStore<String, io.tla.schemas.GlossaryEntry> glossary = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(io.tla.topology.glossary.GlossaryStore.STORE), Serdes.String(),
+                        new JsonSerde<>(io.tla.schemas.GlossaryEntry.class))
+                .withLoggingDisabled().build();
+        glossary.init(context.getStateStoreContext(), glossary);
+        context.addStateStore(glossary);
         processor.init(context);
         return context;
     }

@@ -326,4 +326,25 @@ class ModelCallTest {
             assertThat(reply.usage().inputTokens()).isEqualTo(30);
         }
     }
+
+    @Test
+    void sendsTheApplicableGlossaryTermsAndFlagsAStrictTermTheAnswerDidNotUse() {
+        ManualProvider provider = new ManualProvider();
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config(256), provider)) {
+            harness.define(new io.tla.schemas.GlossaryEntry(TENANT, io.tla.schemas.GlossaryEntry.Scope.TENANT, null,
+                    "Angebot", "en", "quotation", true, TopologyHarness.NOW));
+            harness.send(message(TENANT, "conv-a", "a1", "Bitte schick mir das Angebot bis Freitag."));
+
+            assertThat(provider.calls.get(0).request().glossary()).singleElement()
+                    .satisfies(term -> assertThat(term.targetTerm()).isEqualTo("quotation"));
+            provider.answer("a1"); // "translated a1": no "quotation" in it
+            drain(harness);
+
+            ReplyEvent reply = harness.replies.readValue();
+            assertThat(reply.translations().get(0).text()).startsWith("translated a1").contains("quotation");
+            assertThat(harness.telemetry.readValuesToList()).filteredOn(e -> e.type().equals("glossary.violation"))
+                    .singleElement().satisfies(e -> assertThat(e.attributes())
+                            .containsEntry("sourceTerm", "Angebot").containsEntry("targetLanguage", "en"));
+        }
+    }
 }
