@@ -34,13 +34,7 @@ public final class TopologyHarness implements AutoCloseable {
     public final TestInputTopic<String, io.tla.schemas.GlossaryEntry> glossary;
 
     public TopologyHarness(Path stateDir, Map<String, String> config, ModelProvider provider) {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tla-streams-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        Properties props = driverProperties(stateDir);
         TopologySettings settings = TopologySettings.from(TlaConfig.of(config));
         driver = new TopologyTestDriver(TranslationTopology.buildTopology(settings, provider,
                 Clock.fixed(NOW, ZoneOffset.UTC), new SimpleMeterRegistry()), props, NOW);
@@ -56,6 +50,18 @@ public final class TopologyHarness implements AutoCloseable {
 
     public void define(io.tla.schemas.GlossaryEntry entry) {
         glossary.pipeInput(entry.storeKey(), entry, NOW);
+    }
+
+    /** Streams properties of a test driver: named internal resources enforced, the product's dead-letter handler. */
+    public static Properties driverProperties(Path stateDir) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tla-streams-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        return props;
     }
 
     public static NormalizedMessage message(String tenant, String conversation, String id, String text) {

@@ -14,7 +14,6 @@ import io.tla.schemas.Sender;
 import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Topics;
 import io.tla.topology.dedupe.DuplicateActivityFilter;
-import io.tla.topology.errors.DeadLetterHandler;
 import io.tla.platform.config.ModelConfig;
 import io.tla.topology.model.ModelProviders;
 import java.nio.charset.StandardCharsets;
@@ -54,13 +53,7 @@ class TranslationTopologyTest {
 
     private void start(Map<String, String> config) {
         TopologySettings settings = TopologySettings.from(TlaConfig.of(config));
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tla-streams-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        Properties props = TopologyHarness.driverProperties(stateDir);
         driver = new TopologyTestDriver(TranslationTopology.buildTopology(settings,
                 ModelProviders.primary(ModelConfig.from(TlaConfig.of(config))),
                 Clock.fixed(NOW, ZoneOffset.UTC), new SimpleMeterRegistry()), props, NOW);

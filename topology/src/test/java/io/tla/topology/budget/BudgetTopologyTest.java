@@ -16,9 +16,9 @@ import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Topics;
 import io.tla.schemas.Translation;
 import io.tla.schemas.Usage;
+import io.tla.topology.TopologyHarness;
 import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationTopology;
-import io.tla.topology.errors.DeadLetterHandler;
 import io.tla.topology.model.ModelProvider;
 import io.tla.topology.model.ModelProviders;
 import io.tla.topology.model.ModelRequest;
@@ -113,13 +113,7 @@ class BudgetTopologyTest {
     }
 
     private void startDriver() {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tla-streams-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        Properties props = TopologyHarness.driverProperties(stateDir);
         driver = new TopologyTestDriver(TranslationTopology.buildTopology(TopologySettings.from(TlaConfig.of(config)),
                 provider, clock, meters), props, clock.instant());
         messages = driver.createInputTopic(Topics.MESSAGES.name(), Serdes.String().serializer(),

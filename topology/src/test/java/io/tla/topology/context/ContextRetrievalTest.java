@@ -14,6 +14,7 @@ import io.tla.schemas.Topics;
 import io.tla.schemas.Translation;
 import io.tla.schemas.Usage;
 import io.tla.topology.StageOutput;
+import io.tla.topology.TopologyHarness;
 import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationRequest;
 import io.tla.topology.TranslationTopology;
@@ -21,7 +22,6 @@ import io.tla.topology.budget.BudgetGuard;
 import io.tla.topology.budget.BudgetReservation;
 import io.tla.topology.budget.BudgetSettlement;
 import io.tla.topology.budget.TenantSpend;
-import io.tla.topology.errors.DeadLetterHandler;
 import io.tla.topology.model.ModelProvider;
 import io.tla.topology.model.ModelRequest;
 import io.tla.topology.model.ModelResponse;
@@ -72,13 +72,8 @@ class ContextRetrievalTest {
     private TestOutputTopic<String, TelemetryEvent> telemetry;
 
     private void start(Map<String, String> config) {
-        Properties props = new Properties();
+        Properties props = TopologyHarness.driverProperties(stateDir);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tla-context-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         // The translation cache is off: these tests repeat texts and need every request to reach the model.
         Map<String, String> withoutCache = new HashMap<>(config);
         withoutCache.put("model.cache.ttl-minutes", "0");
