@@ -19,6 +19,7 @@ if [[ "${TLA_BUILD:-auto}" != "never" ]] && { [[ "${TLA_BUILD:-auto}" == "always
   (cd "$ROOT" && mvn -B -q -Dstyle.color=never -DskipTests package) >&2 || { echo "tla: build failed" >&2; exit 1; }
 fi
 
-cd "$ROOT"
-# exec: Ctrl-C and SIGTERM reach the JVM directly, which shuts every role down cleanly.
-exec java ${TLA_JAVA_OPTS:--Xms256m -Xmx2g -XX:+UseG1GC} -jar "$JAR" "$@"
+# The working directory stays the caller's (file arguments are relative to it); the default data directory is
+# ./data of this installation (tla.home). exec: Ctrl-C and SIGTERM reach the JVM directly, which shuts every role
+# down cleanly.
+exec java ${TLA_JAVA_OPTS:--Xms256m -Xmx2g -XX:+UseG1GC} -Dtla.home="$ROOT" -jar "$JAR" "$@"

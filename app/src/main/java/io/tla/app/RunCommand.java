@@ -46,9 +46,9 @@ final class RunCommand implements Callable<Integer> {
     static void banner(PrintStream out, TlaRuntime.Started s) {
         String base = "http://127.0.0.1:" + s.httpPort();
         out.println();
-        out.printf("tla-streams is running  roles: %s  broker: %s%s%n",
+        out.printf("tla-streams is running  roles: %s  broker: %s%s  data: %s%n",
                 s.roles().stream().map(Role::label).collect(Collectors.joining(",")),
-                s.bootstrapServers(), s.embeddedBroker() ? " (embedded, data in data.dir)" : "");
+                s.bootstrapServers(), s.embeddedBroker() ? " (embedded)" : "", s.dataDir());
         if (s.roles().contains(Role.INGRESS)) {
             out.printf("  webhook    POST %s/api/messages%n", base);
             s.webhookKey().ifPresent(key -> out.printf("  signing key %s%s%n", key.location(),
@@ -63,7 +63,7 @@ final class RunCommand implements Callable<Integer> {
         }
         if (s.roles().contains(Role.REPLIES)) {
             out.printf("  replies    %s  and topic teams.replies.v1 (kcat -b %s -C -t teams.replies.v1)%n",
-                    Path.of("data", "outbox"), s.bootstrapServers());
+                    s.dataDir().resolve("outbox"), s.bootstrapServers());
         }
         out.printf("started in %.1f s; Ctrl-C stops%n%n", s.startMillis() / 1000.0);
         out.flush();

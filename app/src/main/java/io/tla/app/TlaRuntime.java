@@ -55,7 +55,7 @@ public final class TlaRuntime implements AutoCloseable {
 
     /** What the banner and the tests need to know about a started runtime. */
     public record Started(String bootstrapServers, boolean embeddedBroker, int httpPort, Set<Role> roles,
-                          Optional<SecretStores.ResolvedKey> webhookKey, long startMillis) {
+                          Optional<SecretStores.ResolvedKey> webhookKey, long startMillis, java.nio.file.Path dataDir) {
     }
 
     private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
@@ -159,7 +159,7 @@ public final class TlaRuntime implements AutoCloseable {
         // Stop taking requests first on shutdown: pushed last, closed first.
         closeables.push(server);
         return new Started(bootstrap, kafka.embedded(), server.port(), roles, webhookKey,
-                (System.nanoTime() - begin) / 1_000_000);
+                (System.nanoTime() - begin) / 1_000_000, data.dataDir());
     }
 
     /** Waits until the topology (when it runs here) is RUNNING. */
