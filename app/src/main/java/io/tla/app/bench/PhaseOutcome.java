@@ -1,0 +1,32 @@
+package io.tla.app.bench;
+
+import java.util.Map;
+
+/**
+ * What one measured phase produced.
+ *
+ * @param messages     messages the phase sent
+ * @param completed    messages whose output was seen committed
+ * @param elapsedNanos from the phase's start to its last output (or to the timeout when incomplete)
+ * @param startupNanos from the phase's start until the application was RUNNING (0 where not applicable)
+ * @param latencies    per-message latency samples
+ * @param cpuCores     average cores this process kept busy
+ * @param heapMaxMb    largest heap in use
+ * @param kinds        reply counts by kind (empty for the passthrough)
+ * @param duplicates   outputs seen twice for the same message (0 under exactly-once)
+ */
+record PhaseOutcome(int messages, int completed, long elapsedNanos, long startupNanos, Latencies latencies,
+                    double cpuCores, double heapMaxMb, Map<String, Long> kinds, long duplicates) {
+
+    boolean complete() {
+        return completed == messages;
+    }
+
+    double throughputPerS() {
+        return elapsedNanos <= 0 ? 0 : completed / (elapsedNanos / 1e9);
+    }
+
+    double elapsedS() {
+        return elapsedNanos / 1e9;
+    }
+}
