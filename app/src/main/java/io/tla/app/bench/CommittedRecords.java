@@ -35,6 +35,7 @@ public final class CommittedRecords implements AutoCloseable {
     private final SyntheticTraffic traffic;
     private final long[] seenNanos;
     private final AtomicInteger seen = new AtomicInteger();
+    private final AtomicLong firstSeenNanos = new AtomicLong(-1);
     private final AtomicLong lastSeenNanos = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong foreign = new AtomicLong();
@@ -102,6 +103,7 @@ public final class CommittedRecords implements AutoCloseable {
         if (fields[1] != null) {
             kinds.computeIfAbsent(fields[1], k -> new LongAdder()).increment();
         }
+        firstSeenNanos.compareAndSet(-1, now);
         lastSeenNanos.set(now);
         seen.incrementAndGet();
     }
@@ -127,6 +129,11 @@ public final class CommittedRecords implements AutoCloseable {
     /** When message {@code index}'s record was first seen, or -1. Read after {@link #awaitAll}. */
     public long seenNanos(int index) {
         return seenNanos[index];
+    }
+
+    /** When the first message's record was seen, or -1. */
+    public long firstSeenNanos() {
+        return firstSeenNanos.get();
     }
 
     public long lastSeenNanos() {

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +40,10 @@ final class LatencyScenario {
     static final Duration WARMUP = Duration.ofSeconds(5);
     /** Requests awaiting their response at most; beyond it the sender waits and the offered rate is not met. */
     static final int MAX_OUTSTANDING = 2_000;
-    static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    /** How long the warm-up's replies may take; then measuring starts regardless. */
+    static final Duration WARMUP_DRAIN_TIMEOUT = Duration.ofSeconds(10);
+    /** How long after the last request the replies may take; what is missing then is reported as missing. */
+    static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(25);
 
     private LatencyScenario() {
     }
@@ -68,7 +72,7 @@ final class LatencyScenario {
             log.info("warm-up: %d messages at %d/s, not measured", warmupMessages, rate);
             Sender sender = new Sender(http, ingress, signer, warmup, warmupMessages, rate);
             sender.run();
-            replies.awaitAll(System.nanoTime() + DRAIN_TIMEOUT.toNanos(), () -> false);
+            replies.awaitAll(System.nanoTime() + WARMUP_DRAIN_TIMEOUT.toNanos(), () -> false);
         }
 
         SyntheticTraffic traffic = new SyntheticTraffic("bench-latency-", CONVERSATIONS, TENANTS, TEXT_BYTES);
@@ -211,7 +215,9 @@ final class LatencyScenario {
                 http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
                     long now = System.nanoTime();
                     if (error != null) {
-                        rejections.computeIfAbsent(error.getClass().getSimpleName(), k -> new LongAdder()).increment();
+                        Throwable cause = error instanceof CompletionException
+                                && error.getCause() != null ? error.getCause() : error;
+                        rejections.computeIfAbsent(cause.getClass().getSimpleName(), k -> new LongAdder()).increment();
                     } else if (response.statusCode() == 202) {
                         acceptedNanos.set(index, now);
                         accepted.increment();

@@ -90,11 +90,14 @@ final class StreamsPhase {
             long seen = output.seenNanos(i);
             latency[i] = seen < 0 ? -1 : Math.max(0, seen - loadedNanos[i]);
         }
+        long firstOutputNanos = output.firstSeenNanos() < 0 ? -1 : output.firstSeenNanos() - startNanos;
         PhaseOutcome outcome = new PhaseOutcome(messages, output.seen(), endNanos - startNanos, startupNanos,
-                Latencies.of(latency), meter.cpuCores(), meter.heapMaxMb(), Map.copyOf(output.kinds()),
+                firstOutputNanos, Latencies.of(latency), meter.cpuCores(), meter.heapMaxMb(), Map.copyOf(output.kinds()),
                 output.duplicates());
-        log.info("%s: %d/%d in %.1f s (RUNNING after %.1f s): %.0f/s, %.1f cores%s", label, outcome.completed(),
-                messages, outcome.elapsedS(), startupNanos / 1e9, outcome.throughputPerS(), outcome.cpuCores(),
+        log.info("%s: %d/%d in %.1f s (RUNNING after %.1f s, first output after %.1f s): %.0f/s (%.0f/s once "
+                        + "flowing), %.1f cores%s", label, outcome.completed(), messages, outcome.elapsedS(),
+                startupNanos / 1e9, outcome.firstOutputS(), outcome.throughputPerS(), outcome.steadyPerS(),
+                outcome.cpuCores(),
                 complete ? "" : "; TIMED OUT after " + timeout.toSeconds() + " s");
         return outcome;
     }
