@@ -61,11 +61,13 @@ final class AsyncModelScenario {
                 Math.min(messages, CONVERSATIONS), IN_FLIGHT, TIMEOUT.toSeconds());
         PhaseOutcome measured;
         int maxInFlight;
+        int modelCalls;
         DelayedModelProvider description;
         try (DelayedModelProvider model = new DelayedModelProvider(PROVIDER, MODEL_LATENCY)) {
             measured = StreamsPhase.topology(env, config(env, "tla-bench-async", IN_FLIGHT), model,
                     "max-in-flight " + IN_FLIGHT, traffic, loaded, TIMEOUT, log);
             maxInFlight = model.maxInFlight();
+            modelCalls = model.answered();
             description = model;
         }
 
@@ -85,6 +87,7 @@ final class AsyncModelScenario {
                 .put("steady_per_s", measured.steadyPerS())
                 .put("replies", measured.kinds())
                 .put("observed_max_in_flight", maxInFlight)
+                .put("model_calls_answered", modelCalls)
                 .put("baseline", "same topology, model.provider." + PROVIDER + ".max-in-flight=1")
                 .put("baseline_messages", baselineMessages)
                 .put("baseline_completed", baseline.completed())

@@ -24,6 +24,7 @@ final class DelayedModelProvider implements ModelProvider, AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
+    private final AtomicInteger answered = new AtomicInteger();
 
     DelayedModelProvider(String name, Duration delay) {
         this.answers = new OfflineModelProvider(name);
@@ -52,9 +53,15 @@ final class DelayedModelProvider implements ModelProvider, AutoCloseable {
         maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         scheduler.schedule(() -> {
             inFlight.decrementAndGet();
+            answered.incrementAndGet();
             future.complete(response);
         }, delay.toMillis(), TimeUnit.MILLISECONDS);
         return future;
+    }
+
+    /** Calls answered so far, whether or not their replies were committed. */
+    int answered() {
+        return answered.get();
     }
 
     /** The most calls that were waiting at the same time. */

@@ -34,8 +34,9 @@ record PhaseOutcome(int messages, int completed, long elapsedNanos, long startup
         return firstOutputNanos < 0 || completed < 2 || span <= 0 ? 0 : (completed - 1) / (span / 1e9);
     }
 
-    double firstOutputS() {
-        return firstOutputNanos / 1e9;
+    /** Seconds from the start to the first output; null when nothing came out. */
+    Double firstOutputS() {
+        return firstOutputNanos < 0 ? null : firstOutputNanos / 1e9;
     }
 
     double elapsedS() {

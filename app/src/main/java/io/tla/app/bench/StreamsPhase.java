@@ -94,10 +94,11 @@ final class StreamsPhase {
         PhaseOutcome outcome = new PhaseOutcome(messages, output.seen(), endNanos - startNanos, startupNanos,
                 firstOutputNanos, Latencies.of(latency), meter.cpuCores(), meter.heapMaxMb(), Map.copyOf(output.kinds()),
                 output.duplicates());
-        log.info("%s: %d/%d in %.1f s (RUNNING after %.1f s, first output after %.1f s): %.0f/s (%.0f/s once "
-                        + "flowing), %.1f cores%s", label, outcome.completed(), messages, outcome.elapsedS(),
-                startupNanos / 1e9, outcome.firstOutputS(), outcome.throughputPerS(), outcome.steadyPerS(),
-                outcome.cpuCores(),
+        log.info("%s: %d/%d in %.1f s (RUNNING after %.1f s, %s): %.0f/s (%.0f/s once flowing), %.1f cores%s",
+                label, outcome.completed(), messages, outcome.elapsedS(), startupNanos / 1e9,
+                outcome.firstOutputS() == null ? "no output" : String.format("first output after %.1f s",
+                        outcome.firstOutputS()),
+                outcome.throughputPerS(), outcome.steadyPerS(), outcome.cpuCores(),
                 complete ? "" : "; TIMED OUT after " + timeout.toSeconds() + " s");
         return outcome;
     }
