@@ -55,7 +55,7 @@ public final class LanguageDetection {
      */
     static final double MIN_DISTANCE_TO_RUNNER_UP = 0.12;
 
-    static final int MAX_CHARS = 1000;
+    static final int MAX_CHARS = 240;
 
     private static final Logger log = LoggerFactory.getLogger(LanguageDetection.class);
     private static final Pattern NOT_LANGUAGE = Pattern.compile(

@@ -1,0 +1,76 @@
+package io.tla.app.bench;
+
+import io.tla.platform.config.TlaConfig;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+
+/**
+ * Runs one benchmark scenario and returns its result. Validates everything it is given before it starts
+ * anything, so a mistake costs no broker start.
+ */
+public final class Bench {
+
+    /**
+     * A validated request.
+     *
+     * @param scenario  what to run
+     * @param messages  messages to send (the scenario's default when none was given)
+     * @param ratePerS  the latency scenario's offered load
+     * @param keep      keep the run's directory under {@code data.dir/bench/}
+     */
+    public record Request(BenchScenario scenario, int messages, int ratePerS, boolean keep) {
+
+        /** Parses and checks the command line's values; an {@link IllegalArgumentException} says what is wrong. */
+        public static Request of(String scenarioName, Integer messages, Integer ratePerS, boolean keep) {
+            BenchScenario scenario = BenchScenario.parse(scenarioName);
+            int count = scenario.messages(messages);
+            if (ratePerS != null && scenario != BenchScenario.LATENCY) {
+                throw new IllegalArgumentException("--rate applies to the latency scenario only");
+            }
+            int rate = ratePerS == null ? LatencyScenario.DEFAULT_RATE : ratePerS;
+            if (rate < 1 || rate > 100_000) {
+                throw new IllegalArgumentException("--rate must be between 1 and 100000 messages per second, got " + rate);
+            }
+            return new Request(scenario, count, rate, keep);
+        }
+    }
+
+    private Bench() {
+    }
+
+    public static BenchResult run(Request request, TlaConfig config, PrintStream err) throws Exception {
+        BenchLog log = new BenchLog(err, request.scenario().wireName());
+        double loadBefore = systemLoad();
+        BenchResult result;
+        if (request.scenario() == BenchScenario.SERDE) {
+            result = SerdeScenario.run(err, log);
+        } else {
+            BenchEnvironment env = BenchEnvironment.start(config, request.keep(), log);
+            // Ctrl-C still stops the broker and removes the run's directory.
+            Thread cleanup = new Thread(env::close, "tla-bench-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
+            try (env) {
+                result = switch (request.scenario()) {
+                    case PIPELINE -> PipelineScenario.run(env, request.messages(), log);
+                    case LATENCY -> LatencyScenario.run(env, request.messages(), request.ratePerS(), log);
+                    case ASYNC_MODEL -> AsyncModelScenario.run(env, request.messages(), log);
+                    case SERDE -> throw new IllegalStateException("unreachable");
+                };
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cleanup);
+                } catch (IllegalStateException e) {
+                    // already shutting down: the hook runs
+                }
+            }
+        }
+        // Other processes on the machine skew every figure: say how busy it was.
+        return result.put("cores", Runtime.getRuntime().availableProcessors())
+                .put("load_avg_1m_before", loadBefore)
+                .put("load_avg_1m_after", systemLoad());
+    }
+
+    private static double systemLoad() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+}

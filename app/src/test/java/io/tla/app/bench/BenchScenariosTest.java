@@ -1,0 +1,78 @@
+package io.tla.app.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tla.platform.config.TlaConfig;
+import io.tla.schemas.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each broker-backed scenario, run end to end with a handful of messages: every message is answered, the
+ * result carries its fields, and the run's directory is gone afterwards. Figures are not checked: they depend
+ * on the machine.
+ */
+class BenchScenariosTest {
+
+    @TempDir
+    Path dataDir;
+
+    private final ByteArrayOutputStream progress = new ByteArrayOutputStream();
+
+    private JsonNode run(String scenario, int messages, Integer rate) throws Exception {
+        TlaConfig config = TlaConfig.of(Map.of("data.dir", dataDir.toString(), "topics.partitions", "2"));
+        BenchResult result = Bench.run(Bench.Request.of(scenario, messages, rate, false), config,
+                new PrintStream(progress, true, StandardCharsets.UTF_8));
+        return Json.mapper().readTree(result.toJson());
+    }
+
+    @Test
+    void pipelineAnswersEveryMessageComparesWithThePassthroughAndRemovesItsDirectory() throws Exception {
+        JsonNode result = run("pipeline", 30, null);
+
+        assertThat(result.get("scenario").asText()).isEqualTo("pipeline");
+        assertThat(result.get("messages").asInt()).isEqualTo(30);
+        assertThat(result.get("completed").asInt()).isEqualTo(30);
+        assertThat(result.get("baseline_completed").asInt()).isEqualTo(30);
+        assertThat(result.at("/replies/translation").asInt()).isEqualTo(30);
+        assertThat(result.get("duplicates").asInt()).isZero();
+        assertThat(result.get("throughput_per_s").asDouble()).isPositive();
+        assertThat(result.get("baseline_per_s").asDouble()).isPositive();
+        assertThat(result.get("ratio").asDouble()).isPositive();
+        assertThat(result.get("partitions").asInt()).isEqualTo(2);
+        assertThat(Files.exists(dataDir.resolve("bench"))).isFalse();
+        assertThat(progress.toString(StandardCharsets.UTF_8)).contains("bench pipeline: ");
+    }
+
+    @Test
+    void latencyDrivesTheRealIngressAndMatchesEveryReply() throws Exception {
+        JsonNode result = run("latency", 20, 50);
+
+        assertThat(result.get("scenario").asText()).isEqualTo("latency");
+        assertThat(result.get("accepted").asInt()).isEqualTo(20);
+        assertThat(result.get("completed").asInt()).isEqualTo(20);
+        assertThat(result.get("rejected").isEmpty()).isTrue();
+        assertThat(result.has("p95_ms")).isTrue();
+        assertThat(result.has("ratio")).isFalse();
+        assertThat(Files.exists(dataDir.resolve("bench"))).isFalse();
+    }
+
+    @Test
+    void asyncModelRunsBothSidesOnTheDelayedProviderAndSaysSo() throws Exception {
+        JsonNode result = run("async-model", 3, null);
+
+        assertThat(result.get("model").asText()).isEqualTo("in-process delay 300 ms");
+        assertThat(result.get("in_flight").asInt()).isEqualTo(256);
+        assertThat(result.get("completed").asInt()).isEqualTo(3);
+        assertThat(result.get("baseline_completed").asInt()).isEqualTo(3);
+        assertThat(result.get("timed_out").asBoolean()).isFalse();
+        assertThat(result.has("ratio")).isTrue();
+    }
+}
