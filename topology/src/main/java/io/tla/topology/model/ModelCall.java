@@ -90,6 +90,13 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
     private final int cacheMaxEntries;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final Timer callTimeOk;
+    private final Timer callTimeError;
+    private final Counter callsOk;
+    private final Counter callsError;
+    private final Counter inputTokens;
+    private final Counter outputTokens;
+    private final Counter costUsd;
     private TranslationCache cache;
 
     private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
@@ -128,6 +135,23 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         this.cacheMaxEntries = settings.cacheMaxEntries();
         this.clock = clock;
         this.meters = meters;
+        // looked up once here rather than per completion: the registry returns the same meters to every task
+        this.callTimeOk = callTime(provider, "ok", meters);
+        this.callTimeError = callTime(provider, "error", meters);
+        this.callsOk = Counter.builder("tla.model.calls").tag("provider", provider.name()).tag("outcome", "ok")
+                .register(meters);
+        this.callsError = Counter.builder("tla.model.calls").tag("provider", provider.name()).tag("outcome", "error")
+                .register(meters);
+        this.inputTokens = Counter.builder("tla.model.tokens").tag("provider", provider.name()).tag("direction", "input")
+                .register(meters);
+        this.outputTokens = Counter.builder("tla.model.tokens").tag("provider", provider.name())
+                .tag("direction", "output").register(meters);
+        this.costUsd = Counter.builder("tla.model.cost.usd").tag("provider", provider.name()).register(meters);
+    }
+
+    private static Timer callTime(ModelProvider provider, String outcome, MeterRegistry meters) {
+        return Timer.builder("tla.model.call.seconds").tag("provider", provider.name()).tag("outcome", outcome)
+                .publishPercentileHistogram().register(meters);
     }
 
     public static StoreBuilder<KeyValueStore<String, PendingCall>> storeBuilder() {
@@ -338,10 +362,8 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         ModelResponse response = completion.response();
         Instant now = clock.instant();
         String outcome = response != null ? "ok" : "error";
-        Timer.builder("tla.model.call.seconds").tag("provider", provider.name()).tag("outcome", outcome)
-                .publishPercentileHistogram().register(meters).record(completion.nanos(), TimeUnit.NANOSECONDS);
-        Counter.builder("tla.model.calls").tag("provider", provider.name()).tag("outcome", outcome)
-                .register(meters).increment();
+        (response != null ? callTimeOk : callTimeError).record(completion.nanos(), TimeUnit.NANOSECONDS);
+        (response != null ? callsOk : callsError).increment();
 
         Map<String, Object> attributes = new LinkedHashMap<>();
         attributes.put("provider", provider.name());
@@ -360,12 +382,9 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
             attributes.put("inputTokens", response.usage().inputTokens());
             attributes.put("outputTokens", response.usage().outputTokens());
             attributes.put("costUsd", response.usage().costUsd());
-            Counter.builder("tla.model.tokens").tag("provider", provider.name()).tag("direction", "input")
-                    .register(meters).increment(response.usage().inputTokens());
-            Counter.builder("tla.model.tokens").tag("provider", provider.name()).tag("direction", "output")
-                    .register(meters).increment(response.usage().outputTokens());
-            Counter.builder("tla.model.cost.usd").tag("provider", provider.name())
-                    .register(meters).increment(response.usage().costUsd().doubleValue());
+            inputTokens.increment(response.usage().inputTokens());
+            outputTokens.increment(response.usage().outputTokens());
+            costUsd.increment(response.usage().costUsd().doubleValue());
             // the provider's view of the source language wins; where it has none, the detected one stands
             String sourceLanguage = response.sourceLanguage() == null || "und".equals(response.sourceLanguage())
                     ? request.sourceLanguage() : response.sourceLanguage();
