@@ -113,14 +113,12 @@ public final class TlaRuntime implements AutoCloseable {
             bootstrap = kafka.bootstrapServers().orElseThrow();
         }
         KafkaClients clients = KafkaClients.of(kafka, bootstrap);
-        TopicAdmin.ensureTopics(clients, java.util.stream.Stream.concat(Topics.ALL.stream(), Topics.COMPACTED.stream())
-                .toList(), kafka.partitions(), kafka.replicationFactor(), Duration.ofSeconds(30));
+        TopicAdmin.ensureTopics(clients, Topics.REQUIRED, kafka.partitions(), kafka.replicationFactor(), Duration.ofSeconds(30));
 
         TlaMetrics metrics = new TlaMetrics();
         closeables.push(metrics);
         Health health = new Health();
-        BrokerHealth brokerHealth = new BrokerHealth(clients,
-                java.util.stream.Stream.concat(Topics.ALL.stream(), Topics.COMPACTED.stream()).toList()).start(health);
+        BrokerHealth brokerHealth = new BrokerHealth(clients, Topics.REQUIRED).start(health);
         closeables.push(brokerHealth);
         HttpServer server = new HttpServer(http, metrics, health);
         Clock clock = Clock.systemUTC();

@@ -26,14 +26,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,8 +53,7 @@ class CrashRecoveryTest {
     void everyMessageIsAnsweredExactlyOnceInConversationOrderAcrossTwoSigkills() throws Exception {
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0, 0).start()) {
             KafkaClients clients = new KafkaClients(broker.bootstrapServers(), Map.of());
-            TopicAdmin.ensureTopics(clients, Topics.ALL, 6, (short) 1, Duration.ofSeconds(30));
-            TopicAdmin.ensureTopics(clients, Topics.COMPACTED, 1, (short) 1, Duration.ofSeconds(30));
+            TopicAdmin.ensureTopics(clients, Topics.REQUIRED, 6, (short) 1, Duration.ofSeconds(30));
 
             Process topology = startTopology(broker.bootstrapServers(), 1);
             AtomicInteger sent = new AtomicInteger();
@@ -73,7 +68,7 @@ class CrashRecoveryTest {
                 awaitAnswered(broker.bootstrapServers(), 100);
                 topology = kill(topology, broker.bootstrapServers(), 2);
                 await().atMost(Duration.ofSeconds(60)).until(() -> sent.get() >= MESSAGES * 3 / 5);
-                int beforeSecondKill = readCommitted(broker.bootstrapServers(), Topics.REPLIES.name()).size();
+                int beforeSecondKill = CommittedTopic.records(broker.bootstrapServers(), Topics.REPLIES.name()).size();
                 awaitAnswered(broker.bootstrapServers(), beforeSecondKill + 100);
                 topology = kill(topology, broker.bootstrapServers(), 3);
                 producer.join(120_000);
@@ -81,7 +76,7 @@ class CrashRecoveryTest {
 
                 List<ConsumerRecord<String, String>> replies = await().atMost(Duration.ofSeconds(150))
                         .pollInterval(Duration.ofSeconds(2))
-                        .until(() -> readCommitted(broker.bootstrapServers(), Topics.REPLIES.name()),
+                        .until(() -> CommittedTopic.records(broker.bootstrapServers(), Topics.REPLIES.name()),
                                 records -> records.size() >= MESSAGES);
 
                 Map<String, Integer> answers = new HashMap<>();
@@ -112,7 +107,7 @@ class CrashRecoveryTest {
 
     private static void awaitAnswered(String bootstrap, int replies) {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
-                .until(() -> readCommitted(bootstrap, Topics.REPLIES.name()).size() >= replies);
+                .until(() -> CommittedTopic.records(bootstrap, Topics.REPLIES.name()).size() >= replies);
     }
 
     /** The child processes' logs, kept under target/ for whoever reads a failure. */
@@ -184,33 +179,13 @@ class CrashRecoveryTest {
         }
     }
 
-    /** Every committed record of a topic, in offset order per partition. */
-    private static List<ConsumerRecord<String, String>> readCommitted(String bootstrap, String topic) {
-        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        List<ConsumerRecord<String, String>> records = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new StringDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-        }
-        return records;
-    }
-
     /**
      * The latest committed value of every day record ({@code tenant|yyyy-MM-dd}) of the budget store's changelog,
      * summed per tenant. (Month records, {@code tenant|yyyy-MM}, hold the same spend again.)
      */
     private static Map<String, BigDecimal> budgetSpend(String bootstrap) throws Exception {
         Map<String, JsonNode> latest = new HashMap<>();
-        for (ConsumerRecord<String, String> record : readCommitted(bootstrap, "tla-streams-tenant-budget-store-changelog")) {
+        for (ConsumerRecord<String, String> record : CommittedTopic.records(bootstrap, "tla-streams-tenant-budget-store-changelog")) {
             if (record.value() == null) {
                 latest.remove(record.key());
             } else {

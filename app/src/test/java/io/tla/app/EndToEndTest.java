@@ -27,10 +27,6 @@ import java.util.Map;
 import java.util.stream.Stream;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,7 +74,7 @@ class EndToEndTest {
             assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
 
             List<ReplyEvent> replies = await().atMost(Duration.ofSeconds(30))
-                    .until(() -> readAll(bootstrap, Topics.REPLIES.name(), ReplyEvent.class), list -> !list.isEmpty());
+                    .until(() -> CommittedTopic.values(bootstrap, Topics.REPLIES.name(), ReplyEvent.class), list -> !list.isEmpty());
             assertThat(replies).hasSize(1);
             ReplyEvent reply = replies.get(0);
             assertThat(reply.replyToId()).isEqualTo("1732540000001");
@@ -114,14 +110,14 @@ class EndToEndTest {
             assertThat(post(base, body, "HMAC " + sign(key, body)).statusCode()).isEqualTo(202);
 
             List<ReplyEvent> replies = await().atMost(Duration.ofSeconds(30))
-                    .until(() -> readAll(restartedBootstrap, Topics.REPLIES.name(), ReplyEvent.class), list -> list.size() >= 2);
+                    .until(() -> CommittedTopic.values(restartedBootstrap, Topics.REPLIES.name(), ReplyEvent.class), list -> list.size() >= 2);
             assertThat(replies).extracting(ReplyEvent::replyToId).containsExactly("1732540000001", "1732540000002");
             await().atMost(Duration.ofSeconds(30)).until(() -> outboxLines().size() == 2);
             assertThat(outboxLines()).extracting(line -> line.get("replyToId").asText())
                     .containsExactly("1732540000001", "1732540000002");
 
             // The conversation's earlier turn survived the restart in the changelogged store.
-            List<TelemetryEvent> context = readAll(restartedBootstrap, Topics.TELEMETRY.name(), TelemetryEvent.class).stream()
+            List<TelemetryEvent> context = CommittedTopic.values(restartedBootstrap, Topics.TELEMETRY.name(), TelemetryEvent.class).stream()
                     .filter(e -> e.type().equals("context.retrieved") && e.messageId().equals("1732540000002")).toList();
             assertThat(context).hasSize(1);
             assertThat(context.get(0).attributes().get("turns")).isEqualTo(1);
@@ -179,30 +175,5 @@ class EndToEndTest {
             }
         }
         return lines;
-    }
-
-    /** Everything committed on a topic, in offset order per partition, sorted by record timestamp. */
-    private static <T> List<T> readAll(String bootstrap, String topic, Class<T> type) throws IOException {
-        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        List<ConsumerRecord<String, String>> records = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
-            var partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(100)).forEach(records::add);
-            }
-        }
-        records.sort(java.util.Comparator.comparingLong(ConsumerRecord::timestamp));
-        List<T> values = new ArrayList<>();
-        for (ConsumerRecord<String, String> record : records) {
-            values.add(Json.mapper().readValue(record.value(), type));
-        }
-        return values;
     }
 }

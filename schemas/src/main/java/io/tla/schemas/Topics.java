@@ -41,6 +41,10 @@ public final class Topics {
     /** Tables rather than logs: created with {@code cleanup.policy=compact}, needed before the topology starts. */
     public static final List<Topic<?, ?>> COMPACTED = List.of(GLOSSARY);
 
+    /** Every topic a process creates and checks before its roles start: {@link #ALL} and {@link #COMPACTED}. */
+    public static final List<Topic<?, ?>> REQUIRED = List.of(MESSAGES, REPLIES, TELEMETRY, MESSAGES_DLQ, REPLIES_DLQ,
+            GLOSSARY);
+
     private Topics() {
     }
 

@@ -81,8 +81,7 @@ public final class BenchEnvironment implements AutoCloseable {
         closeables.push(broker);
         broker.start();
         clients = KafkaClients.of(kafka, broker.bootstrapServers());
-        ensureTopics(Topics.ALL);
-        TopicAdmin.ensureTopics(clients, Topics.COMPACTED, 1, (short) 1, Duration.ofSeconds(30));
+        ensureTopics(Topics.REQUIRED);
         log.info("embedded broker %s ready in %.1f s, data in %s", broker.bootstrapServers(),
                 (System.nanoTime() - started) / 1e9, runDir);
     }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -109,9 +108,5 @@ public final class TranslationCache {
             live.sort(Comparator.comparingLong(entry -> entry.value));
             live.subList(0, live.size() - maxEntries).forEach(entry -> store.delete(entry.key));
         }
-    }
-
-    static String languageKey(List<String> languages) {
-        return String.join(",", languages).toLowerCase(Locale.ROOT);
     }
 }
