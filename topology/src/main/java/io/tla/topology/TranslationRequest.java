@@ -7,11 +7,11 @@ import io.tla.topology.glossary.GlossaryTerm;
 import java.util.List;
 
 /**
- * A message on its way through the stages: what the budget guard reserved for it and, after context
- * retrieval, the recent turns of its conversation, the detected source language (a BCP-47 primary tag, or
- * {@code und}), the target languages it still needs (the source language dropped from them) and the tenant's
- * tone, and the glossary terms that apply. Travels on the topology's internal repartition topic; {@code sourceLanguage} and {@code tone} are null
- * until context retrieval sets them.
+ * A message on its way through the stages: the tenant's target languages, what the budget guard reserved for it
+ * and, after context retrieval, the recent turns of its conversation, the tone and the glossary terms the message
+ * contains. Kept in the model stage's pending store until its reply leaves. {@code sourceLanguage} is null until
+ * the model stage has detected it (the stage then drops the targets already in that language); {@code tone} is
+ * null until context retrieval sets it.
  */
 public record TranslationRequest(NormalizedMessage message, List<String> targetLanguages,
                                  BudgetReservation reservation, List<Turn> context, String sourceLanguage,
@@ -33,8 +33,17 @@ public record TranslationRequest(NormalizedMessage message, List<String> targetL
         return new TranslationRequest(message, targetLanguages, reservation, turns, sourceLanguage, tone, glossary);
     }
 
-    public TranslationRequest withLanguages(String source, List<String> targets, String toneName) {
-        return new TranslationRequest(message, targets, reservation, context, source, toneName, glossary);
+    public TranslationRequest withTone(String toneName) {
+        return new TranslationRequest(message, targetLanguages, reservation, context, sourceLanguage, toneName, glossary);
+    }
+
+    /**
+     * The request as it goes to the provider once its source language is known: the targets it still needs, and
+     * only the glossary terms for those.
+     */
+    public TranslationRequest withSourceLanguage(String source, List<String> targets) {
+        return new TranslationRequest(message, targets, reservation, context, source, tone,
+                glossary.stream().filter(term -> targets.contains(term.targetLanguage())).toList());
     }
 
     /** The tenant's glossary terms that occur in the message, for its target languages. */

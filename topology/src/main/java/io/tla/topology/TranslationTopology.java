@@ -8,7 +8,6 @@ import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Topics;
 import io.tla.topology.budget.BudgetGuard;
-import io.tla.topology.budget.BudgetSettlement;
 import io.tla.topology.budget.BudgetSettler;
 import io.tla.topology.context.ContextRetrieval;
 import io.tla.topology.context.ReplyTurnRecorder;
@@ -20,6 +19,7 @@ import io.tla.topology.model.ModelCall;
 import io.tla.topology.model.ModelProvider;
 import io.tla.topology.model.TranslationCache;
 import java.time.Clock;
+import java.util.concurrent.Executor;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -37,20 +37,25 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  * <pre>
  * tla.glossary.v1 (compacted) → global store [glossary-store], read by context-retrieval
  * teams.messages.v1 (by conversation)
- *   → re-key by tenant ─────────────────────────── repartition "messages-by-tenant"
+ *   → re-key by tenant ─────────────────────────── repartition "messages-by-tenant" (the only one)
  *   → drop-duplicate-activities   [seen-activities-store]
  *   → budget-guard                [tenant-budget-store]        → replies, telemetry
- *   → re-key by conversation ───────────────────── repartition "requests-by-conversation"
- *   → context-retrieval           [conversation-turns-store]   → telemetry (a message already in the
- *                                                                only target language stops here)
- *   → model-call                  [model-pending-store,        → replies, telemetry
- *                                  translation-cache-store]
+ *   → context-retrieval           [conversation-turns-store]   → telemetry
+ *   → model-call                  [model-pending-store,        → replies, telemetry (source-language detection
+ *                                  translation-cache-store]      runs with the call, off the stream thread; a
+ *                                                                message already in the only target language
+ *                                                                stops here)
  *       → record-reply-turns      [conversation-turns-store]
- *   → re-key by tenant ─────────────────────────── repartition "settlements-by-tenant"
- *   → budget-settle               [tenant-budget-store]
+ *       → budget-settle           [tenant-budget-store]
  * </pre>
  *
- * Each stage returns a {@link StageOutput}; its replies go to {@code teams.replies.v1} keyed by conversation, its
+ * After the one repartition, every stage runs in the task that owns the tenant: the budget is reserved and
+ * settled there, and a conversation (which belongs to one tenant) is read, answered and recorded there, so its
+ * replies leave in the order its messages arrived. One hop through the broker instead of one per stage; the price
+ * is that a tenant's messages are processed by one stream thread at a time, which the asynchronous model stage
+ * makes cheap (the thread never waits for a model). Tenants spread over the partitions and instances.
+ *
+ * <p>Each stage returns a {@link StageOutput}; its replies go to {@code teams.replies.v1} keyed by conversation, its
  * telemetry to {@code tla.telemetry.v1} keyed by tenant. Records that fail go to {@code teams.messages.dlq.v1}
  * through {@link io.tla.topology.errors.DeadLetterHandler}. Every processor, store and internal topic is named,
  * so changelog and repartition topics keep their names across releases.
@@ -59,13 +64,21 @@ public final class TranslationTopology {
 
     private static final Serde<String> KEYS = Serdes.String();
     private static final Serde<NormalizedMessage> MESSAGES = new JsonSerde<>(NormalizedMessage.class);
-    private static final Serde<TranslationRequest> REQUESTS = new JsonSerde<>(TranslationRequest.class);
-    private static final Serde<BudgetSettlement> SETTLEMENTS = new JsonSerde<>(BudgetSettlement.class);
 
     private TranslationTopology() {
     }
 
+    /** The topology as it runs: source-language detection on {@link LanguageDetection#executor()}. */
     public static Topology buildTopology(TopologySettings settings, ModelProvider model, Clock clock, MeterRegistry meters) {
+        return buildTopology(settings, model, clock, meters, LanguageDetection.executor());
+    }
+
+    /**
+     * The topology with source-language detection run by {@code detection} (tests pass a direct executor, so a
+     * provider that answers at once answers within the {@code process()} call that dispatched it).
+     */
+    public static Topology buildTopology(TopologySettings settings, ModelProvider model, Clock clock,
+                                         MeterRegistry meters, Executor detection) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(DuplicateActivityFilter.storeBuilder());
         builder.addStateStore(BudgetGuard.storeBuilder());
@@ -77,7 +90,7 @@ public final class TranslationTopology {
         Gauge.builder("tla.model.in.flight", inFlight, InFlightLimit::inFlight)
                 .description("Model calls in flight in this instance").register(meters);
 
-        // One task owns each tenant: duplicate detection and budget reservations cannot race.
+        // One task owns each tenant: duplicate detection, budget reservations and a conversation's turns cannot race.
         KStream<String, NormalizedMessage> byTenant = builder
                 .stream(Topics.MESSAGES.name(), Consumed.with(KEYS, MESSAGES).withName("read-messages"))
                 .selectKey((conversationId, message) -> message.tenantId(), Named.as("key-by-tenant"))
@@ -91,18 +104,15 @@ public final class TranslationTopology {
                         Named.as(BudgetGuard.NAME), BudgetGuard.TENANT_BUDGET_STORE);
         emit(budgeted, BudgetGuard.NAME);
 
-        // Back to conversation order: turns of one conversation are read and written by one task, in order.
         KStream<String, StageOutput> withContext = budgeted
                 .flatMapValues(StageOutput::continuation, Named.as("budget-allowed"))
-                .selectKey((tenantId, request) -> request.message().conversationId(), Named.as("key-by-conversation"))
-                .repartition(Repartitioned.with(KEYS, REQUESTS).withName("requests-by-conversation"))
                 .process(() -> new ContextRetrieval(settings, clock, meters),
                         Named.as(ContextRetrieval.NAME), ContextRetrieval.CONVERSATION_TURNS_STORE);
         emit(withContext, ContextRetrieval.NAME);
 
         KStream<String, StageOutput> answered = withContext
                 .flatMapValues(StageOutput::continuation, Named.as("context-attached"))
-                .process(() -> new ModelCall(model, inFlight, settings, clock, meters),
+                .process(() -> new ModelCall(model, inFlight, settings, clock, meters, detection),
                         Named.as(ModelCall.NAME), ModelCall.PENDING_STORE, TranslationCache.STORE);
         emit(answered, ModelCall.NAME);
 
@@ -111,13 +121,9 @@ public final class TranslationTopology {
                 .process(ReplyTurnRecorder::new, Named.as(ReplyTurnRecorder.NAME),
                         ContextRetrieval.CONVERSATION_TURNS_STORE);
 
-        // Settle each reservation with the real usage, or release it (a message the model never saw), back in
-        // the tenant's task.
-        withContext.merge(answered, Named.as("settling-stages"))
-                .flatMap((conversationId, out) -> out.settlements().stream()
-                                .map(settlement -> KeyValue.pair(settlement.tenantId(), settlement)).toList(),
-                        Named.as("budget-settlements"))
-                .repartition(Repartitioned.with(KEYS, SETTLEMENTS).withName("settlements-by-tenant"))
+        // Settle each reservation with the real usage, or release it (a message the model never saw or could not
+        // answer), in the same task and transaction as the reply.
+        answered.flatMapValues(StageOutput::settlements, Named.as("budget-settlements"))
                 .process(BudgetSettler::new, Named.as(BudgetSettler.NAME), BudgetGuard.TENANT_BUDGET_STORE);
 
         return builder.build();

@@ -37,7 +37,7 @@ public final class TopologyHarness implements AutoCloseable {
         Properties props = driverProperties(stateDir);
         TopologySettings settings = TopologySettings.from(TlaConfig.of(config));
         driver = new TopologyTestDriver(TranslationTopology.buildTopology(settings, provider,
-                Clock.fixed(NOW, ZoneOffset.UTC), new SimpleMeterRegistry()), props, NOW);
+                Clock.fixed(NOW, ZoneOffset.UTC), new SimpleMeterRegistry(), Runnable::run), props, NOW);
         messages = driver.createInputTopic(Topics.MESSAGES.name(), Serdes.String().serializer(),
                 Topics.MESSAGES.valueSerde().serializer());
         replies = driver.createOutputTopic(Topics.REPLIES.name(), Serdes.String().deserializer(),

@@ -56,7 +56,7 @@ class TranslationTopologyTest {
         Properties props = TopologyHarness.driverProperties(stateDir);
         driver = new TopologyTestDriver(TranslationTopology.buildTopology(settings,
                 ModelProviders.primary(ModelConfig.from(TlaConfig.of(config))),
-                Clock.fixed(NOW, ZoneOffset.UTC), new SimpleMeterRegistry()), props, NOW);
+                Clock.fixed(NOW, ZoneOffset.UTC), new SimpleMeterRegistry(), Runnable::run), props, NOW);
         messages = driver.createInputTopic(Topics.MESSAGES.name(), Serdes.String().serializer(),
                 Topics.MESSAGES.valueSerde().serializer());
         rawMessages = driver.createInputTopic(Topics.MESSAGES.name(), Serdes.String().serializer(),

@@ -12,7 +12,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * booked on (not today's: a settlement may arrive after midnight), the reserved cost and tokens are replaced by the
  * real usage, or released when no provider answered. Spend never goes below zero. Thresholds already reported stay
  * reported for the period, even if settling lowers spend below them. Shares {@link BudgetGuard#TENANT_BUDGET_STORE}
- * with the guard; both run on records keyed by tenant, so they run in the same task.
+ * with the guard, so both run in the task that owns the tenant, and a settlement commits with the reply it settles.
  */
 public final class BudgetSettler implements Processor<String, BudgetSettlement, String, StageOutput> {
 

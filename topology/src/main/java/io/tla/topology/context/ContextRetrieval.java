@@ -13,9 +13,6 @@ import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationRequest;
 import io.tla.topology.glossary.GlossaryLookup;
 import io.tla.topology.glossary.GlossaryTerm;
-import io.tla.topology.budget.BudgetSettlement;
-import io.tla.topology.language.LanguageDetection;
-import io.tla.topology.language.LanguageTags;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,30 +33,29 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Stage 2: context retrieval. Runs on records keyed by conversation id, so a conversation's turns live in one
- * task and arrive in order.
+ * Stage 2: context retrieval. Runs in the task that owns the message's tenant, so a conversation's turns are read
+ * and written by one task, in the order its messages arrived.
  *
  * <ol>
- *   <li>Detects the message's source language. When the tenant translates into that one language only, the
- *       message is not sent to the model: no reply, a {@code translation.skipped} event, and the budget
- *       reservation is released. With several targets, the source language is dropped from them.</li>
  *   <li>Attaches the conversation's recent turns, newest first until {@code context.turns} turns or
  *       {@code context.max-tokens} estimated tokens are reached (older turns are dropped first), each with how
- *       it was translated once {@link ReplyTurnRecorder} recorded the answer.</li>
+ *       it was translated once {@link ReplyTurnRecorder} recorded the answer; the tenant's tone; and the glossary
+ *       terms the message contains, for all of the tenant's target languages (the model stage drops those of the
+ *       language the message turns out to be in).</li>
  *   <li>Records the message as the newest turn, and the time as the conversation's last activity; a wall-clock
  *       punctuator deletes conversations idle longer than {@code context.idle-expiry-hours}.</li>
  * </ol>
  *
- * Turns are stored under tenant and conversation together, so no turn of one tenant can reach another tenant's
+ * Source-language detection is not done here: it costs about a millisecond of CPU per message, so it runs with
+ * the model call, off the stream thread ({@link io.tla.topology.model.ModelCall}).
+ *
+ * <p>Turns are stored under tenant and conversation together, so no turn of one tenant can reach another tenant's
  * prompt even if two tenants' conversation ids collided.
  */
 public final class ContextRetrieval implements Processor<String, TranslationRequest, String, StageOutput> {
 
     public static final String NAME = "context-retrieval";
     public static final String CONVERSATION_TURNS_STORE = "conversation-turns-store";
-    /** Telemetry: a message that was not sent to the model, and why ({@code reason}, {@code language}). */
-    public static final String TRANSLATION_SKIPPED = TelemetryEvent.Types.TRANSLATION_SKIPPED;
-    public static final String ALREADY_IN_TARGET_LANGUAGE = "already-in-target-language";
 
     /** How often idle conversations are looked for; expiry is counted in hours, so minutes late is fine. */
     static final Duration EXPIRY_INTERVAL = Duration.ofMinutes(5);
@@ -70,7 +66,6 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
     private final Clock clock;
     private final DistributionSummary turnsSent;
     private final Timer retrievalTime;
-    private final Counter skippedAlreadyInTarget;
     private final Counter expired;
     private KeyValueStore<String, ConversationTurns> turns;
     private GlossaryLookup glossary;
@@ -84,11 +79,7 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
         this.turnsSent = DistributionSummary.builder("tla.context.turns")
                 .description("Earlier turns sent with a request").register(meters);
         this.retrievalTime = Timer.builder("tla.context.retrieval.seconds")
-                .description("Source-language detection and context retrieval per message")
-                .publishPercentileHistogram().register(meters);
-        this.skippedAlreadyInTarget = Counter.builder("tla.translation.skipped")
-                .tag("reason", ALREADY_IN_TARGET_LANGUAGE)
-                .description("Messages not sent to the model").register(meters);
+                .description("Context retrieval per message").publishPercentileHistogram().register(meters);
         this.expired = Counter.builder("tla.context.conversations.expired")
                 .description("Idle conversations whose stored turns were deleted").register(meters);
     }
@@ -103,7 +94,6 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
         this.context = context;
         this.turns = context.getStateStore(CONVERSATION_TURNS_STORE);
         this.glossary = GlossaryLookup.from(context);
-        LanguageDetection.warmUpInBackground();
         context.schedule(EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::expireIdleConversations);
     }
 
@@ -113,41 +103,26 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
         TranslationRequest request = record.value();
         NormalizedMessage message = request.message();
         Instant now = clock.instant();
-        String sourceLanguage = LanguageDetection.detect(message.text());
-        List<String> targets = LanguageTags.remainingTargets(sourceLanguage, request.targetLanguages());
-
         String key = storeKey(message.tenantId(), message.conversationId());
         ConversationTurns stored = turns.get(key);
         List<Turn> sent = stored == null ? List.of()
                 : stored.contextFor(message.messageId(), settings.contextTurns(), settings.contextMaxTokens());
-        Turn current = new Turn(message.messageId(), message.from().name(), message.text(), message.receivedAt(),
-                sourceLanguage, List.of());
+        Turn current = new Turn(message.messageId(), message.from().name(), message.text(), message.receivedAt());
         turns.put(key, (stored == null ? ConversationTurns.EMPTY : stored)
                 .append(current, settings.contextTurns(), settings.contextMaxTokens(), now));
 
-        StageOutput output;
-        if (targets.isEmpty()) {
-            // Already in the language (or all the languages) the tenant reads: nothing for the model to do.
-            skippedAlreadyInTarget.increment();
-            output = StageOutput.observe(TelemetryEvents.forMessage(TRANSLATION_SKIPPED, message, now, Map.of(
-                            "reason", ALREADY_IN_TARGET_LANGUAGE, "language", sourceLanguage)))
-                    .settling(BudgetSettlement.release(message.tenantId(), message.messageId(), request.reservation()));
-        } else {
-            turnsSent.record(sent.size());
-            long contextTokens = sent.stream().mapToLong(Turn::estimatedTokens).sum();
-            Map<String, Object> attributes = new LinkedHashMap<>();
-            attributes.put("turns", sent.size());
-            attributes.put("contextTokens", contextTokens);
-            attributes.put("sourceLanguage", sourceLanguage);
-            attributes.put("latencyMs", (System.nanoTime() - started) / 1_000_000.0);
-            List<GlossaryTerm> terms = glossary.termsFor(message, targets);
-            attributes.put("glossaryTerms", terms.size());
-            TranslationRequest next = request.withContext(sent)
-                    .withLanguages(sourceLanguage, targets, settings.toneForTenant().apply(message.tenantId()))
-                    .withGlossary(terms);
-            output = StageOutput.proceed(next,
-                    TelemetryEvents.forMessage(TelemetryEvent.Types.CONTEXT_RETRIEVED, message, now, attributes));
-        }
+        turnsSent.record(sent.size());
+        List<GlossaryTerm> terms = glossary.termsFor(message, request.targetLanguages());
+        TranslationRequest next = request.withContext(sent)
+                .withTone(settings.toneForTenant().apply(message.tenantId()))
+                .withGlossary(terms);
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        attributes.put("turns", sent.size());
+        attributes.put("contextTokens", sent.stream().mapToLong(Turn::estimatedTokens).sum());
+        attributes.put("glossaryTerms", terms.size());
+        attributes.put("latencyMs", (System.nanoTime() - started) / 1_000_000.0);
+        StageOutput output = StageOutput.proceed(next,
+                TelemetryEvents.forMessage(TelemetryEvent.Types.CONTEXT_RETRIEVED, message, now, attributes));
         retrievalTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         context.forward(record.withValue(output));
     }

@@ -48,10 +48,13 @@ public record ConversationTurns(List<Turn> turns, Instant lastActivity) {
                 turnLimit, maxTokens);
     }
 
-    /** The same turns, with the model's answer recorded on the turn of {@code messageId} if it is still kept. */
-    public ConversationTurns withTranslations(String messageId, List<Translation> translations) {
+    /**
+     * The same turns, with the model's answer (and the message's source language) recorded on the turn of
+     * {@code messageId} if it is still kept.
+     */
+    public ConversationTurns withAnswer(String messageId, String sourceLanguage, List<Translation> translations) {
         List<Turn> next = turns.stream()
-                .map(turn -> turn.messageId().equals(messageId) ? turn.withTranslations(translations) : turn)
+                .map(turn -> turn.messageId().equals(messageId) ? turn.withAnswer(sourceLanguage, translations) : turn)
                 .toList();
         return new ConversationTurns(next, lastActivity);
     }

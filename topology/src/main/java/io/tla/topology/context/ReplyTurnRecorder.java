@@ -9,9 +9,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Feeds the model's answers back into the conversation: a {@code translation} reply is recorded on the turn of
- * the message it answers, so a later request's context shows both what was said and how it was translated
- * (consistent names and terms across a conversation). Shares {@link ContextRetrieval#CONVERSATION_TURNS_STORE}
- * with context retrieval and, like it, runs on records keyed by conversation, so both run in the same task.
+ * the message it answers, with the language the message was in, so a later request's context shows what was said,
+ * in which language, and how it was translated (consistent names and terms across a conversation). Shares
+ * {@link ContextRetrieval#CONVERSATION_TURNS_STORE} with context retrieval, so both run in the same task.
  * Other replies (failed, budget-exceeded) carry no translation and are ignored; so is a reply whose turn is
  * gone (dropped by the bounds, or the conversation expired): nothing is recreated.
  */
@@ -41,6 +41,6 @@ public final class ReplyTurnRecorder implements Processor<String, ReplyEvent, Vo
         if (stored == null || !stored.contains(reply.replyToId())) {
             return;
         }
-        store.put(key, stored.withTranslations(reply.replyToId(), reply.translations()));
+        store.put(key, stored.withAnswer(reply.replyToId(), reply.sourceLanguage(), reply.translations()));
     }
 }

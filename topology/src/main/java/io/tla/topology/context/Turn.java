@@ -22,9 +22,9 @@ public record Turn(String messageId, String senderName, String text, Instant at,
         this(messageId, senderName, text, at, null, List.of());
     }
 
-    /** The same turn with the model's answer to it. */
-    public Turn withTranslations(List<Translation> answer) {
-        return new Turn(messageId, senderName, text, at, sourceLanguage, answer);
+    /** The same turn with the model's answer to it, and the language the message was found to be in (may be null). */
+    public Turn withAnswer(String language, List<Translation> answer) {
+        return new Turn(messageId, senderName, text, at, language == null ? sourceLanguage : language, answer);
     }
 
     /** What this turn adds to a prompt, estimated: the message and each of its translations. */

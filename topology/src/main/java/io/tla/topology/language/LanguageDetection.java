@@ -8,6 +8,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -62,6 +66,17 @@ public final class LanguageDetection {
             "(?:https?://|www\\.)\\S+|\\S+@\\S+\\.\\S+|<at>.*?</at>", Pattern.CASE_INSENSITIVE);
 
     private static volatile LanguageDetector detector;
+
+    /** Lazily started: a process that never detects (the ingress role) keeps no idle threads. */
+    private static final class Pool {
+        private static final AtomicInteger THREADS = new AtomicInteger();
+        static final ExecutorService EXECUTOR = Executors.newFixedThreadPool(
+                Math.max(1, Runtime.getRuntime().availableProcessors()), task -> {
+                    Thread thread = new Thread(task, "tla-language-detection-" + THREADS.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+    }
     private static final AtomicBoolean loaderStarted = new AtomicBoolean();
 
     private LanguageDetection() {
@@ -85,6 +100,15 @@ public final class LanguageDetection {
             return UNDETERMINED;
         }
         return tagOf(ranked.get(0).getKey());
+    }
+
+    /**
+     * The threads detection runs on in the pipeline, one per core: detection is pure CPU (about a millisecond per
+     * message), so it runs beside the stream threads instead of on them. Daemon threads; the queue is bounded by
+     * the model stage's in-flight limit, which is taken before a detection is submitted.
+     */
+    public static Executor executor() {
+        return Pool.EXECUTOR;
     }
 
     /** Builds the detector now (blocking) unless it exists: call before taking traffic to keep the first message fast. */

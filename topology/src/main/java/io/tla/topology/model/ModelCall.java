@@ -18,11 +18,15 @@ import io.tla.topology.TranslationRequest;
 import io.tla.topology.budget.BudgetSettlement;
 import io.tla.topology.glossary.Glossary;
 import io.tla.topology.glossary.GlossaryTelemetry;
+import io.tla.topology.glossary.GlossaryTerm;
 import io.tla.topology.glossary.GlossaryViolation;
+import io.tla.topology.language.LanguageDetection;
+import io.tla.topology.language.LanguageTags;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -31,6 +35,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -53,9 +58,13 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code process()} writes the request to {@code model-pending-store} under
  *       {@code tenant␟conversation␟offset}; the write commits with the input offset.</li>
- *   <li>The oldest pending request of a conversation (its head) is dispatched to the provider when no other
- *       request of that conversation is in flight and the instance's {@link InFlightLimit} has a permit. Calls
- *       never block the stream thread; completions only enqueue.</li>
+ *   <li>The oldest pending request of a conversation (its head) is dispatched when no other request of that
+ *       conversation is in flight and the instance's {@link InFlightLimit} has a permit: served from the
+ *       {@link TranslationCache}, or its source language is detected on the detection executor (CPU work kept
+ *       off the stream thread) and the provider is called for the targets not already in that language. A
+ *       message already in the only target language is not sent to the model: a {@code translation.skipped}
+ *       event, no reply, its reservation released. Nothing here blocks the stream thread; completions only
+ *       enqueue.</li>
  *   <li>The stream thread drains completions on every {@code process()} and from a wall-clock punctuator: it
  *       forwards the reply, telemetry and budget settlement, deletes the pending entry (same transaction as the
  *       output) and dispatches the conversation's next request. Replies of a conversation therefore leave in
@@ -80,7 +89,12 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
     private static final Duration CACHE_PURGE_INTERVAL = Duration.ofMinutes(1);
     private static final int MAX_ATTEMPTS = 2;
 
+    /** Telemetry: a message that was not sent to the model, and why ({@code reason}, {@code language}). */
+    public static final String TRANSLATION_SKIPPED = TelemetryEvent.Types.TRANSLATION_SKIPPED;
+    public static final String ALREADY_IN_TARGET_LANGUAGE = "already-in-target-language";
+
     private final ModelProvider provider;
+    private final Executor detection;
     private final Duration timeout;
     private final int maxOutputTokens;
     private final int maxInputTokens;
@@ -97,6 +111,7 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
     private final Counter inputTokens;
     private final Counter outputTokens;
     private final Counter costUsd;
+    private final Counter skippedAlreadyInTarget;
     private TranslationCache cache;
 
     private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
@@ -112,8 +127,20 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
     private ProcessorContext<String, StageOutput> context;
     private KeyValueStore<String, PendingCall> pending;
 
-    private record Completion(String conversation, String key, ModelResponse response, Throwable error, long nanos,
-                              int attempt, int chunks, boolean cached, String cacheKey) {
+    /**
+     * A dispatched request's outcome: the provider's (or the cache's) response, or the error; neither when the
+     * message was already in the only target language. {@code sourceLanguage} is the detected language (null
+     * for a cache hit, whose response carries it).
+     */
+    private record Completion(String conversation, String key, String sourceLanguage, ModelResponse response,
+                              Throwable error, long nanos, int attempt, int chunks, boolean cached, String cacheKey) {
+        boolean skipped() {
+            return response == null && error == null;
+        }
+    }
+
+    /** What the detection and the call yield together; no response when there was nothing to translate. */
+    private record Answer(String sourceLanguage, ModelResponse response) {
     }
 
     /** The answer did not hold one non-empty translation for each target language. */
@@ -123,9 +150,14 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         }
     }
 
+    /**
+     * @param detection runs source-language detection; the pipeline's is {@link LanguageDetection#executor()},
+     *                  tests may run it on the calling thread
+     */
     public ModelCall(ModelProvider provider, InFlightLimit limit, TopologySettings settings, Clock clock,
-                     MeterRegistry meters) {
+                     MeterRegistry meters, Executor detection) {
         this.provider = provider;
+        this.detection = detection;
         this.timeout = settings.modelTimeout();
         this.maxOutputTokens = settings.maxOutputTokens();
         this.maxInputTokens = settings.maxInputTokens();
@@ -147,6 +179,9 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         this.outputTokens = Counter.builder("tla.model.tokens").tag("provider", provider.name())
                 .tag("direction", "output").register(meters);
         this.costUsd = Counter.builder("tla.model.cost.usd").tag("provider", provider.name()).register(meters);
+        this.skippedAlreadyInTarget = Counter.builder("tla.translation.skipped")
+                .tag("reason", ALREADY_IN_TARGET_LANGUAGE)
+                .description("Messages not sent to the model").register(meters);
     }
 
     private static Timer callTime(ModelProvider provider, String outcome, MeterRegistry meters) {
@@ -163,6 +198,7 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
     public void init(ProcessorContext<String, StageOutput> context) {
         this.context = context;
         this.pending = context.getStateStore(PENDING_STORE);
+        LanguageDetection.warmUpInBackground();
         this.cache = new TranslationCache(context.getStateStore(TranslationCache.STORE), cacheTtl, cacheMaxEntries, meters);
         if (cache.enabled()) {
             context.schedule(CACHE_PURGE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, cache::purge);
@@ -253,27 +289,37 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         int attempt = retries.getOrDefault(key, 1);
         TranslationRequest request = call.request();
         NormalizedMessage message = request.message();
-        // tone and glossary shape the answer: a changed glossary entry is a different cache key
+        // keyed by the tenant's targets, not the detected remainder: a hit needs no detection (the text decides
+        // the language); tone and glossary shape the answer, so a changed glossary entry is a different key
         String cacheKey = TranslationCache.key(message.tenantId(), provider.name(), request.targetLanguages(),
                 request.tone() + "\n" + request.glossary(), message.text());
         long started = System.nanoTime();
         var cached = attempt == 1 ? cache.lookup(cacheKey, clock.millis()) : java.util.Optional.<ModelResponse>empty();
         if (cached.isPresent()) {
             limit.release();
-            completions.add(new Completion(conversation, key, cached.get(), null, System.nanoTime() - started, attempt,
-                    0, true, cacheKey));
+            completions.add(new Completion(conversation, key, null, cached.get(), null, System.nanoTime() - started,
+                    attempt, 0, true, cacheKey));
             return;
         }
         List<String> chunks = TextChunks.split(message.text(), maxInputTokens);
-        CompletableFuture<ModelResponse> answer = chunks.size() == 1
-                ? call(request, message.text(), request.context())
-                : callInChunks(request, chunks);
-        answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .thenApply(response -> requireComplete(response, request.targetLanguages()))
-                .whenComplete((response, error) -> {
+        CompletableFuture.supplyAsync(() -> LanguageDetection.detect(message.text()), detection)
+                .thenCompose(source -> {
+                    List<String> targets = LanguageTags.remainingTargets(source, request.targetLanguages());
+                    if (targets.isEmpty()) {
+                        return CompletableFuture.completedFuture(new Answer(source, null));
+                    }
+                    TranslationRequest sent = request.withSourceLanguage(source, targets);
+                    CompletableFuture<ModelResponse> answer = chunks.size() == 1
+                            ? call(sent, message.text(), sent.context())
+                            : callInChunks(sent, chunks);
+                    return answer.thenApply(response -> new Answer(source, requireComplete(response, targets)));
+                })
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((answer, error) -> {
                     limit.release();
                     if (!closed) {
-                        completions.add(new Completion(conversation, key, response, error, System.nanoTime() - started,
+                        completions.add(new Completion(conversation, key, answer == null ? null : answer.sourceLanguage(),
+                                answer == null ? null : answer.response(), error, System.nanoTime() - started,
                                 attempt, chunks.size(), false, cacheKey));
                     }
                 });
@@ -349,12 +395,22 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         if (call != null) {
             pending.delete(completion.key());
             pendingCount--;
-            context.forward(new Record<>(call.request().message().conversationId(), outputFor(call.request(), completion),
-                    call.timestamp()));
+            StageOutput output = completion.skipped() ? skipped(call.request(), completion.sourceLanguage())
+                    : outputFor(call.request(), completion);
+            context.forward(new Record<>(call.request().message().conversationId(), output, call.timestamp()));
         }
         if (headOf(completion.conversation()) != null) {
             waiting.add(completion.conversation());
         }
+    }
+
+    /** Already in the language (or all the languages) the tenant reads: nothing for the model to do. */
+    private StageOutput skipped(TranslationRequest request, String sourceLanguage) {
+        NormalizedMessage message = request.message();
+        skippedAlreadyInTarget.increment();
+        return StageOutput.observe(TelemetryEvents.forMessage(TRANSLATION_SKIPPED, message, clock.instant(), Map.of(
+                        "reason", ALREADY_IN_TARGET_LANGUAGE, "language", sourceLanguage)))
+                .settling(BudgetSettlement.release(message.tenantId(), message.messageId(), request.reservation()));
     }
 
     private StageOutput outputFor(TranslationRequest request, Completion completion) {
@@ -387,9 +443,16 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
             costUsd.increment(response.usage().costUsd().doubleValue());
             // the provider's view of the source language wins; where it has none, the detected one stands
             String sourceLanguage = response.sourceLanguage() == null || "und".equals(response.sourceLanguage())
-                    ? request.sourceLanguage() : response.sourceLanguage();
-            // strict glossary terms the answer did not use are reported and flagged in the reply's text
-            List<GlossaryViolation> violations = Glossary.violations(request.glossary(), response.translations());
+                    ? completion.sourceLanguage() : response.sourceLanguage();
+            if (sourceLanguage != null) {
+                attributes.put("sourceLanguage", sourceLanguage);
+            }
+            // strict glossary terms the answer did not use are reported and flagged in the reply's text; terms for a
+            // target dropped because the message is already in that language do not apply
+            Set<String> answered = new HashSet<>(response.translations().stream().map(Translation::language).toList());
+            List<GlossaryTerm> terms = request.glossary().stream()
+                    .filter(term -> answered.contains(term.targetLanguage())).toList();
+            List<GlossaryViolation> violations = Glossary.violations(terms, response.translations());
             glossaryTelemetry = GlossaryTelemetry.violations(message, violations, now);
             reply = reply(message, ReplyKind.TRANSLATION, sourceLanguage, Glossary.flag(response.translations(), violations),
                     response.provider(), response.model(), response.usage(), now);

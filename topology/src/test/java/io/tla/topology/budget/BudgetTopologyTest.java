@@ -115,7 +115,7 @@ class BudgetTopologyTest {
     private void startDriver() {
         Properties props = TopologyHarness.driverProperties(stateDir);
         driver = new TopologyTestDriver(TranslationTopology.buildTopology(TopologySettings.from(TlaConfig.of(config)),
-                provider, clock, meters), props, clock.instant());
+                provider, clock, meters, Runnable::run), props, clock.instant());
         messages = driver.createInputTopic(Topics.MESSAGES.name(), Serdes.String().serializer(),
                 Topics.MESSAGES.valueSerde().serializer());
         replies = driver.createOutputTopic(Topics.REPLIES.name(), Serdes.String().deserializer(),

@@ -20,7 +20,6 @@ import io.tla.topology.TranslationRequest;
 import io.tla.topology.TranslationTopology;
 import io.tla.topology.budget.BudgetGuard;
 import io.tla.topology.budget.BudgetReservation;
-import io.tla.topology.budget.BudgetSettlement;
 import io.tla.topology.budget.TenantSpend;
 import io.tla.topology.model.ModelProvider;
 import io.tla.topology.model.ModelRequest;
@@ -78,7 +77,7 @@ class ContextRetrievalTest {
         Map<String, String> withoutCache = new HashMap<>(config);
         withoutCache.put("model.cache.ttl-minutes", "0");
         driver = new TopologyTestDriver(TranslationTopology.buildTopology(
-                TopologySettings.from(TlaConfig.of(withoutCache)), model, clock, meters), props, NOW);
+                TopologySettings.from(TlaConfig.of(withoutCache)), model, clock, meters, Runnable::run), props, NOW);
         messages = driver.createInputTopic(Topics.MESSAGES.name(), Serdes.String().serializer(),
                 Topics.MESSAGES.valueSerde().serializer());
         replies = driver.createOutputTopic(Topics.REPLIES.name(), Serdes.String().deserializer(),
@@ -116,7 +115,7 @@ class ContextRetrievalTest {
         return driver.getKeyValueStore(ContextRetrieval.CONVERSATION_TURNS_STORE);
     }
 
-    // --- source language -------------------------------------------------------------------------------------
+    // --- source language: detected by the model stage, pinned here through the whole topology ---------------
 
     @Test
     void shouldNotSendAMessageAlreadyInTheOnlyTargetLanguageToTheModelAndReleaseItsReservation() {
@@ -127,8 +126,9 @@ class ContextRetrievalTest {
         assertThat(replies.isEmpty()).isTrue();
         assertThat(model.requests).isEmpty();
         List<TelemetryEvent> events = telemetry.readValuesToList();
-        assertThat(events).extracting(TelemetryEvent::type).containsExactly("budget.decision", "translation.skipped");
-        TelemetryEvent skipped = events.get(1);
+        assertThat(events).extracting(TelemetryEvent::type)
+                .containsExactly("budget.decision", "context.retrieved", "translation.skipped");
+        TelemetryEvent skipped = events.get(2);
         assertThat(skipped.attributes()).containsEntry("reason", "already-in-target-language")
                 .containsEntry("language", "de");
         assertThat(skipped.messageId()).isEqualTo("m-1");
@@ -149,8 +149,10 @@ class ContextRetrievalTest {
 
         assertThat(replies.readValuesToList()).extracting(ReplyEvent::replyToId).containsExactly("m-2");
         assertThat(model.requests).hasSize(1);
-        assertThat(model.requests.get(0).context()).extracting(Turn::messageId).containsExactly("m-1");
-        assertThat(model.requests.get(0).context().get(0).sourceLanguage()).isEqualTo("de");
+        assertThat(model.requests.get(0).context()).singleElement().satisfies(turn -> {
+            assertThat(turn.messageId()).isEqualTo("m-1");
+            assertThat(turn.translations()).isEmpty();
+        });
     }
 
     @Test
@@ -159,8 +161,10 @@ class ContextRetrievalTest {
         send("m-1", GERMAN);
 
         assertThat(model.requests).singleElement().satisfies(r -> assertThat(r.targetLanguages()).containsExactly("en", "fr"));
-        assertThat(replies.readValue().translations()).extracting(Translation::language).containsExactly("en", "fr");
-        assertThat(telemetryOf("context.retrieved")).singleElement()
+        ReplyEvent reply = replies.readValue();
+        assertThat(reply.translations()).extracting(Translation::language).containsExactly("en", "fr");
+        assertThat(reply.sourceLanguage()).isEqualTo("de");
+        assertThat(telemetryOf("model.call")).singleElement()
                 .satisfies(e -> assertThat(e.attributes()).containsEntry("sourceLanguage", "de"));
     }
 
@@ -180,9 +184,10 @@ class ContextRetrievalTest {
         send("m-1", "ok");
 
         assertThat(replies.readValuesToList()).hasSize(1);
-        assertThat(model.requests).singleElement().satisfies(r -> assertThat(r.targetLanguages()).containsExactly("en"));
-        assertThat(telemetryOf("context.retrieved")).singleElement()
-                .satisfies(e -> assertThat(e.attributes()).containsEntry("sourceLanguage", "und"));
+        assertThat(model.requests).singleElement().satisfies(r -> {
+            assertThat(r.targetLanguages()).containsExactly("en");
+            assertThat(r.sourceLanguage()).isEqualTo("und");
+        });
     }
 
     @Test
@@ -290,7 +295,9 @@ class ContextRetrievalTest {
         send("m-2", ENGLISH);
 
         assertThat(meters.timer("tla.context.retrieval.seconds").count()).isEqualTo(2);
-        assertThat(meters.summary("tla.context.turns").count()).isEqualTo(1);
+        assertThat(meters.summary("tla.context.turns").count()).isEqualTo(2);
+        assertThat(telemetryOf("context.retrieved")).hasSize(2)
+                .allSatisfy(e -> assertThat(e.attributes()).containsKeys("latencyMs", "turns", "contextTokens"));
     }
 
     // --- the request itself, processor level -----------------------------------------------------------------
@@ -321,7 +328,7 @@ class ContextRetrievalTest {
     }
 
     @Test
-    void shouldCarryTheSourceLanguageRemainingTargetsAndTheTenantsToneInTheRequest() {
+    void shouldCarryAllTargetsAndTheTenantsToneAndLeaveTheSourceLanguageToTheModelStage() {
         TopologySettings settings = TopologySettings.from(TlaConfig.of(Map.of("translation.tone", "polite",
                 "tenant.tenant-b.tone", "technical")));
         ContextRetrieval processor = new ContextRetrieval(settings, Clock.fixed(NOW, ZoneOffset.UTC), meters);
@@ -332,25 +339,12 @@ class ContextRetrievalTest {
 
         List<TranslationRequest> forwarded = new ArrayList<>();
         context.forwarded().forEach(f -> forwarded.add(f.record().value().next().orElseThrow()));
-        assertThat(forwarded).extracting(TranslationRequest::sourceLanguage).containsExactly("de", "en");
-        assertThat(forwarded).extracting(TranslationRequest::targetLanguages).containsExactly(List.of("en"), List.of("de"));
+        assertThat(forwarded).extracting(TranslationRequest::sourceLanguage).containsOnlyNulls();
+        assertThat(forwarded).extracting(TranslationRequest::targetLanguages)
+                .containsExactly(List.of("de", "en"), List.of("de", "en"));
         assertThat(forwarded).extracting(TranslationRequest::tone).containsExactly("polite", "technical");
         assertThat(forwarded).allSatisfy(r -> assertThat(r.reservation()).isEqualTo(RESERVATION));
-    }
-
-    @Test
-    void shouldReleaseTheReservationOfASkippedMessageAndForwardNoRequest() {
-        ContextRetrieval processor = new ContextRetrieval(TopologySettings.from(TlaConfig.of(Map.of())),
-                Clock.fixed(NOW, ZoneOffset.UTC), meters);
-        MockProcessorContext<String, StageOutput> context = processorContext(processor);
-
-        processor.process(request(TENANT, ENGLISH, List.of("en")));
-
-        StageOutput output = context.forwarded().get(0).record().value();
-        assertThat(output.next()).isEmpty();
-        assertThat(output.replies()).isEmpty();
-        assertThat(output.settlements()).containsExactly(BudgetSettlement.release(TENANT, "m-1", RESERVATION));
-        assertThat(output.telemetry()).extracting(TelemetryEvent::type).containsExactly("translation.skipped");
+        assertThat(context.forwarded()).allSatisfy(f -> assertThat(f.record().value().settlements()).isEmpty());
     }
 
     @Test

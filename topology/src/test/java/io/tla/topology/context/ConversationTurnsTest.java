@@ -43,7 +43,7 @@ class ConversationTurnsTest {
 
     @Test
     void shouldCountTranslationsIntoATurnsTokens() {
-        Turn translated = turn("m-1", 10).withTranslations(List.of(new Translation("en", "y".repeat(40)),
+        Turn translated = turn("m-1", 10).withAnswer(null, List.of(new Translation("en", "y".repeat(40)),
                 new Translation("fr", "z".repeat(40))));
 
         assertThat(translated.estimatedTokens()).isEqualTo(30);
@@ -79,7 +79,7 @@ class ConversationTurnsTest {
         ConversationTurns stored = ConversationTurns.EMPTY.append(turn("m-1", 1), 8, 100, NOW)
                 .append(turn("m-2", 1), 8, 100, NOW);
 
-        ConversationTurns answered = stored.withTranslations("m-1", List.of(new Translation("en", "hello")));
+        ConversationTurns answered = stored.withAnswer("m-1", null, List.of(new Translation("en", "hello")));
 
         assertThat(answered.turns().get(0).translations()).containsExactly(new Translation("en", "hello"));
         assertThat(answered.turns().get(1).translations()).isEmpty();
@@ -110,8 +110,8 @@ class ConversationTurnsTest {
         assertThat(turnsSerde.deserializer().deserialize("t", stored)).isEqualTo(turns);
 
         JsonSerde<TranslationRequest> requests = new JsonSerde<>(TranslationRequest.class);
-        TranslationRequest request = new TranslationRequest(null, List.of("en"), null, List.of())
-                .withContext(turns.turns()).withLanguages("de", List.of("en", "fr"), "polite");
+        TranslationRequest request = new TranslationRequest(null, List.of("en", "fr"), null, List.of())
+                .withContext(turns.turns()).withTone("polite").withSourceLanguage("de", List.of("en", "fr"));
         assertThat(requests.deserializer().deserialize("t", requests.serializer().serialize("t", request)))
                 .isEqualTo(request);
     }

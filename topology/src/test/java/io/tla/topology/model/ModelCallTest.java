@@ -14,6 +14,7 @@ import io.tla.topology.StageOutput;
 import io.tla.topology.TopologyHarness;
 import io.tla.topology.TranslationRequest;
 import io.tla.topology.budget.BudgetReservation;
+import io.tla.topology.budget.BudgetSettlement;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -29,6 +30,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +44,8 @@ class ModelCallTest {
 
     /** A provider whose answers the test gives, one future per call, in call order. */
     static final class ManualProvider implements ModelProvider {
-        record Call(ModelRequest request, CompletableFuture<ModelResponse> answer) {
+        /** {@code thread}: the thread the call was made on. */
+        record Call(ModelRequest request, CompletableFuture<ModelResponse> answer, String thread) {
         }
 
         final List<Call> calls = new CopyOnWriteArrayList<>();
@@ -54,7 +58,7 @@ class ModelCallTest {
         @Override
         public CompletionStage<ModelResponse> translate(ModelRequest request) {
             CompletableFuture<ModelResponse> answer = new CompletableFuture<>();
-            calls.add(new Call(request, answer));
+            calls.add(new Call(request, answer, Thread.currentThread().getName()));
             return answer;
         }
 
@@ -156,7 +160,8 @@ class ModelCallTest {
     private static ModelCall modelCall(ModelProvider provider) {
         return new ModelCall(provider, new InFlightLimit(256),
                 io.tla.topology.TopologySettings.from(io.tla.platform.config.TlaConfig.of(Map.of())),
-                java.time.Clock.fixed(TopologyHarness.NOW, java.time.ZoneOffset.UTC), new SimpleMeterRegistry());
+                java.time.Clock.fixed(TopologyHarness.NOW, java.time.ZoneOffset.UTC), new SimpleMeterRegistry(),
+                Runnable::run);
     }
 
     /** The pending store, plus an empty cache store, registered with the context. */
@@ -179,7 +184,7 @@ class ModelCallTest {
     }
 
     private static void process(MockProcessorContext<String, StageOutput> context, ModelCall call, long offset, String id) {
-        context.setRecordMetadata("tla-streams-requests-by-conversation-repartition", 0, offset);
+        context.setRecordMetadata("tla-streams-messages-by-tenant-repartition", 0, offset);
         NormalizedMessage message = message(TENANT, "conv-a", id, "Text " + id);
         BudgetReservation reservation = new BudgetReservation("2026-11-25", 1, 10, BigDecimal.ZERO);
         call.process(new Record<>("conv-a", new TranslationRequest(message, List.of("en"), reservation, List.of()),
@@ -188,6 +193,69 @@ class ModelCallTest {
 
     private static void punctuate(MockProcessorContext<String, StageOutput> context) {
         context.scheduledPunctuators().forEach(p -> p.getPunctuator().punctuate(System.currentTimeMillis()));
+    }
+
+    @Test
+    void sendsAMessageAlreadyInTheOnlyTargetLanguageNowhereAndReleasesItsReservation() {
+        MockProcessorContext<String, StageOutput> context = new MockProcessorContext<>();
+        KeyValueStore<String, PendingCall> store = pendingStore(context);
+        ManualProvider provider = new ManualProvider();
+        ModelCall call = modelCall(provider);
+        call.init(context);
+        context.setRecordMetadata("tla-streams-messages-by-tenant-repartition", 0, 0);
+        NormalizedMessage message = message(TENANT, "conv-a", "a1",
+                "Could you send me the latest version of the quarterly report before noon?");
+        BudgetReservation reservation = new BudgetReservation("2026-11-25", 20, 100, new BigDecimal("0.1"));
+
+        call.process(new Record<>(TENANT, new TranslationRequest(message, List.of("en"), reservation, List.of()),
+                TopologyHarness.NOW.toEpochMilli()));
+
+        assertThat(provider.calls).isEmpty();
+        StageOutput output = context.forwarded().get(0).record().value();
+        assertThat(output.replies()).isEmpty();
+        assertThat(output.next()).isEmpty();
+        assertThat(output.settlements()).containsExactly(BudgetSettlement.release(TENANT, "a1", reservation));
+        assertThat(output.telemetry()).singleElement().satisfies(event -> {
+            assertThat(event.type()).isEqualTo("translation.skipped");
+            assertThat(event.attributes()).containsEntry("language", "en")
+                    .containsEntry("reason", "already-in-target-language");
+        });
+        assertThat(store.approximateNumEntries()).isZero();
+    }
+
+    @Test
+    void detectsTheSourceLanguageOnTheDetectionExecutorAndAsksOnlyForTheTargetsStillNeeded() throws Exception {
+        ExecutorService detection = Executors.newSingleThreadExecutor(task -> new Thread(task, "detection-under-test"));
+        try {
+            MockProcessorContext<String, StageOutput> context = new MockProcessorContext<>();
+            pendingStore(context);
+            ManualProvider provider = new ManualProvider();
+            ModelCall call = new ModelCall(provider, new InFlightLimit(256),
+                    io.tla.topology.TopologySettings.from(io.tla.platform.config.TlaConfig.of(Map.of())),
+                    java.time.Clock.fixed(TopologyHarness.NOW, java.time.ZoneOffset.UTC), new SimpleMeterRegistry(),
+                    detection);
+            call.init(context);
+            context.setRecordMetadata("tla-streams-messages-by-tenant-repartition", 0, 0);
+            NormalizedMessage message = message(TENANT, "conv-a", "a1",
+                    "Guten Morgen zusammen, können wir das Meeting auf Donnerstag verschieben?");
+            call.process(new Record<>(TENANT, new TranslationRequest(message, List.of("de", "en"),
+                    new BudgetReservation("2026-11-25", 20, 100, BigDecimal.ZERO), List.of()),
+                    TopologyHarness.NOW.toEpochMilli()));
+            detection.submit(() -> { }).get(); // the single detection thread has run everything before it
+
+            assertThat(provider.calls).singleElement().satisfies(c -> {
+                assertThat(c.thread()).isEqualTo("detection-under-test");
+                assertThat(c.request().sourceLanguage()).isEqualTo("de");
+                assertThat(c.request().targetLanguages()).containsExactly("en");
+            });
+            provider.answer("a1");
+            punctuate(context);
+            assertThat(context.forwarded()).singleElement()
+                    .satisfies(f -> assertThat(f.record().value().replies()).singleElement()
+                            .satisfies(reply -> assertThat(reply.sourceLanguage()).isEqualTo("de")));
+        } finally {
+            detection.shutdownNow();
+        }
     }
 
     @Test

@@ -77,7 +77,7 @@ class PromptBuilderTest {
         TranslationRequest request = new TranslationRequest(message, List.of("en"),
                 new BudgetReservation("2026-11-25", 10, 100, BigDecimal.ZERO), List.of())
                 .withContext(List.of(new Turn("m-1", "Ben", "Hallo zusammen", AT)))
-                .withLanguages("de", List.of("en"), "casual");
+                .withTone("casual").withSourceLanguage("de", List.of("en"));
 
         Prompt prompt = PromptBuilder.build(request, List.of());
 
