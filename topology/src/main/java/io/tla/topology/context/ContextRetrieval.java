@@ -143,7 +143,7 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
             List<GlossaryTerm> terms = glossary.termsFor(message, targets);
             attributes.put("glossaryTerms", terms.size());
             TranslationRequest next = request.withContext(sent)
-                    .withLanguages(sourceLanguage, targets, settings.toneForTenant().apply(message.tenantId()))
+                    .withLanguages(sourceLanguage, targets, settings.toneOf(message))
                     .withGlossary(terms);
             output = StageOutput.proceed(next,
                     TelemetryEvents.forMessage(TelemetryEvent.Types.CONTEXT_RETRIEVED, message, now, attributes));
