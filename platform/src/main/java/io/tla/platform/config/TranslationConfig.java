@@ -40,7 +40,8 @@ public record TranslationConfig(List<String> targetLanguages, Map<String, List<S
             .define(CONTEXT_TURNS, INT, 8, Range.between(0, 64), MEDIUM,
                     "Recent turns of the same conversation kept and sent with each request.")
             .define(CONTEXT_MAX_TOKENS, INT, 1024, Range.between(0, 128_000), MEDIUM,
-                    "Upper bound of the (estimated) tokens of the turns sent with one request; oldest turns go first.")
+                    "Upper bound of the (estimated) tokens of the turns sent with one request; oldest turns go first. "
+                    + "The budget guard reserves for all of it when context.turns is above 0.")
             .define(CONTEXT_IDLE_EXPIRY_HOURS, INT, 72, Range.between(1, 24 * 366), MEDIUM,
                     "A conversation idle this long loses its stored turns.");
 
