@@ -4,12 +4,19 @@ import io.tla.platform.config.BudgetConfig;
 import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.config.TranslationConfig;
+import io.tla.schemas.NormalizedMessage;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
-/** What the stages need from configuration, resolved once at start. */
+/**
+ * What the stages need from configuration, resolved once at start.
+ *
+ * @param toneFor the tone from a tenant id and a channel id (null for chats): the channel's, else the tenant's,
+ *                else {@code translation.tone}
+ */
 public record TopologySettings(
         Function<String, List<String>> targetLanguagesForTenant,
         Function<String, BigDecimal> dailyBudgetUsdForTenant,
@@ -25,7 +32,7 @@ public record TopologySettings(
         int maxInputTokens,
         Duration cacheTtl,
         int cacheMaxEntries,
-        Function<String, String> toneForTenant,
+        BiFunction<String, String, String> toneFor,
         int contextMaxTokens,
         Duration contextIdleExpiry) {
 
@@ -41,5 +48,10 @@ public record TopologySettings(
                 translation.contextTurns(), Duration.ofHours(24), Duration.ofMillis(primary.timeoutMs()),
                 primary.maxInFlight(), model.maxInputTokens(), model.cacheTtl(), model.cacheMaxEntries(),
                 translation::toneFor, translation.contextMaxTokens(), translation.contextIdleExpiry());
+    }
+
+    /** The tone {@code message} is translated in: its channel's, else its tenant's, else the default. */
+    public String toneOf(NormalizedMessage message) {
+        return toneFor.apply(message.tenantId(), message.channelId());
     }
 }

@@ -6,9 +6,13 @@ import static org.apache.kafka.common.config.ConfigDef.Type.LIST;
 import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
 import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
  * Per-tenant overrides ({@code tenant.ID.*}); a key not set for a tenant falls back to the global one.
@@ -22,13 +26,22 @@ public final class TenantConfig {
     public static final String BUDGET_DAILY_TOKENS = "budget.daily-tokens";
     public static final String TARGET_LANGUAGES = "target-languages";
     public static final String TONE = "tone";
+    /**
+     * Tones of single channels of the tenant, as one list: channel ids ({@code 19:abc@thread.tacv2}) contain
+     * {@code :}, {@code @} and {@code .}, so they cannot be part of a key name.
+     */
+    public static final String CHANNEL_TONES = "channel-tones";
 
     public static final ConfigDef DEF = new ConfigDef()
             .define(BUDGET_DAILY_USD, DOUBLE, null, MEDIUM, "This tenant's budget per UTC day in USD.")
             .define(BUDGET_MONTHLY_USD, DOUBLE, null, MEDIUM, "This tenant's budget per calendar month in USD.")
             .define(BUDGET_DAILY_TOKENS, LONG, null, MEDIUM, "This tenant's tokens per UTC day.")
             .define(TARGET_LANGUAGES, LIST, null, MEDIUM, "This tenant's target languages.")
-            .define(TONE, STRING, null, MEDIUM, "This tenant's tone: polite, casual, business or technical.");
+            .define(TONE, STRING, null, MEDIUM, "This tenant's tone: polite, casual, business or technical.")
+            .define(CHANNEL_TONES, LIST, null, MEDIUM, "Tones of single channels of this tenant, as comma-separated "
+                    + "CHANNEL_ID=TONE pairs (19:abc@thread.tacv2=casual); the channel id is matched exactly. A "
+                    + "channel's tone wins over tenant.ID.tone, which wins over translation.tone; chats (no "
+                    + "channel) take the tenant's tone.");
 
     private TenantConfig() {
     }
@@ -45,10 +58,45 @@ public final class TenantConfig {
             Range.atLeast(0L).ensureValid(PREFIX + tenantId + "." + BUDGET_DAILY_TOKENS, v.get(BUDGET_DAILY_TOKENS));
         }
         if (v.get(TONE) != null && !TranslationConfig.TONES.contains(v.get(TONE))) {
-            throw new org.apache.kafka.common.config.ConfigException(PREFIX + tenantId + "." + TONE, v.get(TONE),
+            throw new ConfigException(PREFIX + tenantId + "." + TONE, v.get(TONE),
                     "tone must be one of " + TranslationConfig.TONES);
         }
+        if (v.get(CHANNEL_TONES) != null) {
+            channelTones(tenantId, v);
+        }
         return v;
+    }
+
+    /**
+     * The tenant's {@link #CHANNEL_TONES} from its parsed {@code overrides}: channel id to tone, in configured
+     * order, empty when not set. A pair without a channel id or with an unknown tone, and a channel named twice,
+     * are errors naming the key.
+     */
+    @SuppressWarnings("unchecked")
+    public static Map<String, String> channelTones(String tenantId, Map<String, Object> overrides) {
+        List<String> pairs = (List<String>) overrides.get(CHANNEL_TONES);
+        if (pairs == null) {
+            return Map.of();
+        }
+        String key = PREFIX + tenantId + "." + CHANNEL_TONES;
+        Map<String, String> tones = new LinkedHashMap<>();
+        for (String pair : pairs) {
+            // the tone is after the last '=': tone names never contain one, so a channel id may
+            int split = pair.lastIndexOf('=');
+            String channel = split < 0 ? "" : pair.substring(0, split).trim();
+            String tone = split < 0 ? "" : pair.substring(split + 1).trim();
+            if (channel.isEmpty() || channel.chars().anyMatch(Character::isWhitespace)) {
+                throw new ConfigException(key, pair, "each entry must be CHANNEL_ID=TONE, for example "
+                        + "19:abc123@thread.tacv2=casual");
+            }
+            if (!TranslationConfig.TONES.contains(tone)) {
+                throw new ConfigException(key, pair, "tone must be one of " + TranslationConfig.TONES);
+            }
+            if (tones.putIfAbsent(channel, tone) != null) {
+                throw new ConfigException(key, pair, "channel " + channel + " is named more than once");
+            }
+        }
+        return Collections.unmodifiableMap(tones);
     }
 
     /** Tenant ids that have at least one override. */

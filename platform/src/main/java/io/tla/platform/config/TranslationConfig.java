@@ -12,9 +12,15 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigException;
 
-/** Which languages replies are in, per tenant, and how much conversation context goes with each request. */
+/**
+ * Which languages replies are in, per tenant, in which tone (per tenant and channel), and how much conversation
+ * context goes with each request.
+ *
+ * @param channelTones per tenant, channel id to tone ({@code tenant.ID.channel-tones})
+ */
 public record TranslationConfig(List<String> targetLanguages, Map<String, List<String>> tenantTargetLanguages,
-                                int contextTurns, String tone, Map<String, String> tenantTones, int contextMaxTokens,
+                                int contextTurns, String tone, Map<String, String> tenantTones,
+                                Map<String, Map<String, String>> channelTones, int contextMaxTokens,
                                 java.time.Duration contextIdleExpiry) {
 
     public static final String TARGET_LANGUAGES = "translation.target-languages";
@@ -29,11 +35,13 @@ public record TranslationConfig(List<String> targetLanguages, Map<String, List<S
                     "Default target languages (BCP-47 tags); tenant.ID.target-languages overrides per tenant.")
             .define(TONE, org.apache.kafka.common.config.ConfigDef.Type.STRING, "business",
                     org.apache.kafka.common.config.ConfigDef.ValidString.in("polite", "casual", "business", "technical"),
-                    MEDIUM, "Default tone of translations; tenant.ID.tone overrides per tenant.")
+                    MEDIUM, "Default tone of translations; tenant.ID.tone overrides per tenant, "
+                    + "tenant.ID.channel-tones per channel.")
             .define(CONTEXT_TURNS, INT, 8, Range.between(0, 64), MEDIUM,
                     "Recent turns of the same conversation kept and sent with each request.")
             .define(CONTEXT_MAX_TOKENS, INT, 1024, Range.between(0, 128_000), MEDIUM,
-                    "Upper bound of the (estimated) tokens of the turns sent with one request; oldest turns go first.")
+                    "Upper bound of the (estimated) tokens of the turns sent with one request; oldest turns go first. "
+                    + "The budget guard reserves for all of it when context.turns is above 0.")
             .define(CONTEXT_IDLE_EXPIRY_HOURS, INT, 72, Range.between(1, 24 * 366), MEDIUM,
                     "A conversation idle this long loses its stored turns.");
 
@@ -43,6 +51,7 @@ public record TranslationConfig(List<String> targetLanguages, Map<String, List<S
         List<String> defaults = validLanguages(TARGET_LANGUAGES, (List<String>) v.get(TARGET_LANGUAGES));
         Map<String, List<String>> perTenant = new LinkedHashMap<>();
         Map<String, String> tones = new LinkedHashMap<>();
+        Map<String, Map<String, String>> channelTones = new LinkedHashMap<>();
         for (String tenant : TenantConfig.tenantsWithOverrides(config)) {
             Map<String, Object> overrides = TenantConfig.overrides(config, tenant);
             List<String> languages = (List<String>) overrides.get(TenantConfig.TARGET_LANGUAGES);
@@ -52,14 +61,28 @@ public record TranslationConfig(List<String> targetLanguages, Map<String, List<S
             if (overrides.get(TenantConfig.TONE) != null) {
                 tones.put(tenant, (String) overrides.get(TenantConfig.TONE));
             }
+            Map<String, String> channels = TenantConfig.channelTones(tenant, overrides);
+            if (!channels.isEmpty()) {
+                channelTones.put(tenant, channels);
+            }
         }
         return new TranslationConfig(defaults, Map.copyOf(perTenant), (Integer) v.get(CONTEXT_TURNS),
-                (String) v.get(TONE), Map.copyOf(tones), (Integer) v.get(CONTEXT_MAX_TOKENS),
+                (String) v.get(TONE), Map.copyOf(tones), Map.copyOf(channelTones), (Integer) v.get(CONTEXT_MAX_TOKENS),
                 java.time.Duration.ofHours((Integer) v.get(CONTEXT_IDLE_EXPIRY_HOURS)));
     }
 
     public String toneFor(String tenantId) {
         return tenantTones.getOrDefault(tenantId, tone);
+    }
+
+    /**
+     * The tone of a message: its channel's ({@code tenant.ID.channel-tones}), else its tenant's
+     * ({@code tenant.ID.tone}), else {@code translation.tone}. {@code channelId} is null for chats.
+     */
+    public String toneFor(String tenantId, String channelId) {
+        String channelTone = channelId == null ? null
+                : channelTones.getOrDefault(tenantId, Map.of()).get(channelId);
+        return channelTone != null ? channelTone : toneFor(tenantId);
     }
 
     public List<String> targetLanguagesFor(String tenantId) {

@@ -124,6 +124,10 @@ class TlaConfigTest {
             "TLA_MODEL_PROVIDER_BACKUP2_OUTPUT_USD_PER_1K_TOKENS, model.provider.backup2.output-usd-per-1k-tokens",
             "TLA_TRANSLATION_TARGET_LANGUAGES, translation.target-languages",
             "TLA_TENANT_6F1C_AB_TARGET_LANGUAGES, tenant.6f1c-ab.target-languages",
+            "TLA_TENANT_6F1C_AB_TONE, tenant.6f1c-ab.tone",
+            "TLA_TENANT_6F1C_AB_CHANNEL_TONES, tenant.6f1c-ab.channel-tones",
+            // a tenant id ending in -channel keeps its plain tone key: only the whole suffix names channel-tones
+            "TLA_TENANT_6F1C_CHANNEL_TONE, tenant.6f1c-channel.tone",
             "TLA_BUDGET_DAILY_USD, budget.daily-usd",
             "TLA_TENANT_6F1C_AB_BUDGET_DAILY_USD, tenant.6f1c-ab.budget.daily-usd",
             "TLA_TENANT_6F1C2D3E_4A5B_6C7D_8E9F_0A1B2C3D4E5F_BUDGET_DAILY_USD, "
@@ -151,6 +155,18 @@ class TlaConfigTest {
         assertThat(config.raw(key)).isEqualTo("value");
         assertThat(config.origin(key)).isEqualTo("environment " + env);
         assertThat(config.warnings()).isEmpty();
+    }
+
+    @Test
+    void everyKeyOfEveryFamilyRoundTripsThroughItsEnvironmentName() {
+        for (ConfigCatalog.KeyFamily family : ConfigCatalog.FAMILIES) {
+            String id = family.idDashesAsUnderscores() ? TENANT : "primary";
+            for (String name : family.def().names()) {
+                String key = family.prefix() + id + "." + name;
+                assertThat(ConfigCatalog.isKnown(key)).as(key).isTrue();
+                assertThat(ConfigCatalog.keyForEnv(ConfigCatalog.envName(key))).as(key).isEqualTo(key);
+            }
+        }
     }
 
     @Test
@@ -309,6 +325,20 @@ class TlaConfigTest {
                         TranslationConfig::from),
                 invalid("tenant." + TENANT + ".target-languages", Map.of("tenant." + TENANT + ".target-languages", "de,??"),
                         TranslationConfig::from),
+                invalid("translation.tone", Map.of("translation.tone", "sarcastic"), TranslationConfig::from),
+                invalid("tenant." + TENANT + ".tone", Map.of("tenant." + TENANT + ".tone", "sarcastic"),
+                        TranslationConfig::from),
+                invalid("tenant." + TENANT + ".channel-tones", Map.of("tenant." + TENANT + ".channel-tones",
+                        "19:abc123@thread.tacv2=sarcastic"), TranslationConfig::from),
+                invalid("tenant." + TENANT + ".channel-tones", Map.of("tenant." + TENANT + ".channel-tones",
+                        "19:abc123@thread.tacv2=casual,19:def456@thread.tacv2"), TranslationConfig::from),
+                invalid("tenant." + TENANT + ".channel-tones", Map.of("tenant." + TENANT + ".channel-tones",
+                        "=casual"), TranslationConfig::from),
+                invalid("tenant." + TENANT + ".channel-tones", Map.of("tenant." + TENANT + ".channel-tones",
+                        "19:abc123@thread.tacv2=casual,19:abc123@thread.tacv2=polite"), TranslationConfig::from),
+                // any reader of the tenant's overrides stops on it, not only the translation settings
+                invalid("tenant." + TENANT + ".channel-tones", Map.of("tenant." + TENANT + ".channel-tones",
+                        "19:abc123@thread.tacv2=loud"), BudgetConfig::from),
                 invalid("budget.daily-usd", Map.of("budget.daily-usd", "-1"), BudgetConfig::from),
                 invalid("tenant." + TENANT + ".budget.daily-usd", Map.of("tenant." + TENANT + ".budget.daily-usd", "-1"),
                         BudgetConfig::from),
@@ -369,6 +399,43 @@ class TlaConfigTest {
         assertThat(translation.targetLanguagesFor(GUID_TENANT)).containsExactly("en", "de");
         assertThat(translation.targetLanguagesFor("other-tenant")).containsExactly("en", "de");
         assertThat(config.warnings()).isEmpty();
+    }
+
+    @Test
+    void aChannelsToneWinsOverItsTenantsWhichWinsOverTheDefault() {
+        TlaConfig config = TlaConfig.of(Map.of(
+                "translation.tone", "polite",
+                "tenant." + TENANT + ".tone", "technical",
+                "tenant." + TENANT + ".channel-tones", "19:abc123@thread.tacv2=casual, 19:def456@thread.skype=business",
+                "tenant." + GUID_TENANT + ".channel-tones", "19:ghi789@thread.tacv2=casual"));
+
+        TranslationConfig translation = TranslationConfig.from(config);
+        assertThat(translation.toneFor(TENANT, "19:abc123@thread.tacv2")).isEqualTo("casual");
+        assertThat(translation.toneFor(TENANT, "19:def456@thread.skype")).isEqualTo("business");
+        // a channel without an override, and a chat, take the tenant's tone
+        assertThat(translation.toneFor(TENANT, "19:other@thread.tacv2")).isEqualTo("technical");
+        assertThat(translation.toneFor(TENANT, null)).isEqualTo("technical");
+        // a tenant with channel tones only falls back to the default elsewhere
+        assertThat(translation.toneFor(GUID_TENANT, "19:ghi789@thread.tacv2")).isEqualTo("casual");
+        assertThat(translation.toneFor(GUID_TENANT, null)).isEqualTo("polite");
+        // another tenant's channel tone never applies, even to the same channel id
+        assertThat(translation.toneFor("other-tenant", "19:abc123@thread.tacv2")).isEqualTo("polite");
+        assertThat(translation.toneFor(GUID_TENANT, "19:abc123@thread.tacv2")).isEqualTo("polite");
+        assertThat(config.warnings()).isEmpty();
+    }
+
+    @Test
+    void channelTonesReachTheTranslationSettingsFromTheEnvironment() {
+        TlaConfig config = TlaConfig.load(null, Map.of(
+                "TLA_TENANT_6F1C_AB_CHANNEL_TONES", "19:abc123@thread.tacv2=casual,19:def456@thread.tacv2=technical"),
+                Map.of());
+
+        assertThat(config.warnings()).isEmpty();
+        TranslationConfig translation = TranslationConfig.from(config);
+        assertThat(translation.channelTones()).containsExactly(Map.entry(TENANT, Map.of(
+                "19:abc123@thread.tacv2", "casual", "19:def456@thread.tacv2", "technical")));
+        assertThat(translation.toneFor(TENANT, "19:def456@thread.tacv2")).isEqualTo("technical");
+        assertThat(translation.toneFor(TENANT, null)).isEqualTo("business");
     }
 
     // --- providers --------------------------------------------------------------------------------------------

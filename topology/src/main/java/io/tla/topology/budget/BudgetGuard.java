@@ -46,10 +46,16 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <p><b>Limits.</b> Each tenant has three ({@link BudgetLimits}, from {@code budget.*} and
  * {@code tenant.ID.budget.*}): USD per UTC day, USD per UTC calendar month, tokens (input plus output) per UTC
- * day. Before any model call the guard reserves the request's estimated tokens (the text's estimate plus 64 per
- * context turn, plus the maximum output tokens) and their cost at the primary provider's prices. The request is
- * refused when the reservation would take any limit past its value ({@code spent + reserved > limit}); a request
- * that lands exactly on a limit is allowed. A refused request reserves nothing.
+ * day. Before any model call the guard reserves the request's estimated tokens and their cost at the primary
+ * provider's prices: input {@code Tokens.estimate(text) + C}, output {@code model.max-output-tokens}. {@code C} is
+ * the most context the prompt can carry: context retrieval sends the newest turns while at most
+ * {@code context.turns} turns and {@code context.max-tokens} estimated tokens ({@code ConversationTurns.contextFor}),
+ * so {@code C = min(context.max-tokens, context.turns × T)} with {@code T} the most one turn can hold. Nothing else
+ * bounds a turn, so one turn alone may fill {@code context.max-tokens}: {@code C} is {@code context.max-tokens}
+ * when {@code context.turns > 0}, and 0 when it is 0. (The turns' framing in the prompt and its fixed instructions
+ * are not counted; settlement replaces the reservation with the provider's real usage.) The request is refused
+ * when the reservation would take any limit past its value ({@code spent + reserved > limit}); a request that
+ * lands exactly on a limit is allowed. A refused request reserves nothing.
  *
  * <p><b>Store.</b> {@value #TENANT_BUDGET_STORE} (persistent, changelogged) holds one {@link TenantSpend} per tenant
  * and period: key {@code TENANT|2026-11-25} for the UTC day (USD and tokens, for the daily limits) and key
@@ -224,12 +230,20 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
     }
 
     private BudgetReservation reserve(NormalizedMessage message, String day, String month) {
-        long inputTokens = Tokens.estimate(message.text()) + settings.contextTurns() * 64L;
+        long inputTokens = Tokens.estimate(message.text()) + contextTokenBound(settings);
         long outputTokens = settings.maxOutputTokens();
         BigDecimal cost = settings.inputUsdPer1kTokens().multiply(BigDecimal.valueOf(inputTokens))
                 .add(settings.outputUsdPer1kTokens().multiply(BigDecimal.valueOf(outputTokens)))
                 .divide(THOUSAND, 8, RoundingMode.UP);
         return new BudgetReservation(day, month, inputTokens, outputTokens, cost);
+    }
+
+    /**
+     * The most estimated context tokens a request can carry: {@code context.max-tokens}, or 0 when no turn is sent.
+     * One turn may already fill {@code context.max-tokens} (see the class comment), so more turns add nothing.
+     */
+    static long contextTokenBound(TopologySettings settings) {
+        return settings.contextTurns() == 0 ? 0 : settings.contextMaxTokens();
     }
 
     private ReplyEvent refusal(NormalizedMessage message, BudgetLimit limit, Instant now) {

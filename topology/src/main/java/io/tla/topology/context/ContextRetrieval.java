@@ -114,7 +114,7 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
         turnsSent.record(sent.size());
         List<GlossaryTerm> terms = glossary.termsFor(message, request.targetLanguages());
         TranslationRequest next = request.withContext(sent)
-                .withTone(settings.toneForTenant().apply(message.tenantId()))
+                .withTone(settings.toneOf(message))
                 .withGlossary(terms);
         Map<String, Object> attributes = new LinkedHashMap<>();
         attributes.put("turns", sent.size());

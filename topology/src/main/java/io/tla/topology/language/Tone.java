@@ -2,7 +2,10 @@ package io.tla.topology.language;
 
 import java.util.Locale;
 
-/** The register translations are written in ({@code translation.tone}, {@code tenant.ID.tone}). */
+/**
+ * The register translations are written in: a channel's ({@code tenant.ID.channel-tones}), else the tenant's
+ * ({@code tenant.ID.tone}), else {@code translation.tone}.
+ */
 public enum Tone {
     POLITE, CASUAL, BUSINESS, TECHNICAL;
 

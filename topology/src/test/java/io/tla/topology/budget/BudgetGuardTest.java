@@ -10,8 +10,13 @@ import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.ReplyKind;
 import io.tla.schemas.Sender;
+import io.tla.schemas.TelemetryEvent;
 import io.tla.topology.StageOutput;
+import io.tla.topology.Tokens;
 import io.tla.topology.TopologySettings;
+import io.tla.topology.context.ConversationTurns;
+import io.tla.topology.context.Turn;
+import java.util.HashMap;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +27,13 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
-/** The guard alone, with {@link MockProcessorContext}: how a refusal is worded for the sender. */
+/**
+ * The guard alone, with {@link MockProcessorContext}: how a refusal is worded for the sender, and how much a
+ * request reserves.
+ */
 class BudgetGuardTest {
 
     private static final Instant NOW = Instant.parse("2026-11-25T10:15:30Z");
@@ -97,5 +107,70 @@ class BudgetGuardTest {
         assertThat(output.next()).isPresent();
         assertThat(output.replies()).isEmpty();
         assertThat(languageAsked).isEmpty();
+    }
+
+    // --- the reservation: the text, the most context a prompt can carry, the maximum output ------------------
+
+    /**
+     * 1 USD per 1k input and per 1k output tokens, 100 output tokens, at most 50 context tokens: "Hallo" (2
+     * tokens) reserves 2 + 50 + 100 = 152 tokens and 0.152 USD whenever any context turn may be sent.
+     */
+    private static TopologySettings reservingContext(String contextTurns, Map<String, String> limits) {
+        Map<String, String> config = new HashMap<>(Map.of(
+                "context.turns", contextTurns,
+                "context.max-tokens", "50",
+                "model.max-output-tokens", "100",
+                "model.provider.offline.input-usd-per-1k-tokens", "1.0",
+                "model.provider.offline.output-usd-per-1k-tokens", "1.0"));
+        config.putAll(limits);
+        return TopologySettings.from(TlaConfig.of(config));
+    }
+
+    private static TelemetryEvent decision(StageOutput output) {
+        return output.telemetry().stream().filter(e -> e.type().equals("budget.decision")).findFirst().orElseThrow();
+    }
+
+    @ParameterizedTest(name = "{0} = {1}: allowed {2}")
+    @CsvSource({
+            "budget.daily-tokens, 152,   true",
+            "budget.daily-tokens, 151,   false",
+            "budget.daily-usd,    0.152, true",
+            "budget.daily-usd,    0.151, false",
+            "budget.monthly-usd,  0.152, true",
+            "budget.monthly-usd,  0.151, false"})
+    void shouldReserveTheContextTokenBoundAndAllowExactlyTheLimit(String key, String limit, boolean allowed) {
+        StageOutput output = process("de", "Hallo", reservingContext("8", Map.of(key, limit)));
+
+        assertThat(decision(output).attributes()).containsEntry("estimatedTokens", 152L)
+                .containsEntry("decision", allowed ? "allowed" : "refused");
+        assertThat(output.next().isPresent()).isEqualTo(allowed);
+        assertThat(output.replies()).hasSize(allowed ? 0 : 1);
+        output.next().ifPresent(request -> {
+            assertThat(request.reservation().estimatedInputTokens()).isEqualTo(2 + 50);
+            assertThat(request.reservation().estimatedCostUsd()).isEqualByComparingTo("0.152");
+        });
+    }
+
+    @ParameterizedTest(name = "context.turns = {0}: {1} input tokens")
+    @CsvSource({"0, 2", "1, 52", "8, 52", "64, 52"})
+    void shouldReserveTheTokenBoundOnceWhateverTheNumberOfTurns(String contextTurns, long inputTokens) {
+        StageOutput output = process("de", "Hallo", reservingContext(contextTurns, Map.of()));
+
+        assertThat(output.next().orElseThrow().reservation().estimatedInputTokens()).isEqualTo(inputTokens);
+    }
+
+    @Test
+    void shouldReserveAtLeastTheContextThatRetrievalCanSendInOneTurn() {
+        // a single earlier turn of exactly context.max-tokens is sent whole, so the bound must not shrink per turn
+        Turn earlier = new Turn("m-0", "Anna Müller", "x".repeat(200), NOW);
+        List<Turn> sent = new ConversationTurns(List.of(earlier), NOW).contextFor("m-1", 8, 50);
+        assertThat(sent).containsExactly(earlier);
+        long sentTokens = sent.stream().mapToLong(Turn::estimatedTokens).sum();
+        assertThat(sentTokens).isEqualTo(50);
+
+        StageOutput output = process("de", "Hallo", reservingContext("8", Map.of()));
+
+        assertThat(output.next().orElseThrow().reservation().estimatedInputTokens())
+                .isEqualTo(Tokens.estimate("Hallo") + sentTokens);
     }
 }
