@@ -114,7 +114,7 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
 
     public static StoreBuilder<KeyValueStore<String, TenantSpend>> storeBuilder() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TENANT_BUDGET_STORE), Serdes.String(),
-                new JsonSerde<>(TenantSpend.class));
+                new JsonSerde<>(TenantSpend.class)).withCachingEnabled();
     }
 
     @Override

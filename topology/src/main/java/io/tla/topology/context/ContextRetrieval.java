@@ -86,7 +86,7 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
 
     public static StoreBuilder<KeyValueStore<String, ConversationTurns>> storeBuilder() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CONVERSATION_TURNS_STORE), Serdes.String(),
-                new JsonSerde<>(ConversationTurns.class));
+                new JsonSerde<>(ConversationTurns.class)).withCachingEnabled();
     }
 
     @Override

@@ -49,7 +49,7 @@ public final class DuplicateActivityFilter implements Processor<String, Normaliz
 
     public static StoreBuilder<KeyValueStore<String, Long>> storeBuilder() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SEEN_ACTIVITIES_STORE), Serdes.String(),
-                Serdes.Long());
+                Serdes.Long()).withCachingEnabled();
     }
 
     @Override

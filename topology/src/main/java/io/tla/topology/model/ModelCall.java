@@ -25,6 +25,7 @@ import io.tla.topology.language.LanguageTags;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -40,7 +41,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -121,6 +122,12 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
     private final Set<String> waiting = new LinkedHashSet<>();
     /** Store key → attempt number of its next dispatch, for requests whose answer was malformed. */
     private final Map<String, Integer> retries = new HashMap<>();
+    /**
+     * Conversation prefix → its pending requests, oldest first: the store's content, kept in memory by this task
+     * (at most {@code pendingLimit} requests), so that finding a conversation's head and its request never reads
+     * the store. The store is written in step with it and only read back by {@code init()}.
+     */
+    private final Map<String, ArrayDeque<Queued>> queues = new HashMap<>();
     private long pendingCount;
     private volatile boolean closed;
 
@@ -137,6 +144,9 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         boolean skipped() {
             return response == null && error == null;
         }
+    }
+
+    private record Queued(String key, PendingCall call) {
     }
 
     /** What the detection and the call yield together; no response when there was nothing to translate. */
@@ -191,7 +201,7 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
 
     public static StoreBuilder<KeyValueStore<String, PendingCall>> storeBuilder() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(),
-                new JsonSerde<>(PendingCall.class));
+                new JsonSerde<>(PendingCall.class)).withCachingEnabled();
     }
 
     @Override
@@ -204,10 +214,13 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
             context.schedule(CACHE_PURGE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, cache::purge);
         }
         // Requests accepted before a crash, restart or rebalance: their conversations wait for dispatch again.
+        // Keys sort by conversation, then by input offset: each queue comes back oldest first.
         try (KeyValueIterator<String, PendingCall> all = pending.all()) {
             while (all.hasNext()) {
-                String key = all.next().key;
-                waiting.add(conversationOf(key));
+                KeyValue<String, PendingCall> entry = all.next();
+                String conversation = conversationOf(entry.key);
+                queues.computeIfAbsent(conversation, c -> new ArrayDeque<>()).addLast(new Queued(entry.key, entry.value));
+                waiting.add(conversation);
                 pendingCount++;
             }
         }
@@ -225,8 +238,12 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         String conversation = conversationPrefix(message);
         long offset = context.recordMetadata().map(m -> m.offset()).orElse(System.nanoTime());
         String key = conversation + String.format("%020d", offset);
-        if (pending.get(key) == null) {
-            pending.put(key, new PendingCall(record.value(), record.timestamp()));
+        ArrayDeque<Queued> queue = queues.computeIfAbsent(conversation, c -> new ArrayDeque<>());
+        // the same input offset again (processed before a crash, restored with the store): already queued
+        if (queue.stream().noneMatch(queued -> queued.key().equals(key))) {
+            PendingCall call = new PendingCall(record.value(), record.timestamp());
+            pending.put(key, call);
+            queue.addLast(new Queued(key, call));
             pendingCount++;
         }
         if (!inFlight.containsKey(conversation)) {
@@ -271,7 +288,7 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
                 conversations.remove();
                 continue;
             }
-            String head = headOf(conversation);
+            Queued head = headOf(conversation);
             if (head == null) {
                 conversations.remove();
                 continue;
@@ -280,7 +297,7 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
                 return;
             }
             conversations.remove();
-            dispatch(conversation, head, pending.get(head));
+            dispatch(conversation, head.key(), head.call());
         }
     }
 
@@ -391,8 +408,14 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         if (completion.response() != null && !completion.cached()) {
             cache.put(completion.cacheKey(), completion.response(), clock.millis());
         }
-        PendingCall call = pending.get(completion.key());
-        if (call != null) {
+        ArrayDeque<Queued> queue = queues.get(completion.conversation());
+        Queued head = queue == null ? null : queue.peekFirst();
+        if (head != null && head.key().equals(completion.key())) {
+            queue.removeFirst();
+            if (queue.isEmpty()) {
+                queues.remove(completion.conversation());
+            }
+            PendingCall call = head.call();
             pending.delete(completion.key());
             pendingCount--;
             StageOutput output = completion.skipped() ? skipped(call.request(), completion.sourceLanguage())
@@ -491,11 +514,10 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         return cause == null ? "error" : cause.getClass().getSimpleName();
     }
 
-    /** The oldest pending request of a conversation, or null. Keys sort by input offset within a conversation. */
-    private String headOf(String conversation) {
-        try (KeyValueIterator<String, PendingCall> requests = pending.prefixScan(conversation, new StringSerializer())) {
-            return requests.hasNext() ? requests.next().key : null;
-        }
+    /** The oldest pending request of a conversation, or null. */
+    private Queued headOf(String conversation) {
+        ArrayDeque<Queued> queue = queues.get(conversation);
+        return queue == null ? null : queue.peekFirst();
     }
 
     private static String conversationPrefix(NormalizedMessage message) {
@@ -522,5 +544,6 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         retries.clear();
         inFlight.clear();
         waiting.clear();
+        queues.clear();
     }
 }

@@ -48,7 +48,7 @@ public final class TranslationCache {
 
     public static StoreBuilder<KeyValueStore<String, CachedTranslation>> storeBuilder() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
-                new JsonSerde<>(CachedTranslation.class));
+                new JsonSerde<>(CachedTranslation.class)).withCachingEnabled();
     }
 
     public boolean enabled() {
