@@ -22,4 +22,4 @@ fi
 # The working directory stays the caller's (file arguments are relative to it); the default data directory is
 # ./data of this installation (tla.home). exec: Ctrl-C and SIGTERM reach the JVM directly, which shuts every role
 # down cleanly.
-exec java ${TLA_JAVA_OPTS:--Xms256m -Xmx2g -XX:+UseG1GC} -Dtla.home="$ROOT" -jar "$JAR" "$@"
+exec java ${TLA_JAVA_OPTS:--Xms256m -Xmx4g -XX:+UseG1GC} -Dtla.home="$ROOT" -jar "$JAR" "$@"

@@ -48,14 +48,14 @@ final class StreamsPhase {
     }
 
     /** The baseline: a bare JSON passthrough with the same guarantees and thread count. */
-    static PhaseOutcome passthrough(BenchEnvironment env, TlaConfig config, SyntheticTraffic traffic,
+    static PhaseOutcome passthrough(BenchEnvironment env, TlaConfig config, String label, SyntheticTraffic traffic,
                                     long[] loadedNanos, Duration timeout, BenchLog log) throws InterruptedException {
         int messages = loadedNanos.length;
         try (CommittedRecords output = new CommittedRecords(env.clients(), PassthroughStreamsApp.OUTPUT.name(),
                 "messageId", traffic, messages);
              PassthroughStreamsApp app = new PassthroughStreamsApp(env.clients(), StreamsSettings.from(config),
                      env.runDir().resolve("streams-passthrough"))) {
-            return measure("baseline (JSON passthrough)", app::start, app::awaitRunning, output, messages,
+            return measure(label, app::start, app::awaitRunning, output, messages,
                     loadedNanos, timeout, log);
         }
     }
