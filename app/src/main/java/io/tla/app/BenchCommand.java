@@ -35,12 +35,17 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rate", paramLabel = "PER_S", description = "latency: messages offered per second (default 500).")
     Integer rate;
 
+    @Option(names = "--warmup", paramLabel = "N", description = "pipeline, async-model: messages processed "
+            + "unmeasured first, so the JIT compiler has caught up (default " + io.tla.app.bench.Bench.DEFAULT_WARMUP
+            + "; 0 measures a cold JVM).")
+    Integer warmup;
+
     @Option(names = "--keep", description = "Keep the run's directory (data.dir/bench/<timestamp>) instead of deleting it.")
     boolean keep;
 
     @Override
     public Integer call() throws Exception {
-        Bench.Request request = Bench.Request.of(scenario, messages, rate, keep);
+        Bench.Request request = Bench.Request.of(scenario, messages, rate, warmup, keep);
         if (System.getenv("TLA_LOG_LEVEL") == null) {
             // The roles' INFO lines would drown the progress lines; warnings still show.
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))

@@ -42,7 +42,8 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *   → budget-guard                [tenant-budget-store]        → replies, telemetry
  *   → context-retrieval           [conversation-turns-store]   → telemetry
  *   → model-call                  [model-pending-store,        → replies, telemetry (source-language detection
- *                                  translation-cache-store]      runs with the call, off the stream thread; a
+ *                                  translation-cache-store,      runs with the call, off the stream thread; a
+ *                                  conversation-turns-store]
  *                                                                message already in the only target language
  *                                                                stops here)
  *       → record-reply-turns      [conversation-turns-store]
@@ -113,7 +114,8 @@ public final class TranslationTopology {
         KStream<String, StageOutput> answered = withContext
                 .flatMapValues(StageOutput::continuation, Named.as("context-attached"))
                 .process(() -> new ModelCall(model, inFlight, settings, clock, meters, detection),
-                        Named.as(ModelCall.NAME), ModelCall.PENDING_STORE, TranslationCache.STORE);
+                        Named.as(ModelCall.NAME), ModelCall.PENDING_STORE, TranslationCache.STORE,
+                        ContextRetrieval.CONVERSATION_TURNS_STORE);
         emit(answered, ModelCall.NAME);
 
         // The model's answer becomes the assistant side of its turn: later requests see how it was translated.

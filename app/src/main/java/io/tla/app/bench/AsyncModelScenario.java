@@ -18,7 +18,9 @@ import org.apache.kafka.common.TopicPartition;
  * over at least 1 024 conversations. Two phases, each a fresh application over its own pre-loaded messages:
  * the baseline with {@code model.provider.delay.max-in-flight=1} (one call at a time: at most ~3.3 messages/s),
  * then the measured side with 256 calls in flight, bounded by a timeout after which the partial throughput is
- * reported as such. Until the model stage overlaps calls, both sides measure the same ~3 messages/s.
+ * reported as such. The measured application is warmed up first, under its own application id, on
+ * {@code --warmup} messages of their own (see {@link PipelineScenario} for why); it then restarts from
+ * the offsets the warm-up committed.
  */
 final class AsyncModelScenario {
 
@@ -35,8 +37,20 @@ final class AsyncModelScenario {
     private AsyncModelScenario() {
     }
 
-    static BenchResult run(BenchEnvironment env, int messages, BenchLog log) throws Exception {
+    static BenchResult run(BenchEnvironment env, int messages, int warmupMessages, BenchLog log) throws Exception {
         int baselineMessages = Math.min(BASELINE_MESSAGES, messages);
+
+        if (warmupMessages > 0) {
+            SyntheticTraffic warmup = new SyntheticTraffic("bench-async-warmup-", CONVERSATIONS, TENANTS, TEXT_BYTES);
+            long[] warmupLoaded = new long[warmupMessages];
+            MessageLoader.load(env.clients(), warmup, warmupMessages, warmupLoaded);
+            log.info("warming up on %d messages, max-in-flight %d", warmupMessages, IN_FLIGHT);
+            try (DelayedModelProvider model = new DelayedModelProvider(PROVIDER, MODEL_LATENCY)) {
+                StreamsPhase.topology(env, config(env, "tla-bench-async", IN_FLIGHT), model, "warm-up", warmup,
+                        warmupLoaded, TIMEOUT, log);
+            }
+            deleteMessages(env);
+        }
 
         // Baseline: one call at a time.
         SyntheticTraffic syncTraffic = new SyntheticTraffic("bench-sync-", CONVERSATIONS, TENANTS, TEXT_BYTES);
@@ -51,7 +65,7 @@ final class AsyncModelScenario {
                     "baseline (max-in-flight 1)", syncTraffic, syncLoaded, BASELINE_TIMEOUT, log);
             baselineMaxInFlight = model.maxInFlight();
         }
-        // The measured side is a new application reading from the earliest offset: drop the baseline's input.
+        // The measured side resumes from the warm-up's offsets, which are before the baseline's input: drop it.
         deleteMessages(env);
 
         SyntheticTraffic traffic = new SyntheticTraffic("bench-async-", CONVERSATIONS, TENANTS, TEXT_BYTES);
@@ -77,6 +91,7 @@ final class AsyncModelScenario {
                 .put("max_ms", measured.latencies().maxMs())
                 .put("model", description.description())
                 .put("in_flight", IN_FLIGHT)
+                .put("warmup_messages", warmupMessages)
                 .put("conversations", Math.min(messages, CONVERSATIONS))
                 .put("completed", measured.completed())
                 .put("timed_out", !measured.complete())

@@ -16,12 +16,19 @@ public final class Bench {
      * @param scenario  what to run
      * @param messages  messages to send (the scenario's default when none was given)
      * @param ratePerS  the latency scenario's offered load
+     * @param warmup    messages processed, in the same JVM and unmeasured, before the measured run
      * @param keep      keep the run's directory under {@code data.dir/bench/}
      */
-    public record Request(BenchScenario scenario, int messages, int ratePerS, boolean keep) {
+    public record Request(BenchScenario scenario, int messages, int ratePerS, int warmup, boolean keep) {
+
+        /** A request with the scenario's default warm-up. */
+        public static Request of(String scenarioName, Integer messages, Integer ratePerS, boolean keep) {
+            return of(scenarioName, messages, ratePerS, null, keep);
+        }
 
         /** Parses and checks the command line's values; an {@link IllegalArgumentException} says what is wrong. */
-        public static Request of(String scenarioName, Integer messages, Integer ratePerS, boolean keep) {
+        public static Request of(String scenarioName, Integer messages, Integer ratePerS, Integer warmup,
+                                 boolean keep) {
             BenchScenario scenario = BenchScenario.parse(scenarioName);
             int count = scenario.messages(messages);
             if (ratePerS != null && scenario != BenchScenario.LATENCY) {
@@ -31,9 +38,21 @@ public final class Bench {
             if (rate < 1 || rate > 100_000) {
                 throw new IllegalArgumentException("--rate must be between 1 and 100000 messages per second, got " + rate);
             }
-            return new Request(scenario, count, rate, keep);
+            if (warmup != null && (warmup < 0 || warmup > 1_000_000)) {
+                throw new IllegalArgumentException("--warmup must be between 0 and 1000000 messages, got " + warmup);
+            }
+            if (warmup != null && scenario != BenchScenario.PIPELINE && scenario != BenchScenario.ASYNC_MODEL) {
+                throw new IllegalArgumentException("--warmup applies to the pipeline and async-model scenarios only");
+            }
+            return new Request(scenario, count, rate, warmup == null ? DEFAULT_WARMUP : warmup, keep);
         }
     }
+
+    /**
+     * Messages a scenario processes before it measures: broker, Streams, Jackson and language detection share one
+     * JVM, and on 2 cores the JIT compiler needs tens of seconds of that traffic before the code runs at speed.
+     */
+    public static final int DEFAULT_WARMUP = 6_000;
 
     private Bench() {
     }
@@ -51,9 +70,9 @@ public final class Bench {
             Runtime.getRuntime().addShutdownHook(cleanup);
             try (env) {
                 result = switch (request.scenario()) {
-                    case PIPELINE -> PipelineScenario.run(env, request.messages(), log);
+                    case PIPELINE -> PipelineScenario.run(env, request.messages(), request.warmup(), log);
                     case LATENCY -> LatencyScenario.run(env, request.messages(), request.ratePerS(), log);
-                    case ASYNC_MODEL -> AsyncModelScenario.run(env, request.messages(), log);
+                    case ASYNC_MODEL -> AsyncModelScenario.run(env, request.messages(), request.warmup(), log);
                     case SERDE -> throw new IllegalStateException("unreachable");
                 };
             } finally {

@@ -14,7 +14,7 @@ import java.util.Map;
  * JSON passthrough. Throughput is messages divided by the time from the application's start until the last
  * output is committed.
  *
- * <p>Both applications are warmed up first, in the same JVM, on {@link #WARMUP_MESSAGES} messages of their own
+ * <p>Both applications are warmed up first, in the same JVM, on {@code --warmup} messages of their own
  * and under the same application ids: broker, Streams, Jackson and language detection all run in this one JVM,
  * and before the JIT compiler has caught up (tens of seconds on 2 cores) the first run of anything is measured
  * at a fraction of its speed, which would otherwise favour whichever side ran second. The measured runs then
@@ -25,13 +25,13 @@ final class PipelineScenario {
     static final int CONVERSATIONS = 1_000;
     static final int TENANTS = 5;
     static final int TEXT_BYTES = 1_024;
-    static final int WARMUP_MESSAGES = 6_000;
     private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(150);
 
     private PipelineScenario() {
     }
 
-    static BenchResult run(BenchEnvironment env, int messages, BenchLog log) throws InterruptedException {
+    static BenchResult run(BenchEnvironment env, int messages, int warmupMessages, BenchLog log)
+            throws InterruptedException {
         SyntheticTraffic traffic = new SyntheticTraffic("bench-pipeline-", CONVERSATIONS, TENANTS, TEXT_BYTES);
         env.ensureTopics(List.of(PassthroughStreamsApp.OUTPUT));
         TlaConfig config = env.config(Map.of(
@@ -39,12 +39,14 @@ final class PipelineScenario {
                 StreamsSettings.APPLICATION_ID, "tla-bench-pipeline"));
 
         SyntheticTraffic warmup = new SyntheticTraffic("bench-pipeline-warmup-", CONVERSATIONS, TENANTS, TEXT_BYTES);
-        long[] warmupLoadedNanos = new long[WARMUP_MESSAGES];
-        log.info("warming up on %d messages", WARMUP_MESSAGES);
-        MessageLoader.load(env.clients(), warmup, WARMUP_MESSAGES, warmupLoadedNanos);
-        StreamsPhase.topology(env, config, ModelProviders.primary(ModelConfig.from(config)), "warm-up topology",
-                warmup, warmupLoadedNanos, PHASE_TIMEOUT, log);
-        StreamsPhase.passthrough(env, config, "warm-up baseline", warmup, warmupLoadedNanos, PHASE_TIMEOUT, log);
+        if (warmupMessages > 0) {
+            long[] warmupLoadedNanos = new long[warmupMessages];
+            log.info("warming up on %d messages", warmupMessages);
+            MessageLoader.load(env.clients(), warmup, warmupMessages, warmupLoadedNanos);
+            StreamsPhase.topology(env, config, ModelProviders.primary(ModelConfig.from(config)), "warm-up topology",
+                    warmup, warmupLoadedNanos, PHASE_TIMEOUT, log);
+            StreamsPhase.passthrough(env, config, "warm-up baseline", warmup, warmupLoadedNanos, PHASE_TIMEOUT, log);
+        }
 
         log.info("loading %d messages (text ~%d bytes, %d conversations, %d tenants) into teams.messages.v1 "
                 + "(%d partitions)", messages, TEXT_BYTES, CONVERSATIONS, TENANTS, env.partitions());
@@ -79,7 +81,7 @@ final class PipelineScenario {
                 .put("baseline_p99_ms", baseline.latencies().p99Ms())
                 .put("latency", "reply seen committed (read_committed) minus message loaded; messages are "
                         + "pre-loaded, so this includes their wait in the topic")
-                .put("warmup_messages", WARMUP_MESSAGES)
+                .put("warmup_messages", warmupMessages)
                 .put("conversations", CONVERSATIONS)
                 .put("tenants", TENANTS)
                 .put("text_bytes", TEXT_BYTES)

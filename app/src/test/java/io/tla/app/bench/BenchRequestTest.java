@@ -58,4 +58,14 @@ class BenchRequestTest {
                 .hasMessageContaining("--rate must be between 1 and 100000");
         assertThat(Bench.Request.of("latency", 1_000, 250, false).ratePerS()).isEqualTo(250);
     }
+
+    @Test
+    void warmsUpByDefaultTakesAnExplicitWarmupAndRejectsOneWhereItDoesNotApply() {
+        assertThat(Bench.Request.of("pipeline", null, null, false).warmup()).isEqualTo(Bench.DEFAULT_WARMUP);
+        assertThat(Bench.Request.of("async-model", null, null, 0, false).warmup()).isZero();
+        assertThatThrownBy(() -> Bench.Request.of("pipeline", null, null, -1, false))
+                .hasMessageContaining("--warmup must be between 0 and 1000000");
+        assertThatThrownBy(() -> Bench.Request.of("latency", null, null, 100, false))
+                .hasMessageContaining("--warmup applies to the pipeline and async-model scenarios only");
+    }
 }

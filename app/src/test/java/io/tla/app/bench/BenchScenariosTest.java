@@ -26,9 +26,13 @@ class BenchScenariosTest {
 
     private final ByteArrayOutputStream progress = new ByteArrayOutputStream();
 
+    /** A short warm-up: the measured run then resumes from the warm-up's offsets and must count none of its messages. */
+    private static final int WARMUP = 12;
+
     private JsonNode run(String scenario, int messages, Integer rate) throws Exception {
         TlaConfig config = TlaConfig.of(Map.of("data.dir", dataDir.toString(), "topics.partitions", "2"));
-        BenchResult result = Bench.run(Bench.Request.of(scenario, messages, rate, false), config,
+        BenchResult result = Bench.run(Bench.Request.of(scenario, messages, rate,
+                "latency".equals(scenario) ? null : WARMUP, false), config,
                 new PrintStream(progress, true, StandardCharsets.UTF_8));
         return Json.mapper().readTree(result.toJson());
     }
@@ -39,6 +43,7 @@ class BenchScenariosTest {
 
         assertThat(result.get("scenario").asText()).isEqualTo("pipeline");
         assertThat(result.get("messages").asInt()).isEqualTo(30);
+        assertThat(result.get("warmup_messages").asInt()).isEqualTo(WARMUP);
         assertThat(result.get("completed").asInt()).isEqualTo(30);
         assertThat(result.get("baseline_completed").asInt()).isEqualTo(30);
         assertThat(result.at("/replies/translation").asInt()).isEqualTo(30);

@@ -163,7 +163,7 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
      * The tenant's length goes first, so no (tenant, conversation) pair can spell another's key whatever
      * characters the ids contain.
      */
-    static String storeKey(String tenantId, String conversationId) {
+    public static String storeKey(String tenantId, String conversationId) {
         return tenantId.length() + ":" + tenantId + "|" + conversationId;
     }
 }

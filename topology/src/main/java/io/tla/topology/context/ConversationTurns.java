@@ -49,6 +49,19 @@ public record ConversationTurns(List<Turn> turns, Instant lastActivity) {
     }
 
     /**
+     * The context a request for {@code messageId} had when it was retrieved: the turns before it, within both
+     * bounds, oldest first; empty when its turn is no longer kept (every kept turn is then newer than it).
+     */
+    public List<Turn> contextBefore(String messageId, int turnLimit, long maxTokens) {
+        for (int i = 0; i < turns.size(); i++) {
+            if (turns.get(i).messageId().equals(messageId)) {
+                return newestWithin(turns.subList(0, i), turnLimit, maxTokens);
+            }
+        }
+        return List.of();
+    }
+
+    /**
      * The same turns, with the model's answer (and the message's source language) recorded on the turn of
      * {@code messageId} if it is still kept.
      */

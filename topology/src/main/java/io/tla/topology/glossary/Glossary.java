@@ -82,6 +82,9 @@ public final class Glossary {
             String key = GlossaryEntry.foldTerm(entry.sourceTerm()) + '\u0000' + entry.targetLanguage().toLowerCase(Locale.ROOT);
             winners.merge(key, entry, Glossary::morePrecedent);
         }
+        if (winners.isEmpty()) {
+            return List.of(); // most tenants have no glossary: do not fold the text for nothing
+        }
         String foldedText = GlossaryEntry.foldTerm(text);
         Map<String, Boolean> occurs = new HashMap<>();
         List<GlossaryTerm> terms = new ArrayList<>();
@@ -112,6 +115,9 @@ public final class Glossary {
      * telemetry may report. Terms of a language without a translation are not counted.
      */
     public static List<GlossaryViolation> misses(List<GlossaryTerm> terms, List<Translation> translations) {
+        if (terms.isEmpty()) {
+            return List.of();
+        }
         Map<String, String> foldedByLanguage = new HashMap<>();
         for (Translation translation : translations) {
             if (translation.language() != null && translation.text() != null) {

@@ -16,6 +16,8 @@ import io.tla.topology.TelemetryEvents;
 import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationRequest;
 import io.tla.topology.budget.BudgetSettlement;
+import io.tla.topology.context.ContextRetrieval;
+import io.tla.topology.context.ConversationTurns;
 import io.tla.topology.glossary.Glossary;
 import io.tla.topology.glossary.GlossaryTelemetry;
 import io.tla.topology.glossary.GlossaryTerm;
@@ -96,6 +98,8 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
 
     private final ModelProvider provider;
     private final Executor detection;
+    private final int contextTurns;
+    private final int contextMaxTokens;
     private final Duration timeout;
     private final int maxOutputTokens;
     private final int maxInputTokens;
@@ -168,6 +172,8 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
                      MeterRegistry meters, Executor detection) {
         this.provider = provider;
         this.detection = detection;
+        this.contextTurns = settings.contextTurns();
+        this.contextMaxTokens = settings.contextMaxTokens();
         this.timeout = settings.modelTimeout();
         this.maxOutputTokens = settings.maxOutputTokens();
         this.maxInputTokens = settings.maxInputTokens();
@@ -215,11 +221,13 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         }
         // Requests accepted before a crash, restart or rebalance: their conversations wait for dispatch again.
         // Keys sort by conversation, then by input offset: each queue comes back oldest first.
+        KeyValueStore<String, ConversationTurns> turns = context.getStateStore(ContextRetrieval.CONVERSATION_TURNS_STORE);
         try (KeyValueIterator<String, PendingCall> all = pending.all()) {
             while (all.hasNext()) {
                 KeyValue<String, PendingCall> entry = all.next();
                 String conversation = conversationOf(entry.key);
-                queues.computeIfAbsent(conversation, c -> new ArrayDeque<>()).addLast(new Queued(entry.key, entry.value));
+                queues.computeIfAbsent(conversation, c -> new ArrayDeque<>())
+                        .addLast(new Queued(entry.key, withStoredContext(entry.value, turns)));
                 waiting.add(conversation);
                 pendingCount++;
             }
@@ -232,6 +240,17 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         dispatchWaiting();
     }
 
+    /** A recovered request with the context it was retrieved with, read back from the conversation's turns. */
+    private PendingCall withStoredContext(PendingCall call, KeyValueStore<String, ConversationTurns> turns) {
+        NormalizedMessage message = call.request().message();
+        ConversationTurns stored = turns.get(ContextRetrieval.storeKey(message.tenantId(), message.conversationId()));
+        if (stored == null) {
+            return call;
+        }
+        return new PendingCall(call.request().withContext(
+                stored.contextBefore(message.messageId(), contextTurns, contextMaxTokens)), call.timestamp());
+    }
+
     @Override
     public void process(Record<String, TranslationRequest> record) {
         NormalizedMessage message = record.value().message();
@@ -242,7 +261,7 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         // the same input offset again (processed before a crash, restored with the store): already queued
         if (queue.stream().noneMatch(queued -> queued.key().equals(key))) {
             PendingCall call = new PendingCall(record.value(), record.timestamp());
-            pending.put(key, call);
+            pending.put(key, call.withoutContext());
             queue.addLast(new Queued(key, call));
             pendingCount++;
         }

@@ -1,6 +1,7 @@
 package io.tla.topology.model;
 
 import io.tla.topology.TranslationRequest;
+import java.util.List;
 
 /**
  * A request accepted by the model stage and not yet answered, as kept in {@code model-pending-store}: written in
@@ -8,4 +9,12 @@ import io.tla.topology.TranslationRequest;
  * the input record's, so the reply carries it whenever it leaves.
  */
 public record PendingCall(TranslationRequest request, long timestamp) {
+
+    /**
+     * What the store keeps: the request without its context turns, which are most of its size and already are
+     * in {@code conversation-turns-store}; {@code ModelCall} reads them back from there after a restart.
+     */
+    public PendingCall withoutContext() {
+        return request.context().isEmpty() ? this : new PendingCall(request.withContext(List.of()), timestamp);
+    }
 }

@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -28,6 +29,8 @@ import org.apache.kafka.streams.state.Stores;
  * the TTL, and a task keeps at most {@code maxEntries} (the oldest are purged first). A hit costs nothing.
  */
 public final class TranslationCache {
+
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
     public static final String STORE = "translation-cache-store";
 
@@ -56,7 +59,7 @@ public final class TranslationCache {
     }
 
     public static String key(String tenantId, String provider, List<String> targetLanguages, String variant, String text) {
-        String normalised = Normalizer.normalize(text, Normalizer.Form.NFC).strip().replaceAll("\\s+", " ");
+        String normalised = WHITESPACE.matcher(Normalizer.normalize(text, Normalizer.Form.NFC).strip()).replaceAll(" ");
         String material = String.join("\n", tenantId, provider, String.join(",", targetLanguages),
                 variant == null ? "" : variant, normalised);
         try {

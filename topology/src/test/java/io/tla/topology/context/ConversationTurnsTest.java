@@ -115,4 +115,17 @@ class ConversationTurnsTest {
         assertThat(requests.deserializer().deserialize("t", requests.serializer().serialize("t", request)))
                 .isEqualTo(request);
     }
+
+    @Test
+    void givesTheContextBeforeAMessageWithoutTheTurnsThatCameAfterIt() {
+        ConversationTurns stored = ConversationTurns.EMPTY;
+        for (int i = 1; i <= 4; i++) {
+            stored = stored.append(turn("m-" + i, 10), 8, 1_000, NOW);
+        }
+
+        assertThat(ids(stored.contextBefore("m-3", 8, 1_000))).containsExactly("m-1", "m-2");
+        assertThat(ids(stored.contextBefore("m-3", 1, 1_000))).containsExactly("m-2");
+        assertThat(stored.contextBefore("m-1", 8, 1_000)).isEmpty();
+        assertThat(stored.contextBefore("gone", 8, 1_000)).isEmpty();
+    }
 }

@@ -15,6 +15,9 @@ import io.tla.topology.TopologyHarness;
 import io.tla.topology.TranslationRequest;
 import io.tla.topology.budget.BudgetReservation;
 import io.tla.topology.budget.BudgetSettlement;
+import io.tla.topology.context.ContextRetrieval;
+import io.tla.topology.context.ConversationTurns;
+import io.tla.topology.context.Turn;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -143,6 +146,7 @@ class ModelCallTest {
         MockProcessorContext<String, StageOutput> secondContext = new MockProcessorContext<>();
         secondContext.addStateStore(store);
         addCacheStore(secondContext);
+        addTurnsStore(secondContext);
         ManualProvider second = new ManualProvider();
         ModelCall restarted = modelCall(second);
         restarted.init(secondContext);
@@ -164,7 +168,7 @@ class ModelCallTest {
                 Runnable::run);
     }
 
-    /** The pending store, plus an empty cache store, registered with the context. */
+    /** The pending store, plus empty cache and conversation-turns stores, registered with the context. */
     private static KeyValueStore<String, PendingCall> pendingStore(MockProcessorContext<String, StageOutput> context) {
         KeyValueStore<String, PendingCall> store = Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(ModelCall.PENDING_STORE), Serdes.String(),
@@ -172,7 +176,17 @@ class ModelCallTest {
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
         addCacheStore(context);
+        addTurnsStore(context);
         return store;
+    }
+
+    private static KeyValueStore<String, ConversationTurns> addTurnsStore(MockProcessorContext<String, StageOutput> context) {
+        KeyValueStore<String, ConversationTurns> turns = Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(ContextRetrieval.CONVERSATION_TURNS_STORE), Serdes.String(),
+                new JsonSerde<>(ConversationTurns.class)).withLoggingDisabled().build();
+        turns.init(context.getStateStoreContext(), turns);
+        context.addStateStore(turns);
+        return turns;
     }
 
     private static void addCacheStore(MockProcessorContext<String, StageOutput> context) {
@@ -193,6 +207,46 @@ class ModelCallTest {
 
     private static void punctuate(MockProcessorContext<String, StageOutput> context) {
         context.scheduledPunctuators().forEach(p -> p.getPunctuator().punctuate(System.currentTimeMillis()));
+    }
+
+    @Test
+    void keepsPendingRequestsWithoutTheirContextAndReadsItBackFromTheTurnsAfterARestart() {
+        MockProcessorContext<String, StageOutput> firstContext = new MockProcessorContext<>();
+        KeyValueStore<String, PendingCall> store = pendingStore(firstContext);
+        KeyValueStore<String, ConversationTurns> turns = firstContext.getStateStore(ContextRetrieval.CONVERSATION_TURNS_STORE);
+        java.time.Instant at = TopologyHarness.NOW;
+        ConversationTurns conversation = ConversationTurns.EMPTY
+                .append(new Turn("a0", "Anna", "Guten Morgen", at), 8, 1_000, at)
+                .append(new Turn("a1", "Ben", "Hallo Anna", at), 8, 1_000, at)
+                .append(new Turn("a2", "Anna", "Wie geht's?", at), 8, 1_000, at);
+        turns.put(ContextRetrieval.storeKey(TENANT, "conv-a"), conversation);
+        ManualProvider first = new ManualProvider();
+        ModelCall crashed = modelCall(first);
+        crashed.init(firstContext);
+        firstContext.setRecordMetadata("tla-streams-messages-by-tenant-repartition", 0, 7);
+        // a1 arrived when a0 was its only earlier turn; a2 came later and waits behind it
+        call(crashed, "a1", conversation.turns().subList(0, 1));
+        assertThat(first.calls).singleElement()
+                .satisfies(c -> assertThat(c.request().context()).extracting(Turn::messageId).containsExactly("a0"));
+        assertThat(store.all().next().value.request().context()).isEmpty();
+        crashed.close();
+
+        MockProcessorContext<String, StageOutput> secondContext = new MockProcessorContext<>();
+        secondContext.addStateStore(store);
+        addCacheStore(secondContext);
+        secondContext.addStateStore(turns);
+        ManualProvider second = new ManualProvider();
+        modelCall(second).init(secondContext);
+
+        // after the restart: the turns before the message (not the later a2), as retrieval gave them when it arrived
+        assertThat(second.calls).singleElement()
+                .satisfies(c -> assertThat(c.request().context()).extracting(Turn::messageId).containsExactly("a0"));
+    }
+
+    private static void call(ModelCall call, String id, List<Turn> context) {
+        NormalizedMessage message = message(TENANT, "conv-a", id, "Text " + id);
+        call.process(new Record<>(TENANT, new TranslationRequest(message, List.of("en"),
+                new BudgetReservation("2026-11-25", 1, 10, BigDecimal.ZERO), context), TopologyHarness.NOW.toEpochMilli()));
     }
 
     @Test
