@@ -66,4 +66,18 @@ class SyntheticTrafficTest {
         assertThat(CommittedRecords.topLevelTexts("not json".getBytes(StandardCharsets.UTF_8), "replyToId"))
                 .containsExactly((String) null);
     }
+
+    @Test
+    void trafficWithAnotherPrefixHasOtherTextsSoAWarmUpNeverPrimesTheTranslationCache() {
+        SyntheticTraffic warmup = new SyntheticTraffic("bench-warmup-", 100, 5, 1024);
+        SyntheticTraffic measured = new SyntheticTraffic("bench-", 100, 5, 1024);
+        Instant at = Instant.parse("2026-11-25T10:00:00Z");
+        Set<String> warmupTexts = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            warmupTexts.add(warmup.message(i, at).text());
+        }
+        for (int i = 0; i < 200; i++) {
+            assertThat(warmupTexts).doesNotContain(measured.message(i, at).text());
+        }
+    }
 }
