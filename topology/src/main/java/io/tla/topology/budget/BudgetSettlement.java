@@ -4,8 +4,8 @@ import io.tla.schemas.Usage;
 
 /**
  * What a reservation came to once the model stage finished with a message: the real usage (the reservation is
- * replaced by it) or, when no provider answered, nothing (the reservation is released). Travels back to the
- * tenant's task on the {@code settlements-by-tenant} repartition topic.
+ * replaced by it) or, when no provider answered, nothing (the reservation is released). Passed from the model
+ * stage to {@code budget-settle} within the tenant's task, in the transaction of the reply.
  */
 public record BudgetSettlement(String tenantId, String messageId, BudgetReservation reservation, Usage actual) {
 

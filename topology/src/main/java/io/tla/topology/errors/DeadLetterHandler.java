@@ -74,8 +74,8 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler, Dese
 
     /**
      * The sender is told: the failed record is a message ({@code teams.messages.v1} or the by-tenant
-     * repartition) or a request wrapping one (the by-conversation repartition). Other records (settlements) and
-     * bytes that are not such JSON get no reply, only the dead-letter record.
+     * repartition), or a request wrapping one (kept for records dead-lettered by earlier releases' topologies,
+     * which replay may bring back). Bytes that are not such JSON get no reply, only the dead-letter record.
      */
     static Optional<ProducerRecord<byte[], byte[]>> failedReply(byte[] rawValue) {
         if (rawValue == null) {
