@@ -36,6 +36,8 @@ public record TelemetryEvent(
         public static final String TRANSLATION_SKIPPED = "translation.skipped";
         /** A strict glossary term the model's answer did not use (flagged in the reply). */
         public static final String GLOSSARY_VIOLATION = "glossary.violation";
+        /** Personal data found in a message: which rules fired and what was done (never the matched text). */
+        public static final String PII_DETECTED = "pii.detected";
         public static final String CONTEXT_RETRIEVED = "context.retrieved";
         public static final String MODEL_CALL = "model.call";
         public static final String MODEL_FALLBACK = "model.fallback";

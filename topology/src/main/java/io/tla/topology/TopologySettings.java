@@ -1,6 +1,7 @@
 package io.tla.topology;
 
 import io.tla.platform.config.BudgetConfig;
+import io.tla.platform.config.ComplianceConfig;
 import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.config.TranslationConfig;
@@ -34,7 +35,8 @@ public record TopologySettings(
         int cacheMaxEntries,
         BiFunction<String, String, String> toneFor,
         int contextMaxTokens,
-        Duration contextIdleExpiry) {
+        Duration contextIdleExpiry,
+        ComplianceConfig compliance) {
 
     public static TopologySettings from(TlaConfig config) {
         TranslationConfig translation = TranslationConfig.from(config);
@@ -47,7 +49,8 @@ public record TopologySettings(
                 primary.inputUsdPer1kTokens(), primary.outputUsdPer1kTokens(), model.maxOutputTokens(),
                 translation.contextTurns(), Duration.ofHours(24), Duration.ofMillis(primary.timeoutMs()),
                 primary.maxInFlight(), model.maxInputTokens(), model.cacheTtl(), model.cacheMaxEntries(),
-                translation::toneFor, translation.contextMaxTokens(), translation.contextIdleExpiry());
+                translation::toneFor, translation.contextMaxTokens(), translation.contextIdleExpiry(),
+                ComplianceConfig.from(config));
     }
 
     /** The tone {@code message} is translated in: its channel's, else its tenant's, else the default. */

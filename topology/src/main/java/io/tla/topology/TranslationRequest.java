@@ -33,6 +33,11 @@ public record TranslationRequest(NormalizedMessage message, List<String> targetL
         return new TranslationRequest(message, targetLanguages, reservation, turns, sourceLanguage, tone, glossary);
     }
 
+    /** The same request for a changed message (its text redacted). */
+    public TranslationRequest withMessage(NormalizedMessage changed) {
+        return new TranslationRequest(changed, targetLanguages, reservation, context, sourceLanguage, tone, glossary);
+    }
+
     public TranslationRequest withTone(String toneName) {
         return new TranslationRequest(message, targetLanguages, reservation, context, sourceLanguage, toneName, glossary);
     }

@@ -9,6 +9,7 @@ import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Topics;
 import io.tla.topology.budget.BudgetGuard;
 import io.tla.topology.budget.BudgetSettler;
+import io.tla.topology.compliance.PiiGuard;
 import io.tla.topology.context.ContextRetrieval;
 import io.tla.topology.context.ReplyTurnRecorder;
 import io.tla.topology.dedupe.DuplicateActivityFilter;
@@ -40,6 +41,8 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *   → re-key by tenant ─────────────────────────── repartition "messages-by-tenant" (the only one)
  *   → drop-duplicate-activities   [seen-activities-store]
  *   → budget-guard                [tenant-budget-store]        → replies, telemetry
+ *   → pii-guard                                                → replies, telemetry (personal data redacted, or
+ *                                                                the message refused, before any text can leave)
  *   → context-retrieval           [conversation-turns-store]   → telemetry
  *   → model-call                  [model-pending-store,        → replies, telemetry (source-language detection
  *                                  translation-cache-store,      runs with the call, off the stream thread; a
@@ -105,8 +108,13 @@ public final class TranslationTopology {
                         Named.as(BudgetGuard.NAME), BudgetGuard.TENANT_BUDGET_STORE);
         emit(budgeted, BudgetGuard.NAME);
 
-        KStream<String, StageOutput> withContext = budgeted
+        KStream<String, StageOutput> screened = budgeted
                 .flatMapValues(StageOutput::continuation, Named.as("budget-allowed"))
+                .process(() -> new PiiGuard(settings.compliance(), clock, meters), Named.as(PiiGuard.NAME));
+        emit(screened, PiiGuard.NAME);
+
+        KStream<String, StageOutput> withContext = screened
+                .flatMapValues(StageOutput::continuation, Named.as("pii-screened"))
                 .process(() -> new ContextRetrieval(settings, clock, meters),
                         Named.as(ContextRetrieval.NAME), ContextRetrieval.CONVERSATION_TURNS_STORE);
         emit(withContext, ContextRetrieval.NAME);
@@ -125,7 +133,8 @@ public final class TranslationTopology {
 
         // Settle each reservation with the real usage, or release it (a message the model never saw or could not
         // answer), in the same task and transaction as the reply.
-        answered.flatMapValues(StageOutput::settlements, Named.as("budget-settlements"))
+        answered.merge(screened, Named.as("settling-stages"))
+                .flatMapValues(StageOutput::settlements, Named.as("budget-settlements"))
                 .process(BudgetSettler::new, Named.as(BudgetSettler.NAME), BudgetGuard.TENANT_BUDGET_STORE);
 
         return builder.build();

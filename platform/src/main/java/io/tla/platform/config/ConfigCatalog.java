@@ -50,6 +50,7 @@ public final class ConfigCatalog {
         map.put("Webhook", WebhookConfig.DEF);
         map.put("Model", ModelConfig.DEF);
         map.put("Translation", TranslationConfig.DEF);
+        map.put("Compliance", ComplianceConfig.DEF);
         map.put("Budget", BudgetConfig.DEF);
         map.put("Replies", ReplyConfig.DEF);
         map.put("Graph", GraphConfig.DEF);

@@ -31,6 +31,7 @@ public final class TenantConfig {
      * {@code :}, {@code @} and {@code .}, so they cannot be part of a key name.
      */
     public static final String CHANNEL_TONES = "channel-tones";
+    public static final String PII_POLICY = "pii-policy";
 
     public static final ConfigDef DEF = new ConfigDef()
             .define(BUDGET_DAILY_USD, DOUBLE, null, MEDIUM, "This tenant's budget per UTC day in USD.")
@@ -41,7 +42,9 @@ public final class TenantConfig {
             .define(CHANNEL_TONES, LIST, null, MEDIUM, "Tones of single channels of this tenant, as comma-separated "
                     + "CHANNEL_ID=TONE pairs (19:abc@thread.tacv2=casual); the channel id is matched exactly. A "
                     + "channel's tone wins over tenant.ID.tone, which wins over translation.tone; chats (no "
-                    + "channel) take the tenant's tone.");
+                    + "channel) take the tenant's tone.")
+            .define(PII_POLICY, STRING, null, MEDIUM, "This tenant's personal-data policy: redact, refuse or off "
+                    + "(compliance.pii-policy when unset).");
 
     private TenantConfig() {
     }
@@ -60,6 +63,10 @@ public final class TenantConfig {
         if (v.get(TONE) != null && !TranslationConfig.TONES.contains(v.get(TONE))) {
             throw new ConfigException(PREFIX + tenantId + "." + TONE, v.get(TONE),
                     "tone must be one of " + TranslationConfig.TONES);
+        }
+        if (v.get(PII_POLICY) != null && !ComplianceConfig.POLICIES.contains(v.get(PII_POLICY))) {
+            throw new ConfigException(PREFIX + tenantId + "." + PII_POLICY, v.get(PII_POLICY),
+                    "pii-policy must be one of " + ComplianceConfig.POLICIES);
         }
         if (v.get(CHANNEL_TONES) != null) {
             channelTones(tenantId, v);

@@ -339,6 +339,10 @@ class TlaConfigTest {
                 // any reader of the tenant's overrides stops on it, not only the translation settings
                 invalid("tenant." + TENANT + ".channel-tones", Map.of("tenant." + TENANT + ".channel-tones",
                         "19:abc123@thread.tacv2=loud"), BudgetConfig::from),
+                invalid("compliance.pii-policy", Map.of("compliance.pii-policy", "mask"), ComplianceConfig::from),
+                invalid("compliance.pii-rules", Map.of("compliance.pii-rules", "email,passport"), ComplianceConfig::from),
+                invalid("tenant." + TENANT + ".pii-policy", Map.of("tenant." + TENANT + ".pii-policy", "mask"),
+                        ComplianceConfig::from),
                 invalid("budget.daily-usd", Map.of("budget.daily-usd", "-1"), BudgetConfig::from),
                 invalid("tenant." + TENANT + ".budget.daily-usd", Map.of("tenant." + TENANT + ".budget.daily-usd", "-1"),
                         BudgetConfig::from),
@@ -510,5 +514,15 @@ class TlaConfigTest {
         assertThat(changed.origin("http.port")).isEqualTo("override");
         assertThat(HttpConfig.from(base).port()).isEqualTo(1);
         assertThat(List.copyOf(changed.warnings())).isEqualTo(base.warnings());
+    }
+
+    @Test
+    void aTenantsPersonalDataPolicyWinsOverTheDefault() {
+        ComplianceConfig compliance = ComplianceConfig.from(TlaConfig.of(Map.of("compliance.pii-policy", "redact",
+                "tenant." + TENANT + ".pii-policy", "refuse")));
+
+        assertThat(compliance.piiPolicyFor(TENANT)).isEqualTo("refuse");
+        assertThat(compliance.piiPolicyFor("another-tenant")).isEqualTo("redact");
+        assertThat(compliance.piiRules()).containsExactly("email", "phone", "card", "national-id");
     }
 }

@@ -1,0 +1,104 @@
+package io.tla.topology.compliance;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tla.platform.config.ComplianceConfig;
+import io.tla.schemas.NormalizedMessage;
+import io.tla.schemas.ReplyEvent;
+import io.tla.schemas.ReplyKind;
+import io.tla.schemas.TelemetryEvent;
+import io.tla.schemas.Translation;
+import io.tla.topology.ReplyIds;
+import io.tla.topology.StageOutput;
+import io.tla.topology.TelemetryEvents;
+import io.tla.topology.TranslationRequest;
+import io.tla.topology.budget.BudgetSettlement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Keeps personal data away from the model providers, per the tenant's policy ({@code compliance.pii-policy},
+ * {@code tenant.ID.pii-policy}), before context retrieval, so neither the message nor the turns later sent as
+ * context carry it:
+ *
+ * <ul>
+ *   <li>{@code redact}: the message continues with each match replaced by a placeholder ({@link PersonalData}).</li>
+ *   <li>{@code refuse}: nothing is sent; the sender gets a {@code failed} reply naming the kinds of data found,
+ *       and the budget reservation is released.</li>
+ *   <li>{@code off}: the message continues unchanged.</li>
+ * </ul>
+ *
+ * A {@code pii.detected} telemetry event names the rules that fired, their counts and the action; the matched
+ * text appears nowhere (not in telemetry, logs or metrics). Stateless.
+ */
+public final class PiiGuard implements Processor<String, TranslationRequest, String, StageOutput> {
+
+    public static final String NAME = "pii-guard";
+    public static final String REDACTED = "redacted";
+    public static final String REFUSED = "refused";
+
+    private final ComplianceConfig compliance;
+    private final Clock clock;
+    private final MeterRegistry meters;
+    private ProcessorContext<String, StageOutput> context;
+
+    public PiiGuard(ComplianceConfig compliance, Clock clock, MeterRegistry meters) {
+        this.compliance = compliance;
+        this.clock = clock;
+        this.meters = meters;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, StageOutput> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<String, TranslationRequest> record) {
+        TranslationRequest request = record.value();
+        NormalizedMessage message = request.message();
+        String policy = compliance.piiPolicyFor(message.tenantId());
+        PersonalData.Redaction redaction = "off".equals(policy) ? null
+                : PersonalData.redact(message.text(), compliance.piiRules());
+        if (redaction == null || !redaction.found()) {
+            context.forward(record.withValue(StageOutput.proceed(request)));
+            return;
+        }
+        String action = "refuse".equals(policy) ? REFUSED : REDACTED;
+        redaction.matches().forEach((rule, count) -> Counter.builder("tla.pii.detected").tag("rule", rule)
+                .tag("action", action).description("Personal data found in messages, by rule and action")
+                .register(meters).increment(count));
+        Instant now = clock.instant();
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        attributes.put("rules", redaction.rules());
+        attributes.put("matches", redaction.matches());
+        attributes.put("action", action);
+        TelemetryEvent detected = TelemetryEvents.forMessage(TelemetryEvent.Types.PII_DETECTED, message, now, attributes);
+        if (action.equals(REDACTED)) {
+            context.forward(record.withValue(StageOutput.proceed(request.withMessage(withText(message,
+                    redaction.text())), detected)));
+            return;
+        }
+        ReplyEvent refusal = new ReplyEvent(ReplyIds.of(message, ReplyKind.FAILED), message.tenantId(),
+                message.conversationId(), message.messageId(), ReplyKind.FAILED, null,
+                List.of(new Translation("en", "This message was not translated: it contains personal data ("
+                        + String.join(", ", redaction.rules()) + "), which your organisation does not send to the "
+                        + "translation service.")),
+                NAME, null, null, now, message.conversationType(), message.teamAadGroupId(), message.channelId(),
+                message.rootMessageId(), message.serviceUrl(), message.receivedAt());
+        context.forward(record.withValue(StageOutput.reply(refusal, detected,
+                        TelemetryEvents.replyEmitted(message, refusal, now))
+                .settling(BudgetSettlement.release(message.tenantId(), message.messageId(), request.reservation()))));
+    }
+
+    private static NormalizedMessage withText(NormalizedMessage m, String text) {
+        return new NormalizedMessage(m.messageId(), m.tenantId(), m.conversationId(), m.conversationType(), m.from(),
+                text, m.teamAadGroupId(), m.channelId(), m.rootMessageId(), m.serviceUrl(), m.receivedAt());
+    }
+}
