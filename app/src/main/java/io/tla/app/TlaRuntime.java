@@ -22,7 +22,9 @@ import io.tla.platform.kafka.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
 import io.tla.platform.metrics.TlaMetrics;
+import io.tla.platform.secrets.ConfiguredSecrets;
 import io.tla.platform.secrets.FileSecretStore;
+import io.tla.platform.secrets.SecretExpiryGauges;
 import io.tla.platform.secrets.SecretStore;
 import io.tla.platform.secrets.SecretStores;
 import io.tla.schemas.Topics;
@@ -122,6 +124,8 @@ public final class TlaRuntime implements AutoCloseable {
         closeables.push(brokerHealth);
         HttpServer server = new HttpServer(http, metrics, health);
         Clock clock = Clock.systemUTC();
+        SecretStore secretStore = SecretStores.create(config, env);
+        SecretExpiryGauges.register(metrics.registry(), secretStore, ConfiguredSecrets.names(config), clock);
 
         if (roles.contains(Role.TOPOLOGY)) {
             streamsApp = new TranslationStreamsApp(
@@ -144,12 +148,11 @@ public final class TlaRuntime implements AutoCloseable {
         }
         Optional<SecretStores.ResolvedKey> webhookKey = Optional.empty();
         if (roles.contains(Role.INGRESS)) {
-            SecretStore store = SecretStores.create(config, env);
             FileSecretStore fileStore = new FileSecretStore(data.secretsDir());
-            SecretStores.ResolvedKey key = SecretStores.webhookKey(store, fileStore, webhook.defaultKeySecret(), true);
+            SecretStores.ResolvedKey key = SecretStores.webhookKey(secretStore, fileStore, webhook.defaultKeySecret(), true);
             webhookKey = Optional.of(key);
             TeamsIngress ingress = new TeamsIngress(http, webhook, key.secret(), clients, metrics, health, clock,
-                    name -> store.get(name).or(() -> fileStore.get(name)));
+                    name -> secretStore.get(name).or(() -> fileStore.get(name)));
             closeables.push(ingress);
             server.routes(ingress::routes);
         }

@@ -93,7 +93,8 @@ class EndToEndTest {
             assertThat(status.at("/today/messages").asLong()).isEqualTo(1);
 
             String metrics = get(base + "/metrics").body();
-            assertThat(metrics).contains("tla_ingress_requests_total").contains("tla_model_calls_total")
+            assertThat(metrics).contains("tla_secret_expiry_seconds{name=\"teams-webhook-hmac\"}")
+                    .contains("tla_ingress_requests_total").contains("tla_model_calls_total")
                     .contains("kafka_stream");
         }
 

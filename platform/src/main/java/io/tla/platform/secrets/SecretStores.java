@@ -19,8 +19,8 @@ public final class SecretStores {
         return switch (secrets.provider()) {
             case "env" -> new EnvSecretStore(env);
             case "file" -> new FileSecretStore(DataConfig.from(config).secretsDir());
-            default -> throw new ConfigException(SecretsConfig.PROVIDER, secrets.provider(),
-                    "the keyvault secret store is not available in this build; use env or file");
+            case "keyvault" -> KeyVaultSecretStore.create(secrets, env);
+            default -> throw new ConfigException(SecretsConfig.PROVIDER, secrets.provider(), "unknown secret store");
         };
     }
 

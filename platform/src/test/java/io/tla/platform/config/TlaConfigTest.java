@@ -220,7 +220,7 @@ class TlaConfigTest {
         assertThat(kafka.embeddedPort()).isEqualTo(19092);
         assertThat(kafka.embeddedControllerPort()).isEqualTo(19200);
         assertThat(kafka.clientOverrides()).containsExactly(Map.entry("security.protocol", "SASL_SSL"));
-        assertThat(SecretsConfig.from(config)).isEqualTo(new SecretsConfig("keyvault", "https://tla.vault.azure.net"));
+        assertThat(SecretsConfig.from(config)).isEqualTo(new SecretsConfig("keyvault", "https://tla.vault.azure.net", null, null, "AZURE_CLIENT_SECRET", java.time.Duration.ofMinutes(5)));
 
         ModelConfig model = ModelConfig.from(config);
         assertThat(model.providerOrder()).containsExactly("primary", "backup");

@@ -3,6 +3,7 @@ package io.tla.platform.secrets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tla.platform.config.SecretsConfig;
 import io.tla.platform.config.TlaConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -167,11 +168,62 @@ class SecretStoresTest {
     }
 
     @Test
-    void keyvaultStoreIsAConfigErrorNamingSecretsProvider() {
+    void keyvaultStoreReadsTheConfiguredVault() {
         TlaConfig config = TlaConfig.of(Map.of("secrets.provider", "keyvault", "keyvault.url", "https://v.vault.azure.net"));
-        assertThatThrownBy(() -> SecretStores.create(config, Map.of()))
+        SecretStore store = SecretStores.create(config, Map.of());
+        assertThat(store).isInstanceOf(KeyVaultSecretStore.class);
+        assertThat(store.kind()).isEqualTo("keyvault");
+        assertThat(store.locationOf("primary-key")).isEqualTo("https://v.vault.azure.net/secrets/primary-key");
+    }
+
+    @Test
+    void keyvaultStoreNeedsAnHttpsVaultUrl() {
+        assertThatThrownBy(() -> SecretStores.create(TlaConfig.of(Map.of("secrets.provider", "keyvault")), Map.of()))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("secrets.provider");
+                .hasMessageContaining("keyvault.url");
+        assertThatThrownBy(() -> SecretStores.create(TlaConfig.of(Map.of("secrets.provider", "keyvault",
+                "keyvault.url", "http://v.vault.azure.net")), Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("https");
+    }
+
+    @Test
+    void keyvaultUsesTheClientSecretCredentialOnlyWhenTenantClientAndSecretAreAllThere() {
+        Map<String, String> keys = Map.of("secrets.provider", "keyvault", "keyvault.url", "https://v.vault.azure.net",
+                "keyvault.tenant-id", "t-1", "keyvault.client-id", "c-1");
+        SecretsConfig all = SecretsConfig.from(TlaConfig.of(keys));
+        assertThat(KeyVaultSecretStore.credentialKind(all, Map.of("AZURE_CLIENT_SECRET", "cs-value")))
+                .isEqualTo("client-secret (tenant t-1, client c-1)")
+                .doesNotContain("cs-value");
+        assertThat(KeyVaultSecretStore.credentialKind(all, Map.of())).isEqualTo("DefaultAzureCredential");
+
+        SecretsConfig otherVariable = SecretsConfig.from(TlaConfig.of(Map.of("keyvault.tenant-id", "t-1",
+                "keyvault.client-id", "c-1", "keyvault.client-secret-env", "KV_SECRET")));
+        assertThat(KeyVaultSecretStore.credentialKind(otherVariable, Map.of("KV_SECRET", "cs-value")))
+                .startsWith("client-secret");
+        SecretsConfig noTenant = SecretsConfig.from(TlaConfig.of(Map.of("keyvault.client-id", "c-1")));
+        assertThat(KeyVaultSecretStore.credentialKind(noTenant, Map.of("AZURE_CLIENT_SECRET", "cs-value")))
+                .isEqualTo("DefaultAzureCredential");
+    }
+
+    @Test
+    void lookupOfAPlainStoreSaysOkOrMissingWithTheLocation() throws Exception {
+        Files.writeString(dir.resolve("there"), "value-1\n");
+        FileSecretStore store = new FileSecretStore(dir);
+
+        SecretLookup there = store.lookup("there");
+        assertThat(there.status()).isEqualTo(SecretStatus.OK);
+        assertThat(there.store()).isEqualTo("file");
+        assertThat(there.usableSecret()).hasValueSatisfying(s -> assertThat(s.reveal()).isEqualTo("value-1"));
+        assertThat(there.toString()).doesNotContain("value-1");
+
+        SecretLookup absent = store.lookup("absent");
+        assertThat(absent.status()).isEqualTo(SecretStatus.MISSING);
+        assertThat(absent.reason()).isEqualTo("not found in " + store.locationOf("absent"));
+
+        SecretLookup invalid = store.lookup("../escape");
+        assertThat(invalid.status()).isEqualTo(SecretStatus.UNAVAILABLE);
+        assertThat(invalid.reason()).contains("invalid secret name");
     }
 
     // --- Secret -----------------------------------------------------------------------------------------------

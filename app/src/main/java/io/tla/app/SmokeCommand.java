@@ -1,0 +1,249 @@
+package io.tla.app;
+
+import io.tla.platform.config.DataConfig;
+import io.tla.platform.config.TlaConfig;
+import io.tla.platform.config.WebhookConfig;
+import io.tla.platform.secrets.ConfiguredSecrets;
+import io.tla.platform.secrets.ConfiguredSecrets.ConfiguredSecret;
+import io.tla.platform.secrets.FileSecretStore;
+import io.tla.platform.secrets.SecretLookup;
+import io.tla.platform.secrets.SecretStatus;
+import io.tla.platform.secrets.SecretStore;
+import io.tla.platform.secrets.SecretStores;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tla smoke}: the operations smoke suite, checks an operator (or CI) runs against a configuration before or
+ * while it serves traffic. Each check is a subcommand that exits non-zero when it fails.
+ */
+@Command(name = "smoke", mixinStandardHelpOptions = true,
+        description = "Operations smoke checks; each exits non-zero when it fails.",
+        subcommands = {SmokeCommand.Secrets.class})
+final class SmokeCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "secrets", mixinStandardHelpOptions = true,
+            description = {"Resolve every secret the configuration names and print a table (never a value).",
+                    "Fails on a missing, disabled, not yet valid, expired or unreadable secret, and on one expiring "
+                            + "within --min-validity."})
+    static final class Secrets implements Callable<Integer> {
+
+        /** Name of the readiness timestamp file in data.dir. */
+        static final String READINESS_FILE = "readiness";
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        TlaCommand.ConfigOptions options = new TlaCommand.ConfigOptions();
+
+        @Option(names = "--min-validity", paramLabel = "DURATION", defaultValue = "0",
+                converter = DurationConverter.class,
+                description = "Fail when a secret expires within this time: 14d, 12h, 30m, 90s or ISO-8601 (P14D); default 0.")
+        Duration minValidity;
+
+        @Option(names = "--verify-readiness",
+                description = "Also check that the readiness file's directory (data.dir) is writable.")
+        boolean verifyReadiness;
+
+        private final Function<TlaConfig, SecretStore> stores;
+        private final Clock clock;
+
+        Secrets() {
+            this(config -> SecretStores.create(config, System.getenv()), Clock.systemUTC());
+        }
+
+        /** With a given store (tests point one at a local Key Vault server). */
+        Secrets(Function<TlaConfig, SecretStore> stores, Clock clock) {
+            this.stores = stores;
+            this.clock = clock;
+        }
+
+        private record Row(ConfiguredSecret secret, SecretLookup lookup, String problem) {
+        }
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            TlaConfig config = options.load();
+            SecretStore store = stores.apply(config);
+            FileSecretStore fileStore = new FileSecretStore(DataConfig.from(config).secretsDir());
+            String webhookKey = WebhookConfig.from(config).defaultKeySecret();
+            Instant now = clock.instant();
+
+            List<Row> rows = new ArrayList<>();
+            for (ConfiguredSecret secret : ConfiguredSecrets.of(config)) {
+                SecretLookup lookup = store.lookup(secret.name());
+                // ./tla run falls back to the file store for the default webhook key (and generates it there).
+                if (secret.name().equals(webhookKey) && lookup.status() == SecretStatus.MISSING
+                        && !(store instanceof FileSecretStore)) {
+                    SecretLookup fromFile = fileStore.lookup(secret.name());
+                    if (fromFile.status() != SecretStatus.MISSING) {
+                        lookup = fromFile;
+                    }
+                }
+                rows.add(new Row(secret, lookup, problem(lookup, now)));
+            }
+
+            out.printf("secrets from the %s store (%d configured)%n", store.kind(), rows.size());
+            List<String[]> table = new ArrayList<>();
+            table.add(new String[] {"NAME", "STORE", "PRESENT", "ENABLED", "EXPIRES IN", "STATUS", "USED BY"});
+            for (Row row : rows) {
+                SecretLookup l = row.lookup();
+                table.add(new String[] {l.name(), l.store(), yesNo(l.present()), l.present() ? yesNo(l.enabled()) : "-",
+                        expiresIn(l, now), row.problem() != null && l.usable() ? "expiring" : l.status().label(),
+                        String.join(", ", row.secret().usedBy())});
+            }
+            print(out, table);
+
+            int failures = 0;
+            for (Row row : rows) {
+                if (row.problem() != null) {
+                    err.printf("FAIL secret %s: %s%n", row.secret().name(), row.problem());
+                    failures++;
+                }
+            }
+            if (verifyReadiness) {
+                Path dataDir = DataConfig.from(config).dataDir();
+                String problem = writableProblem(dataDir);
+                if (problem == null) {
+                    out.printf("readiness: %s is writable (readiness file %s)%n", dataDir, dataDir.resolve(READINESS_FILE));
+                } else {
+                    err.printf("FAIL readiness: %s%n", problem);
+                    failures++;
+                }
+            }
+            out.println(failures == 0 ? "smoke secrets: ok" : "smoke secrets: " + failures + " failure(s)");
+            return failures == 0 ? 0 : 1;
+        }
+
+        /** Why the secret fails the check, or null when it passes. */
+        private String problem(SecretLookup lookup, Instant now) {
+            if (!lookup.usable()) {
+                return lookup.status().label() + " (" + lookup.reason() + ")";
+            }
+            return lookup.expiresIn(now)
+                    .filter(left -> left.compareTo(minValidity) < 0)
+                    .map(left -> "expires in " + human(left) + " (at " + lookup.expiresOn() + "), within --min-validity "
+                            + human(minValidity))
+                    .orElse(null);
+        }
+
+        private static String writableProblem(Path dir) {
+            try {
+                Files.createDirectories(dir);
+                Path probe = Files.createTempFile(dir, "." + READINESS_FILE, ".probe");
+                Files.delete(probe);
+                return null;
+            } catch (IOException | SecurityException e) {
+                return "cannot write to data.dir " + dir + " (readiness file " + dir.resolve(READINESS_FILE) + "): " + e;
+            }
+        }
+
+        private static String yesNo(boolean b) {
+            return b ? "yes" : "no";
+        }
+
+        private static String expiresIn(SecretLookup lookup, Instant now) {
+            // Key Vault gives no attributes with its refusal to read a disabled secret: its expiry is unknown.
+            if (!lookup.present() || (!lookup.enabled() && lookup.expiresOn() == null)) {
+                return "-";
+            }
+            return lookup.expiresIn(now)
+                    .map(left -> left.isNegative() ? "expired " + human(left.negated()) + " ago" : human(left))
+                    .orElse("never");
+        }
+
+        /** 29d 23h, 5h 3m, 42s: the two largest units. */
+        static String human(Duration d) {
+            long s = d.toSeconds();
+            long days = s / 86_400;
+            long hours = s % 86_400 / 3_600;
+            long minutes = s % 3_600 / 60;
+            if (days > 0) {
+                return hours == 0 ? days + "d" : days + "d " + hours + "h";
+            }
+            if (hours > 0) {
+                return minutes == 0 ? hours + "h" : hours + "h " + minutes + "m";
+            }
+            return minutes > 0 ? minutes + "m" : s + "s";
+        }
+
+        private static void print(PrintWriter out, List<String[]> table) {
+            int[] widths = new int[table.get(0).length];
+            for (String[] row : table) {
+                for (int i = 0; i < row.length; i++) {
+                    widths[i] = Math.max(widths[i], row[i].length());
+                }
+            }
+            for (String[] row : table) {
+                StringBuilder line = new StringBuilder();
+                for (int i = 0; i < row.length; i++) {
+                    line.append(i == row.length - 1 ? row[i] : String.format("%-" + widths[i] + "s  ", row[i]));
+                }
+                out.println(line.toString().stripTrailing());
+            }
+        }
+    }
+
+    /** 14d, 12h, 30m, 90s, 0, or an ISO-8601 duration (P14D, PT12H). */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        private static final Pattern SHORT = Pattern.compile("(\\d+)([dhms]?)");
+
+        @Override
+        public Duration convert(String value) {
+            String v = value.trim().toLowerCase(Locale.ROOT);
+            Matcher m = SHORT.matcher(v);
+            if (m.matches()) {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "d" -> Duration.ofDays(n);
+                    case "h" -> Duration.ofHours(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    default -> {
+                        if (n != 0) {
+                            throw new CommandLine.TypeConversionException("give a unit (d, h, m or s): " + value);
+                        }
+                        yield Duration.ZERO;
+                    }
+                };
+            }
+            try {
+                Duration d = Duration.parse(value.trim().toUpperCase(Locale.ROOT));
+                if (d.isNegative()) {
+                    throw new CommandLine.TypeConversionException("must not be negative: " + value);
+                }
+                return d;
+            } catch (DateTimeParseException e) {
+                throw new CommandLine.TypeConversionException("not a duration: " + value + " (use 14d, 12h, 30m, 90s or P14D)");
+            }
+        }
+    }
+}
