@@ -22,6 +22,7 @@ import io.tla.platform.kafka.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
 import io.tla.platform.metrics.TlaMetrics;
+import io.tla.platform.secrets.EnvSecretStore;
 import io.tla.platform.secrets.FileSecretStore;
 import io.tla.platform.secrets.SecretStore;
 import io.tla.platform.secrets.SecretStores;
@@ -125,8 +126,9 @@ public final class TlaRuntime implements AutoCloseable {
 
         if (roles.contains(Role.TOPOLOGY)) {
             streamsApp = new TranslationStreamsApp(
-                    TranslationTopology.buildTopology(TopologySettings.from(config), ModelProviders.primary(model), clock,
-                            metrics.registry()),
+                    TranslationTopology.buildTopology(TopologySettings.from(config),
+                            ModelProviders.chain(model, modelSecrets(config, env, model), metrics.registry(), clock),
+                            clock, metrics.registry()),
                     streamsSettings, clients, data.stateDir(), metrics, health);
             closeables.push(streamsApp);
             streamsApp.start();
@@ -158,6 +160,15 @@ public final class TlaRuntime implements AutoCloseable {
         closeables.push(server);
         return new Started(bootstrap, kafka.embedded(), server.port(), roles, webhookKey,
                 (System.nanoTime() - begin) / 1_000_000, data.dataDir());
+    }
+
+    /**
+     * Where the providers' API keys come from: the configured secret store, looked up only when a provider names a
+     * key (local servers and the offline default need none).
+     */
+    private static SecretStore modelSecrets(TlaConfig config, Map<String, String> env, ModelConfig model) {
+        boolean keyed = model.ordered().stream().anyMatch(provider -> provider.apiKeySecret() != null);
+        return keyed ? SecretStores.create(config, env) : new EnvSecretStore(Map.of());
     }
 
     /** Waits until the topology (when it runs here) is RUNNING. */
