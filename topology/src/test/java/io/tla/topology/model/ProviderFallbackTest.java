@@ -229,4 +229,42 @@ class ProviderFallbackTest {
         assertThat(response.fallbacks()).singleElement()
                 .satisfies(fallback -> assertThat(fallback.reason()).isEqualTo(ProviderException.UNREACHABLE));
     }
+
+    @Test
+    void aPrimaryWithAllItsCallsInFlightPassesTheNextOneOnAsBusy() {
+        keys.put("model.provider.primary.max-in-flight", "1");
+        keys.put("model.provider.primary.max-attempts", "1");
+        primary.enqueue(translated("en", "slow but fine").withFixedDelay(800));
+        backup.enqueue(translated("en", "Good morning"));
+        FallbackModelProvider chain = chain();
+
+        var first = chain.translate(request("Guten Morgen", List.of("en"))).toCompletableFuture();
+        ModelResponse second = translate(chain);
+
+        assertThat(second.provider()).isEqualTo("backup");
+        assertThat(second.fallbacks()).singleElement()
+                .satisfies(fallback -> assertThat(fallback.reason()).isEqualTo(ProviderException.BUSY));
+        assertThat(first.join().provider()).isEqualTo("primary");
+    }
+
+    @Test
+    void anAzureDeploymentIsCalledAtItsUrlWithItsApiKeyHeader() {
+        keys.put("model.providers", "azure");
+        keys.put("model.provider.azure.type", "azure-openai");
+        keys.put("model.provider.azure.base-url", primary.url(""));
+        keys.put("model.provider.azure.model", "translator");
+        keys.put("model.provider.azure.api-key-secret", "azure-key");
+        secrets.with(new Secret("azure-key", "azure-secret-value", null));
+        primary.enqueue(translated("en", "Good morning"));
+
+        ModelResponse response = translate(chain());
+
+        assertThat(response.provider()).isEqualTo("azure");
+        assertThat(primary.requests()).singleElement().satisfies(sent -> {
+            assertThat(sent.getUrl()).isEqualTo("/openai/deployments/translator/chat/completions?api-version="
+                    + io.tla.platform.config.ModelConfig.DEFAULT_AZURE_API_VERSION);
+            assertThat(sent.getHeader("api-key")).isEqualTo("azure-secret-value");
+            assertThat(sent.containsHeader("Authorization")).isFalse();
+        });
+    }
 }
