@@ -129,8 +129,9 @@ public final class TlaRuntime implements AutoCloseable {
 
         if (roles.contains(Role.TOPOLOGY)) {
             streamsApp = new TranslationStreamsApp(
-                    TranslationTopology.buildTopology(TopologySettings.from(config), ModelProviders.primary(model), clock,
-                            metrics.registry()),
+                    TranslationTopology.buildTopology(TopologySettings.from(config),
+                            ModelProviders.chain(model, secretStore, metrics.registry(), clock),
+                            clock, metrics.registry()),
                     streamsSettings, clients, data.stateDir(), metrics, health);
             closeables.push(streamsApp);
             streamsApp.start();
@@ -163,6 +164,10 @@ public final class TlaRuntime implements AutoCloseable {
                 (System.nanoTime() - begin) / 1_000_000, data.dataDir());
     }
 
+    /**
+     * Where the providers' API keys come from: the configured secret store, looked up only when a provider names a
+     * key (local servers and the offline default need none).
+     */
     /** Waits until the topology (when it runs here) is RUNNING. */
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
         return streamsApp == null || streamsApp.awaitRunning(timeout);

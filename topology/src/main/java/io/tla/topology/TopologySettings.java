@@ -42,12 +42,13 @@ public record TopologySettings(
         TranslationConfig translation = TranslationConfig.from(config);
         BudgetConfig budget = BudgetConfig.from(config);
         ModelConfig model = ModelConfig.from(config);
-        // The reservation is priced at the primary provider: it answers unless it fails.
+        // The reservation is priced at the primary provider: it answers unless it fails. The model stage waits
+        // for the whole fallback chain.
         ModelConfig.Provider primary = model.primary();
         return new TopologySettings(translation::targetLanguagesFor, budget::dailyUsdFor,
                 budget::monthlyUsdFor, budget::dailyTokensFor,
                 primary.inputUsdPer1kTokens(), primary.outputUsdPer1kTokens(), model.maxOutputTokens(),
-                translation.contextTurns(), Duration.ofHours(24), Duration.ofMillis(primary.timeoutMs()),
+                translation.contextTurns(), Duration.ofHours(24), model.chainTimeout(),
                 primary.maxInFlight(), model.maxInputTokens(), model.cacheTtl(), model.cacheMaxEntries(),
                 translation::toneFor, translation.contextMaxTokens(), translation.contextIdleExpiry(),
                 ComplianceConfig.from(config));

@@ -16,6 +16,7 @@ import io.tla.schemas.Topics;
 import io.tla.topology.dedupe.DuplicateActivityFilter;
 import io.tla.platform.config.ModelConfig;
 import io.tla.topology.model.ModelProviders;
+import io.tla.platform.secrets.EnvSecretStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -55,7 +56,7 @@ class TranslationTopologyTest {
         TopologySettings settings = TopologySettings.from(TlaConfig.of(config));
         Properties props = TopologyHarness.driverProperties(stateDir);
         driver = new TopologyTestDriver(TranslationTopology.buildTopology(settings,
-                ModelProviders.primary(ModelConfig.from(TlaConfig.of(config))),
+                ModelProviders.chain(ModelConfig.from(TlaConfig.of(config)), new EnvSecretStore(Map.of()), new SimpleMeterRegistry()),
                 Clock.fixed(NOW, ZoneOffset.UTC), new SimpleMeterRegistry(), Runnable::run), props, NOW);
         messages = driver.createInputTopic(Topics.MESSAGES.name(), Serdes.String().serializer(),
                 Topics.MESSAGES.valueSerde().serializer());

@@ -3,6 +3,9 @@ package io.tla.app.bench;
 import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.StreamsSettings;
 import io.tla.platform.config.TlaConfig;
+import io.micrometer.core.instrument.Metrics;
+import io.tla.platform.secrets.SecretStores;
+import io.tla.topology.model.ModelProvider;
 import io.tla.topology.model.ModelProviders;
 import java.time.Duration;
 import java.util.List;
@@ -30,6 +33,15 @@ final class PipelineScenario {
     private PipelineScenario() {
     }
 
+    /**
+     * The configured fallback chain, as {@code ./tla run} builds it (offline here, so no key is looked up and no
+     * fallback is counted).
+     */
+    private static ModelProvider model(TlaConfig config) {
+        return ModelProviders.chain(ModelConfig.from(config), SecretStores.create(config, System.getenv()),
+                Metrics.globalRegistry);
+    }
+
     static BenchResult run(BenchEnvironment env, int messages, int warmupMessages, BenchLog log)
             throws InterruptedException {
         SyntheticTraffic traffic = new SyntheticTraffic("bench-pipeline-", CONVERSATIONS, TENANTS, TEXT_BYTES);
@@ -43,7 +55,7 @@ final class PipelineScenario {
             long[] warmupLoadedNanos = new long[warmupMessages];
             log.info("warming up on %d messages", warmupMessages);
             MessageLoader.load(env.clients(), warmup, warmupMessages, warmupLoadedNanos);
-            StreamsPhase.topology(env, config, ModelProviders.primary(ModelConfig.from(config)), "warm-up topology",
+            StreamsPhase.topology(env, config, model(config), "warm-up topology",
                     warmup, warmupLoadedNanos, PHASE_TIMEOUT, log);
             StreamsPhase.passthrough(env, config, "warm-up baseline", warmup, warmupLoadedNanos, PHASE_TIMEOUT, log);
         }
@@ -55,7 +67,7 @@ final class PipelineScenario {
         MessageLoader.load(env.clients(), traffic, messages, loadedNanos);
         log.info("loaded in %.1f s", (System.nanoTime() - loadStart) / 1e9);
 
-        PhaseOutcome topology = StreamsPhase.topology(env, config, ModelProviders.primary(ModelConfig.from(config)),
+        PhaseOutcome topology = StreamsPhase.topology(env, config, model(config),
                 "topology", traffic, loadedNanos, PHASE_TIMEOUT, log);
         PhaseOutcome baseline = StreamsPhase.passthrough(env, config, "baseline (JSON passthrough)", traffic,
                 loadedNanos, PHASE_TIMEOUT, log);

@@ -41,6 +41,11 @@ public record ModelConfig(List<String> providerOrder, Map<String, Provider> prov
             .define(CACHE_MAX_ENTRIES, INT, 10_000, Range.between(0, 10_000_000), MEDIUM,
                     "Most cached translations kept per stream task; the oldest go first.");
 
+    /** Azure OpenAI's GA api-version with structured output (json_schema). */
+    public static final String DEFAULT_AZURE_API_VERSION = "2024-10-21";
+    public static final int MAX_RETRY_AFTER_SECONDS = 10;
+    public static final int MAX_BACKOFF_SECONDS = 5;
+
     private static final List<String> PROVIDER_TYPES = List.of("openai", "azure-openai", "offline");
 
     public static final ConfigDef PROVIDER_DEF = new ConfigDef()
@@ -55,8 +60,27 @@ public record ModelConfig(List<String> providerOrder, Map<String, Provider> prov
             .define("base-url", STRING, null, HIGH, "Endpoint base URL (for azure-openai, the deployment URL).")
             .define("model", STRING, null, HIGH, "Model or deployment name.")
             .define("api-key-secret", STRING, null, HIGH, "Secret name of the API key.")
-            .define("timeout-ms", INT, 30_000, Range.between(100, 600_000), MEDIUM, "Timeout of one call.")
+            .define("timeout-ms", INT, 30_000, Range.between(100, 600_000), MEDIUM,
+                    "Timeout of one attempt (one HTTP call). The model stage waits for the whole chain: every "
+                            + "provider's attempts and the waits between them.")
             .define("max-in-flight", INT, 256, Range.between(1, 100_000), MEDIUM, "Concurrent calls at most.")
+            .define("api-version", STRING, DEFAULT_AZURE_API_VERSION, HIGH,
+                    "For type azure-openai: the api-version query parameter (one that supports structured "
+                            + "output). Ignored by other types.")
+            .define("max-attempts", INT, 3, Range.between(1, 10), MEDIUM,
+                    "Attempts of one call, the first included, before the next provider is tried. Retried: "
+                            + "timeouts, unreachable server, HTTP 429 and 5xx, with exponential backoff and jitter, "
+                            + "or after the server's Retry-After (up to " + MAX_RETRY_AFTER_SECONDS + " s; longer "
+                            + "means no retry). Never retried: 400, 401, 403, 404. Ignored by type offline.")
+            .define("retry-backoff-ms", INT, 250, Range.between(1, 60_000), LOW,
+                    "Wait before the first retry; each further retry waits about twice as long (randomised by "
+                            + "half, at most " + MAX_BACKOFF_SECONDS + " s).")
+            .define("breaker-min-calls", INT, 20, Range.between(1, 10_000), LOW,
+                    "Circuit breaker: calls in its sliding window; once that many are recorded and at least half "
+                            + "failed, the breaker opens and the provider is skipped (reason breaker-open).")
+            .define("breaker-open-ms", INT, 30_000, Range.between(10, 3_600_000), LOW,
+                    "Circuit breaker: how long it stays open before a few trial calls are let through "
+                            + "(half-open).")
             .define("offline-latency-ms", INT, 0, Range.between(0, 60_000), LOW,
                     "For type offline: answer after this delay instead of at once (load tests, demos of the "
                             + "asynchronous model stage). Ignored by other types.")
@@ -68,7 +92,28 @@ public record ModelConfig(List<String> providerOrder, Map<String, Provider> prov
     /** One configured provider. */
     public record Provider(String name, String type, String baseUrl, String model, String apiKeySecret,
                            int timeoutMs, int maxInFlight, BigDecimal inputUsdPer1kTokens,
-                           BigDecimal outputUsdPer1kTokens, int offlineLatencyMs) {
+                           BigDecimal outputUsdPer1kTokens, int offlineLatencyMs, String apiVersion,
+                           int maxAttempts, int retryBackoffMs, int breakerMinCalls, int breakerOpenMs) {
+
+        /** A provider with the default api-version, retry and breaker settings. */
+        public Provider(String name, String type, String baseUrl, String model, String apiKeySecret, int timeoutMs,
+                        int maxInFlight, BigDecimal inputUsdPer1kTokens, BigDecimal outputUsdPer1kTokens,
+                        int offlineLatencyMs) {
+            this(name, type, baseUrl, model, apiKeySecret, timeoutMs, maxInFlight, inputUsdPer1kTokens,
+                    outputUsdPer1kTokens, offlineLatencyMs, DEFAULT_AZURE_API_VERSION, 3, 250, 20, 30_000);
+        }
+
+        /**
+         * The longest this provider can take to answer or give up: every attempt timing out, with the longest
+         * wait between attempts. An offline provider makes one attempt.
+         */
+        public long worstCaseMs() {
+            if ("offline".equals(type)) {
+                return timeoutMs;
+            }
+            long wait = Math.max(MAX_RETRY_AFTER_SECONDS, MAX_BACKOFF_SECONDS) * 1000L;
+            return (long) timeoutMs * maxAttempts + (maxAttempts - 1) * wait;
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -92,7 +137,9 @@ public record ModelConfig(List<String> providerOrder, Map<String, Provider> prov
             providers.put(name, new Provider(name, type, (String) p.get("base-url"), (String) p.get("model"),
                     (String) p.get("api-key-secret"), (Integer) p.get("timeout-ms"), (Integer) p.get("max-in-flight"),
                     BigDecimal.valueOf((Double) p.get("input-usd-per-1k-tokens")),
-                    BigDecimal.valueOf((Double) p.get("output-usd-per-1k-tokens")), (Integer) p.get("offline-latency-ms")));
+                    BigDecimal.valueOf((Double) p.get("output-usd-per-1k-tokens")), (Integer) p.get("offline-latency-ms"),
+                    (String) p.get("api-version"), (Integer) p.get("max-attempts"), (Integer) p.get("retry-backoff-ms"),
+                    (Integer) p.get("breaker-min-calls"), (Integer) p.get("breaker-open-ms")));
         }
         return new ModelConfig(List.copyOf(order), Map.copyOf(providers), (Integer) v.get(MAX_OUTPUT_TOKENS),
                 (Integer) v.get(MAX_INPUT_TOKENS), java.time.Duration.ofMinutes((Integer) v.get(CACHE_TTL_MINUTES)),
@@ -101,5 +148,18 @@ public record ModelConfig(List<String> providerOrder, Map<String, Provider> prov
 
     public Provider primary() {
         return providers.get(providerOrder.get(0));
+    }
+
+    /** The providers in fallback order. */
+    public List<Provider> ordered() {
+        return providerOrder.stream().map(providers::get).toList();
+    }
+
+    /**
+     * How long the model stage waits for one answer: the whole fallback chain, each provider at its worst. With the
+     * default single offline provider this is its {@code timeout-ms}, as before fallback existed.
+     */
+    public java.time.Duration chainTimeout() {
+        return java.time.Duration.ofMillis(ordered().stream().mapToLong(Provider::worstCaseMs).sum());
     }
 }

@@ -511,7 +511,18 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         }
         TelemetryEvent modelCall = TelemetryEvents.forMessage(TelemetryEvent.Types.MODEL_CALL, message, now, attributes);
         return StageOutput.reply(reply, modelCall, TelemetryEvents.replyEmitted(message, reply, now))
-                .and(glossaryTelemetry.toArray(TelemetryEvent[]::new)).settling(settlement);
+                .and(glossaryTelemetry.toArray(TelemetryEvent[]::new))
+                .and(fallbackTelemetry(message, response, completion.error(), now)).settling(settlement);
+    }
+
+    /** One {@code model.fallback} event per provider passed over, whether another answered or none did. */
+    private static TelemetryEvent[] fallbackTelemetry(NormalizedMessage message, ModelResponse response, Throwable error,
+                                                      Instant now) {
+        List<ModelResponse.Fallback> fallbacks = response != null ? response.fallbacks()
+                : unwrap(error) instanceof AllProvidersFailedException failed ? failed.fallbacks() : List.of();
+        return fallbacks.stream().map(fallback -> TelemetryEvents.forMessage(TelemetryEvent.Types.MODEL_FALLBACK,
+                message, now, Map.<String, Object>of("from", fallback.from(), "to", fallback.to(),
+                        "reason", fallback.reason(), "attempt", fallback.attempt()))).toArray(TelemetryEvent[]::new);
     }
 
     private static Throwable unwrap(Throwable error) {

@@ -1,21 +1,73 @@
 package io.tla.topology.model;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.tla.platform.config.ModelConfig;
+import io.tla.platform.secrets.SecretStore;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.apache.kafka.common.config.ConfigException;
 
-/** Builds the configured primary provider. Fallback across {@code model.providers} comes with live providers. */
+/** Builds the configured providers of {@code model.providers} as one fallback chain. */
 public final class ModelProviders {
+
+    /** Retry waits and time limits only schedule; the calls themselves run on the HTTP client's threads. */
+    private static final ScheduledExecutorService SCHEDULER = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "tla-model-scheduler");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private ModelProviders() {
     }
 
-    public static ModelProvider primary(ModelConfig config) {
-        ModelConfig.Provider primary = config.primary();
-        if (!OfflineModelProvider.TYPE.equals(primary.type())) {
-            throw new ConfigException(ModelConfig.PROVIDER_PREFIX + primary.name() + ".type", primary.type(),
-                    "this build ships only the offline provider; openai and azure-openai are not available yet");
+    /**
+     * The providers in fallback order as one {@link ModelProvider}. A lone offline provider (the default) is
+     * returned as it is: it never fails, so there is nothing to fall back from.
+     */
+    public static ModelProvider chain(ModelConfig config, SecretStore secrets, MeterRegistry meters) {
+        return chain(config, secrets, meters, Clock.systemUTC());
+    }
+
+    public static ModelProvider chain(ModelConfig config, SecretStore secrets, MeterRegistry meters, Clock clock) {
+        List<ModelConfig.Provider> ordered = config.ordered();
+        HttpClient http = null;
+        List<ModelProvider> providers = new ArrayList<>();
+        for (ModelConfig.Provider provider : ordered) {
+            if (OfflineModelProvider.TYPE.equals(provider.type())) {
+                providers.add(offline(provider));
+                continue;
+            }
+            require(provider, "base-url", provider.baseUrl());
+            require(provider, "model", provider.model());
+            if (http == null) {
+                http = HttpClient.newBuilder()
+                        .connectTimeout(Duration.ofMillis(ordered.stream().mapToInt(ModelConfig.Provider::timeoutMs).min()
+                                .orElse(10_000)))
+                        .build();
+            }
+            providers.add(new ResilientModelProvider(new OpenAiChatProvider(provider, secrets, http, clock), provider,
+                    SCHEDULER));
         }
-        return new OfflineModelProvider(primary.name(), primary.inputUsdPer1kTokens(), primary.outputUsdPer1kTokens(),
-                java.time.Duration.ofMillis(primary.offlineLatencyMs()));
+        if (providers.size() == 1 && providers.get(0) instanceof OfflineModelProvider offline) {
+            return offline;
+        }
+        return new FallbackModelProvider(providers, meters);
+    }
+
+    private static OfflineModelProvider offline(ModelConfig.Provider provider) {
+        return new OfflineModelProvider(provider.name(), provider.inputUsdPer1kTokens(), provider.outputUsdPer1kTokens(),
+                Duration.ofMillis(provider.offlineLatencyMs()));
+    }
+
+    private static void require(ModelConfig.Provider provider, String key, String value) {
+        if (value == null || value.isBlank()) {
+            throw new ConfigException(ModelConfig.PROVIDER_PREFIX + provider.name() + "." + key, value,
+                    "a provider of type " + provider.type() + " needs " + key);
+        }
     }
 }

@@ -21,6 +21,7 @@ import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationTopology;
 import io.tla.topology.model.ModelProvider;
 import io.tla.topology.model.ModelProviders;
+import io.tla.platform.secrets.EnvSecretStore;
 import io.tla.topology.model.ModelRequest;
 import io.tla.topology.model.ModelResponse;
 import java.io.IOException;
@@ -107,7 +108,7 @@ class BudgetTopologyTest {
         Map<String, String> all = new HashMap<>(PRICED);
         all.putAll(limits);
         this.config = all;
-        this.provider = provider != null ? provider : ModelProviders.primary(ModelConfig.from(TlaConfig.of(all)));
+        this.provider = provider != null ? provider : ModelProviders.chain(ModelConfig.from(TlaConfig.of(all)), new EnvSecretStore(Map.of()), new SimpleMeterRegistry());
         this.meters = new SimpleMeterRegistry();
         startDriver();
     }

@@ -469,4 +469,42 @@ class ModelCallTest {
                             .containsEntry("sourceTerm", "Angebot").containsEntry("targetLanguage", "en"));
         }
     }
+
+    @Test
+    void emitsOneFallbackEventPerProviderPassedOverAndRepliesAsTheProviderThatAnswered() {
+        ManualProvider provider = new ManualProvider();
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config(256), provider)) {
+            harness.send(message(TENANT, "conv-a", "a1", "Eins"));
+            provider.calls.get(0).answer().complete(new ModelResponse("backup", "backup-1", "de",
+                    List.of(new Translation("en", "One")), Usage.NONE, List.of(
+                            new ModelResponse.Fallback("primary", "secondary", "http-503", 1),
+                            new ModelResponse.Fallback("secondary", "backup", "timeout", 2))));
+            drain(harness);
+
+            ReplyEvent reply = harness.replies.readValue();
+            assertThat(reply.kind()).isEqualTo(ReplyKind.TRANSLATION);
+            assertThat(reply.provider()).isEqualTo("backup");
+            assertThat(harness.telemetry.readValuesToList()).filteredOn(e -> e.type().equals("model.fallback"))
+                    .extracting(e -> e.attributes())
+                    .containsExactly(
+                            Map.of("from", "primary", "to", "secondary", "reason", "http-503", "attempt", 1),
+                            Map.of("from", "secondary", "to", "backup", "reason", "timeout", "attempt", 2));
+        }
+    }
+
+    @Test
+    void reportsEveryFallbackWhenAllProvidersFailedAndRepliesFailed() {
+        ManualProvider provider = new ManualProvider();
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config(256), provider)) {
+            harness.send(message(TENANT, "conv-a", "a1", "Eins"));
+            provider.calls.get(0).answer().completeExceptionally(new AllProvidersFailedException("backup", "http-500",
+                    List.of(new ModelResponse.Fallback("primary", "backup", "breaker-open", 1),
+                            new ModelResponse.Fallback("backup", "none", "http-500", 2))));
+            drain(harness);
+
+            assertThat(harness.replies.readValue().kind()).isEqualTo(ReplyKind.FAILED);
+            assertThat(harness.telemetry.readValuesToList()).filteredOn(e -> e.type().equals("model.fallback"))
+                    .extracting(e -> e.attributes().get("reason")).containsExactly("breaker-open", "http-500");
+        }
+    }
 }

@@ -1,0 +1,100 @@
+package io.tla.topology.model;
+
+import static io.tla.topology.TopologyHarness.message;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tla.schemas.ReplyEvent;
+import io.tla.schemas.ReplyKind;
+import io.tla.schemas.TelemetryEvent;
+import io.tla.topology.TopologyHarness;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The translation topology with the configured chain of two local OpenAI-compatible servers. */
+class FallbackTopologyTest {
+
+    @TempDir
+    Path stateDir;
+
+    private final LocalChatServer primary = new LocalChatServer().start();
+    private final LocalChatServer backup = new LocalChatServer().start();
+
+    @AfterEach
+    void stop() {
+        primary.close();
+        backup.close();
+    }
+
+    private Map<String, String> config() {
+        Map<String, String> keys = new HashMap<>(Map.of("model.providers", "primary,backup",
+                "translation.target-languages", "en"));
+        for (String name : List.of("primary", "backup")) {
+            keys.put("model.provider." + name + ".type", "openai");
+            keys.put("model.provider." + name + ".base-url", (name.equals("primary") ? primary : backup).url("/v1"));
+            keys.put("model.provider." + name + ".model", name + "-model");
+            keys.put("model.provider." + name + ".max-attempts", "1");
+        }
+        return keys;
+    }
+
+    /** Drives the wall clock until a reply is out: the providers answer on the HTTP client's threads. */
+    private static ReplyEvent awaitReply(TopologyHarness harness) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (harness.replies.isEmpty() && System.nanoTime() < deadline) {
+            harness.driver.advanceWallClockTime(Duration.ofMillis(20));
+            Thread.sleep(20);
+        }
+        return harness.replies.readValue();
+    }
+
+    @Test
+    void aFailingPrimaryIsPassedOverAndTheReplyComesFromTheBackup() throws Exception {
+        primary.enqueue(ChatCompletions.status(500));
+        backup.enqueue(ChatCompletions.translated("en", "Good morning, how are you all today?"));
+        Map<String, String> config = config();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        ModelProvider chain = ModelProviders.chain(ChatCompletions.config(config), new ChatCompletions.Secrets(), meters);
+
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config, chain)) {
+            harness.send(message("tenant-a", "conv-a", "a1", "Guten Morgen, wie geht es euch allen heute?"));
+            ReplyEvent reply = awaitReply(harness);
+
+            assertThat(reply.kind()).isEqualTo(ReplyKind.TRANSLATION);
+            assertThat(reply.provider()).isEqualTo("backup");
+            assertThat(reply.translations().get(0).text()).isEqualTo("Good morning, how are you all today?");
+            List<TelemetryEvent> telemetry = new ArrayList<>(harness.telemetry.readValuesToList());
+            assertThat(telemetry).filteredOn(e -> e.type().equals(TelemetryEvent.Types.MODEL_FALLBACK))
+                    .singleElement().satisfies(e -> assertThat(e.attributes()).containsEntry("from", "primary")
+                            .containsEntry("to", "backup").containsEntry("reason", "http-500"));
+            assertThat(meters.get(FallbackModelProvider.FALLBACKS_METER).tags("from", "primary", "to", "backup",
+                    "reason", "http-500").counter().count()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void whenEveryProviderFailsTheReplySaysFailed() throws Exception {
+        primary.enqueue(ChatCompletions.status(503));
+        backup.enqueue(ChatCompletions.status(500));
+        Map<String, String> config = config();
+        ModelProvider chain = ModelProviders.chain(ChatCompletions.config(config), new ChatCompletions.Secrets(),
+                new SimpleMeterRegistry());
+
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config, chain)) {
+            harness.send(message("tenant-a", "conv-a", "a1", "Guten Morgen, wie geht es euch allen heute?"));
+            ReplyEvent reply = awaitReply(harness);
+
+            assertThat(reply.kind()).isEqualTo(ReplyKind.FAILED);
+            assertThat(harness.telemetry.readValuesToList())
+                    .filteredOn(e -> e.type().equals(TelemetryEvent.Types.MODEL_FALLBACK))
+                    .extracting(e -> e.attributes().get("to")).containsExactly("backup", "none");
+        }
+    }
+}
