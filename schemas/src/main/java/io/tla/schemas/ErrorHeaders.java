@@ -15,6 +15,11 @@ public final class ErrorHeaders {
     public static final String TOPIC = PREFIX + "topic";
     public static final String PARTITION = PREFIX + "partition";
     public static final String OFFSET = PREFIX + "offset";
+    /**
+     * A short machine-readable cause where there is one: a model failure's last reason ({@code http-503},
+     * {@code timeout}, {@code breaker-open}, {@code secret-expired}...), for replay's {@code --error}.
+     */
+    public static final String REASON = PREFIX + "reason";
     /** ISO-8601 UTC time the failure was recorded. */
     public static final String AT = PREFIX + "at";
 

@@ -10,6 +10,7 @@ import io.tla.schemas.Topics;
 import io.tla.topology.budget.BudgetGuard;
 import io.tla.topology.budget.BudgetSettler;
 import io.tla.topology.compliance.PiiGuard;
+import io.tla.topology.errors.DeadLetterRecords;
 import io.tla.topology.context.ContextRetrieval;
 import io.tla.topology.context.ReplyTurnRecorder;
 import io.tla.topology.dedupe.DuplicateActivityFilter;
@@ -44,7 +45,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *   → pii-guard                                                → replies, telemetry (personal data redacted, or
  *                                                                the message refused, before any text can leave)
  *   → context-retrieval           [conversation-turns-store]   → telemetry
- *   → model-call                  [model-pending-store,        → replies, telemetry (source-language detection
+ *   → model-call                  [model-pending-store,        → replies, telemetry, dead letters (source-language detection
  *                                  translation-cache-store,      runs with the call, off the stream thread; a
  *                                  conversation-turns-store]
  *                                                                message already in the only target language
@@ -125,6 +126,9 @@ public final class TranslationTopology {
                         Named.as(ModelCall.NAME), ModelCall.PENDING_STORE, TranslationCache.STORE,
                         ContextRetrieval.CONVERSATION_TURNS_STORE);
         emit(answered, ModelCall.NAME);
+        // a message no provider could answer goes to the dead-letter topic too, for replay
+        answered.process(() -> new DeadLetterRecords(meters), Named.as(ModelCall.NAME + "-dead-letters"))
+                .to(Topics.MESSAGES_DLQ.name(), Produced.with(KEYS, MESSAGES).withName(ModelCall.NAME + "-write-dead-letters"));
 
         // The model's answer becomes the assistant side of its turn: later requests see how it was translated.
         answered.flatMapValues(StageOutput::replies, Named.as("replies-to-record"))

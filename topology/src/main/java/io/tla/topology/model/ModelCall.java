@@ -17,6 +17,7 @@ import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationRequest;
 import io.tla.topology.budget.BudgetSettlement;
 import io.tla.topology.context.ContextRetrieval;
+import io.tla.topology.errors.DeadLetter;
 import io.tla.topology.context.ConversationTurns;
 import io.tla.topology.glossary.Glossary;
 import io.tla.topology.glossary.GlossaryTelemetry;
@@ -474,6 +475,7 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         }
         ReplyEvent reply;
         BudgetSettlement settlement;
+        DeadLetter deadLetter = null;
         List<TelemetryEvent> glossaryTelemetry = List.of();
         if (response != null) {
             attributes.put("model", response.model());
@@ -508,11 +510,26 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
             reply = reply(message, ReplyKind.FAILED, null, List.of(new Translation("en",
                     "Sorry, this message could not be translated right now.")), provider.name(), null, null, now);
             settlement = BudgetSettlement.release(message.tenantId(), message.messageId(), request.reservation());
+            deadLetter = deadLetter(message, completion, now);
         }
         TelemetryEvent modelCall = TelemetryEvents.forMessage(TelemetryEvent.Types.MODEL_CALL, message, now, attributes);
-        return StageOutput.reply(reply, modelCall, TelemetryEvents.replyEmitted(message, reply, now))
+        StageOutput output = StageOutput.reply(reply, modelCall, TelemetryEvents.replyEmitted(message, reply, now))
                 .and(glossaryTelemetry.toArray(TelemetryEvent[]::new))
                 .and(fallbackTelemetry(message, response, completion.error(), now)).settling(settlement);
+        return deadLetter == null ? output : output.deadLettering(deadLetter);
+    }
+
+    /**
+     * The dead-letter record of a message no provider answered: the input it was read from (the by-tenant
+     * repartition topic, this task's partition, the offset kept in its store key) and why, without secrets.
+     */
+    private DeadLetter deadLetter(NormalizedMessage message, Completion completion, Instant now) {
+        Throwable cause = unwrap(completion.error());
+        String key = completion.key();
+        long offset = Long.parseLong(key.substring(key.lastIndexOf(SEPARATOR) + 1));
+        return new DeadLetter(message, NAME, cause == null ? "unknown" : cause.getClass().getName(),
+                cause == null ? null : String.valueOf(cause.getMessage()), describe(completion.error()),
+                context.applicationId() + "-messages-by-tenant-repartition", context.taskId().partition(), offset, now);
     }
 
     /** One {@code model.fallback} event per provider passed over, whether another answered or none did. */
@@ -533,8 +550,15 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         return unwrap(error) instanceof MalformedOutputException;
     }
 
+    /** A failure's reason for telemetry and the dead-letter header: the provider's own where it gives one. */
     private static String describe(Throwable error) {
         Throwable cause = unwrap(error);
+        if (cause instanceof AllProvidersFailedException failed) {
+            return "all-providers-failed:" + failed.reason();
+        }
+        if (cause instanceof ProviderException failed) {
+            return failed.reason();
+        }
         if (cause instanceof TimeoutException) {
             return "timeout";
         }

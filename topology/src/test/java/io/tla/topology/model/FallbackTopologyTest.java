@@ -8,6 +8,12 @@ import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.ReplyKind;
 import io.tla.schemas.TelemetryEvent;
 import io.tla.topology.TopologyHarness;
+import io.tla.schemas.ErrorHeaders;
+import io.tla.schemas.NormalizedMessage;
+import io.tla.schemas.Topics;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.test.TestRecord;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,7 +86,7 @@ class FallbackTopologyTest {
     }
 
     @Test
-    void whenEveryProviderFailsTheReplySaysFailed() throws Exception {
+    void whenEveryProviderFailsTheReplySaysFailedAndTheMessageIsDeadLetteredWithItsReason() throws Exception {
         primary.enqueue(ChatCompletions.status(503));
         backup.enqueue(ChatCompletions.status(500));
         Map<String, String> config = config();
@@ -95,6 +101,21 @@ class FallbackTopologyTest {
             assertThat(harness.telemetry.readValuesToList())
                     .filteredOn(e -> e.type().equals(TelemetryEvent.Types.MODEL_FALLBACK))
                     .extracting(e -> e.attributes().get("to")).containsExactly("backup", "none");
+            TestOutputTopic<String, NormalizedMessage> deadLetters = harness.driver.createOutputTopic(
+                    Topics.MESSAGES_DLQ.name(), Serdes.String().deserializer(),
+                    Topics.MESSAGES.valueSerde().deserializer());
+            TestRecord<String, NormalizedMessage> dead = deadLetters.readRecord();
+            assertThat(dead.key()).isEqualTo("conv-a");
+            assertThat(dead.value().messageId()).isEqualTo("a1");
+            assertThat(header(dead, ErrorHeaders.STAGE)).isEqualTo("model-call");
+            assertThat(header(dead, ErrorHeaders.REASON)).startsWith("all-providers-failed:");
+            assertThat(header(dead, ErrorHeaders.CLASS)).endsWith("AllProvidersFailedException");
+            assertThat(header(dead, ErrorHeaders.TOPIC)).endsWith("-messages-by-tenant-repartition");
+            assertThat(deadLetters.isEmpty()).isTrue();
         }
+    }
+
+    private static String header(TestRecord<String, NormalizedMessage> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), java.nio.charset.StandardCharsets.UTF_8);
     }
 }
