@@ -390,8 +390,9 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
             java.math.BigDecimal cost = parts.stream().map(part -> part.usage().costUsd())
                     .reduce(java.math.BigDecimal.ZERO, java.math.BigDecimal::add);
             ModelResponse first = parts.get(0);
+            // every chunk's fallbacks are reported; the provider named is the one that answered the first chunk
             return new ModelResponse(first.provider(), first.model(), first.sourceLanguage(), joined,
-                    new Usage(input, output, cost));
+                    new Usage(input, output, cost), parts.stream().flatMap(part -> part.fallbacks().stream()).toList());
         });
     }
 

@@ -450,6 +450,29 @@ class ModelCallTest {
     }
 
     @Test
+    void reportsTheFallbacksOfEveryChunkOfALongText() {
+        ManualProvider provider = new ManualProvider();
+        Map<String, String> config = new java.util.HashMap<>(config(256));
+        config.put("model.max-input-tokens", "50");
+        String first = "Das ist der erste Satz, und er ist ziemlich lang, damit er allein fast einen ganzen Abschnitt der Nachricht füllt. ";
+        String second = "Hier kommt der zweite Satz, ebenfalls lang genug, um einen eigenen Abschnitt für sich allein zu brauchen.";
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config, provider)) {
+            harness.send(message(TENANT, "conv-a", "a1", first + second));
+            assertThat(provider.calls).hasSize(2);
+            for (int i = 0; i < 2; i++) {
+                provider.calls.get(i).answer().complete(new ModelResponse("backup", "manual-1", "de",
+                        List.of(new Translation("en", "part" + i)), new Usage(10, 5, BigDecimal.ZERO),
+                        List.of(new ModelResponse.Fallback("primary", "backup", "http-503", 1))));
+            }
+            drain(harness);
+
+            assertThat(harness.replies.readValue().provider()).isEqualTo("backup");
+            assertThat(harness.telemetry.readValuesToList()).filteredOn(e -> e.type().equals("model.fallback"))
+                    .hasSize(2).allSatisfy(e -> assertThat(e.attributes()).containsEntry("reason", "http-503"));
+        }
+    }
+
+    @Test
     void sendsTheApplicableGlossaryTermsAndFlagsAStrictTermTheAnswerDidNotUse() {
         ManualProvider provider = new ManualProvider();
         try (TopologyHarness harness = new TopologyHarness(stateDir, config(256), provider)) {
