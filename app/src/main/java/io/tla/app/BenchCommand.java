@@ -24,12 +24,12 @@ final class BenchCommand implements Callable<Integer> {
     TlaCommand.ConfigOptions options = new TlaCommand.ConfigOptions();
 
     @Option(names = "--scenario", paramLabel = "S", defaultValue = "pipeline",
-            description = "pipeline (default), latency, async-model or serde. graph-sink is in the contract but "
+            description = "pipeline (default), latency, async-model, model-client or serde. graph-sink is in the contract but "
                     + "not in this build.")
     String scenario;
 
     @Option(names = "--messages", paramLabel = "N",
-            description = "Messages to send (defaults: pipeline 20000, latency 30000, async-model 3000).")
+            description = "Messages to send (defaults: pipeline 20000, latency 30000, async-model 3000, model-client 8000 calls).")
     Integer messages;
 
     @Option(names = "--rate", paramLabel = "PER_S", description = "latency: messages offered per second (default 500).")

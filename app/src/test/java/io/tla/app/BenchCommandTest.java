@@ -24,7 +24,7 @@ class BenchCommandTest {
 
         assertThat(exit).isEqualTo(2);
         assertThat(err.toString()).startsWith("tla: scenario 'graph-sink' is not available in this build")
-                .contains("pipeline, latency, async-model, serde");
+                .contains("pipeline, latency, async-model, model-client, serde");
     }
 
     @Test

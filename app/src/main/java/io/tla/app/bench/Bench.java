@@ -63,6 +63,8 @@ public final class Bench {
         BenchResult result;
         if (request.scenario() == BenchScenario.SERDE) {
             result = SerdeScenario.run(err, log);
+        } else if (request.scenario() == BenchScenario.MODEL_CLIENT) {
+            result = ModelClientScenario.run(request.messages(), log); // needs no broker
         } else {
             BenchEnvironment env = BenchEnvironment.start(config, request.keep(), log);
             // Ctrl-C still stops the broker and removes the run's directory.
@@ -73,7 +75,7 @@ public final class Bench {
                     case PIPELINE -> PipelineScenario.run(env, request.messages(), request.warmup(), log);
                     case LATENCY -> LatencyScenario.run(env, request.messages(), request.ratePerS(), log);
                     case ASYNC_MODEL -> AsyncModelScenario.run(env, request.messages(), request.warmup(), log);
-                    case SERDE -> throw new IllegalStateException("unreachable");
+                    case SERDE, MODEL_CLIENT -> throw new IllegalStateException("unreachable");
                 };
             } finally {
                 try {

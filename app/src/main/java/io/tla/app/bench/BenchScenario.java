@@ -15,6 +15,8 @@ public enum BenchScenario {
     LATENCY("latency", 30_000),
     /** A 300 ms model, many conversations, 256 calls in flight vs. one call at a time. */
     ASYNC_MODEL("async-model", 3_000),
+    /** The live provider client against a local OpenAI-compatible server: calls/s, and what a fallback adds. */
+    MODEL_CLIENT("model-client", 8_000),
     /** JMH microbenchmark of the per-record hot code: JSON serdes and the offline provider. */
     SERDE("serde", 0);
 

@@ -30,14 +30,14 @@ class BenchRequestTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("graph-sink")
                 .hasMessageContaining("does not exist yet")
-                .hasMessageContaining("pipeline, latency, async-model, serde");
+                .hasMessageContaining("pipeline, latency, async-model, model-client, serde");
     }
 
     @Test
     void unknownScenarioIsRefusedWithTheScenariosThatExist() {
         assertThatThrownBy(() -> Bench.Request.of("throughput", null, null, false))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("unknown scenario 'throughput'. Scenarios: pipeline, latency, async-model, serde");
+                .hasMessage("unknown scenario 'throughput'. Scenarios: pipeline, latency, async-model, model-client, serde");
     }
 
     @Test

@@ -32,7 +32,7 @@ class BenchScenariosTest {
     private JsonNode run(String scenario, int messages, Integer rate) throws Exception {
         TlaConfig config = TlaConfig.of(Map.of("data.dir", dataDir.toString(), "topics.partitions", "2"));
         BenchResult result = Bench.run(Bench.Request.of(scenario, messages, rate,
-                "latency".equals(scenario) ? null : WARMUP, false), config,
+                "pipeline".equals(scenario) || "async-model".equals(scenario) ? WARMUP : null, false), config,
                 new PrintStream(progress, true, StandardCharsets.UTF_8));
         return Json.mapper().readTree(result.toJson());
     }
@@ -79,5 +79,18 @@ class BenchScenariosTest {
         assertThat(result.get("baseline_completed").asInt()).isEqualTo(3);
         assertThat(result.get("timed_out").asBoolean()).isFalse();
         assertThat(result.has("ratio")).isTrue();
+    }
+
+    @Test
+    void modelClientAnswersEveryCallDirectlyAndThroughTheFallbackAndReportsWhatTheFallbackAdds() throws Exception {
+        JsonNode result = run("model-client", 20, null);
+
+        assertThat(result.get("scenario").asText()).isEqualTo("model-client");
+        assertThat(result.get("answered").asInt()).isEqualTo(20);
+        assertThat(result.get("fallback_answered_by_backup").asInt()).isEqualTo(20);
+        // warm-up 20 + direct 20 + fallback 20 × (failed primary + backup)
+        assertThat(result.get("requests_served").asInt()).isEqualTo(80);
+        assertThat(result.get("throughput_per_s").asDouble()).isPositive();
+        assertThat(result.has("fallback_added_p50_ms")).isTrue();
     }
 }
