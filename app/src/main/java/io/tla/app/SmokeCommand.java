@@ -1,7 +1,11 @@
 package io.tla.app;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tla.platform.config.ComplianceConfig;
 import io.tla.platform.config.DataConfig;
+import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.TlaConfig;
+import io.tla.platform.config.TranslationConfig;
 import io.tla.platform.config.WebhookConfig;
 import io.tla.platform.secrets.ConfiguredSecrets;
 import io.tla.platform.secrets.ConfiguredSecrets.ConfiguredSecret;
@@ -10,6 +14,13 @@ import io.tla.platform.secrets.SecretLookup;
 import io.tla.platform.secrets.SecretStatus;
 import io.tla.platform.secrets.SecretStore;
 import io.tla.platform.secrets.SecretStores;
+import io.tla.schemas.Translation;
+import io.tla.topology.model.AllProvidersFailedException;
+import io.tla.topology.model.ModelProvider;
+import io.tla.topology.model.ModelProviders;
+import io.tla.topology.model.ModelRequest;
+import io.tla.topology.model.ModelResponse;
+import io.tla.topology.model.ProviderException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -21,6 +32,11 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -36,7 +52,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "smoke", mixinStandardHelpOptions = true,
         description = "Operations smoke checks; each exits non-zero when it fails.",
-        subcommands = {SmokeCommand.Secrets.class})
+        subcommands = {SmokeCommand.Secrets.class, SmokeCommand.Model.class})
 final class SmokeCommand implements Runnable {
 
     @CommandLine.Spec
@@ -209,6 +225,110 @@ final class SmokeCommand implements Runnable {
                 }
                 out.println(line.toString().stripTrailing());
             }
+        }
+    }
+
+    @Command(name = "model", mixinStandardHelpOptions = true,
+            description = {"Translate one text through the configured model chain (or one named provider) and print "
+                    + "the provider that answered, latency, tokens, cost and the fallback path taken.",
+                    "The tenant's compliance policy (allowed regions, required certifications) applies. Fails when "
+                            + "no provider answered."})
+    static final class Model implements Callable<Integer> {
+
+        static final String DEFAULT_TENANT = "smoke";
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        TlaCommand.ConfigOptions options = new TlaCommand.ConfigOptions();
+
+        @Option(names = "--provider", paramLabel = "NAME",
+                description = "Ask only this provider of model.providers (default: the whole chain, in order).")
+        String provider;
+
+        @Option(names = "--tenant", paramLabel = "ID", defaultValue = DEFAULT_TENANT,
+                description = "Tenant whose tone, target languages and provider policy apply; default ${DEFAULT-VALUE}.")
+        String tenant;
+
+        @Option(names = "--text", paramLabel = "TEXT", defaultValue = "Guten Morgen, wie geht es euch allen heute?",
+                description = "Text to translate; default: \"${DEFAULT-VALUE}\".")
+        String text;
+
+        @Option(names = "--to", paramLabel = "LANG", split = ",",
+                description = "Target language(s) (default: the tenant's target languages).")
+        List<String> to;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            TlaConfig config = options.load();
+            ModelConfig model = ModelConfig.from(config);
+            if (provider != null) {
+                ModelConfig.Provider only = model.providers().get(provider);
+                if (only == null) {
+                    throw new IllegalArgumentException("--provider " + provider + " is not in model.providers "
+                            + model.providerOrder());
+                }
+                model = new ModelConfig(List.of(provider), Map.of(provider, only), model.maxOutputTokens(),
+                        model.maxInputTokens(), model.cacheTtl(), model.cacheMaxEntries());
+            }
+            TranslationConfig translation = TranslationConfig.from(config);
+            List<String> targets = to == null || to.isEmpty() ? translation.targetLanguagesFor(tenant) : to;
+            ModelProvider chain = ModelProviders.chain(model, SecretStores.create(config, System.getenv()),
+                    new SimpleMeterRegistry(), Clock.systemUTC(), ComplianceConfig.from(config));
+            ModelRequest request = new ModelRequest(tenant, "smoke-" + UUID.randomUUID(), "smoke-" + UUID.randomUUID(),
+                    text, targets, List.of(), model.maxOutputTokens(), "und", translation.toneFor(tenant), List.of());
+
+            out.printf("chain: %s; tenant %s; %d character(s) into %s%n", String.join(" -> ", model.providerOrder()),
+                    tenant, text.length(), String.join(",", targets));
+            long started = System.nanoTime();
+            ModelResponse response;
+            List<ModelResponse.Fallback> fallbacks;
+            Throwable failure = null;
+            try {
+                response = chain.translate(request).toCompletableFuture()
+                        .orTimeout(model.chainTimeout().toMillis() + 1_000, TimeUnit.MILLISECONDS).join();
+                fallbacks = response.fallbacks();
+            } catch (CompletionException | CancellationException e) {
+                response = null;
+                failure = e.getCause() != null ? e.getCause() : e;
+                fallbacks = failure instanceof AllProvidersFailedException all ? all.fallbacks() : List.of();
+            }
+            long latencyMs = (System.nanoTime() - started) / 1_000_000;
+
+            for (ModelResponse.Fallback fallback : fallbacks) {
+                out.printf("fallback %d: %s -> %s (%s)%n", fallback.attempt(), fallback.from(), fallback.to(),
+                        fallback.reason());
+            }
+            out.println("path: " + path(fallbacks, response == null ? ModelResponse.Fallback.NONE : response.provider()));
+            out.printf("latency: %d ms%n", latencyMs);
+            if (response == null) {
+                // the provider's reason, never a response body or key (ProviderException messages hold neither)
+                err.println("FAIL no provider answered: " + (failure instanceof ProviderException p
+                        ? p.getMessage() : failure.getClass().getSimpleName()));
+                out.println("smoke model: failed");
+                return 1;
+            }
+            out.printf("provider: %s (model %s)%n", response.provider(), response.model());
+            out.printf("tokens: %d in, %d out%n", response.usage().inputTokens(), response.usage().outputTokens());
+            out.printf("cost: %s USD%n", response.usage().costUsd().stripTrailingZeros().toPlainString());
+            out.printf("source language: %s%n", response.sourceLanguage());
+            for (Translation t : response.translations()) {
+                out.printf("translation %s: %s%n", t.language(), t.text());
+            }
+            out.println("smoke model: ok");
+            return 0;
+        }
+
+        /** primary (http-500) -> backup: each provider passed over with its reason, then who answered or none. */
+        static String path(List<ModelResponse.Fallback> fallbacks, String answered) {
+            StringBuilder path = new StringBuilder();
+            for (ModelResponse.Fallback fallback : fallbacks) {
+                path.append(fallback.from()).append(" (").append(fallback.reason()).append(") -> ");
+            }
+            return path.append(answered).toString();
         }
     }
 

@@ -4,6 +4,7 @@ import io.tla.connectors.ingress.TeamsIngress;
 import io.tla.connectors.outbox.OutboxReplySink;
 import io.tla.dashboard.DashboardFeed;
 import io.tla.platform.config.BudgetConfig;
+import io.tla.platform.config.ComplianceConfig;
 import io.tla.platform.config.DashboardConfig;
 import io.tla.platform.config.DataConfig;
 import io.tla.platform.config.GraphConfig;
@@ -130,7 +131,8 @@ public final class TlaRuntime implements AutoCloseable {
         if (roles.contains(Role.TOPOLOGY)) {
             streamsApp = new TranslationStreamsApp(
                     TranslationTopology.buildTopology(TopologySettings.from(config),
-                            ModelProviders.chain(model, secretStore, metrics.registry(), clock),
+                            ModelProviders.chain(model, secretStore, metrics.registry(), clock,
+                                    ComplianceConfig.from(config)),
                             clock, metrics.registry()),
                     streamsSettings, clients, data.stateDir(), metrics, health);
             closeables.push(streamsApp);

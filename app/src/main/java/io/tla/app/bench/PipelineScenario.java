@@ -1,5 +1,6 @@
 package io.tla.app.bench;
 
+import io.tla.platform.config.ComplianceConfig;
 import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.StreamsSettings;
 import io.tla.platform.config.TlaConfig;
@@ -39,7 +40,7 @@ final class PipelineScenario {
      */
     private static ModelProvider model(TlaConfig config) {
         return ModelProviders.chain(ModelConfig.from(config), SecretStores.create(config, System.getenv()),
-                Metrics.globalRegistry);
+                Metrics.globalRegistry, java.time.Clock.systemUTC(), ComplianceConfig.from(config));
     }
 
     static BenchResult run(BenchEnvironment env, int messages, int warmupMessages, BenchLog log)

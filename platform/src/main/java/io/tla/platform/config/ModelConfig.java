@@ -84,6 +84,15 @@ public record ModelConfig(List<String> providerOrder, Map<String, Provider> prov
             .define("offline-latency-ms", INT, 0, Range.between(0, 60_000), LOW,
                     "For type offline: answer after this delay instead of at once (load tests, demos of the "
                             + "asynchronous model stage). Ignored by other types.")
+            .define("regions", LIST, List.of(), ComplianceConfig.TOKENS, MEDIUM,
+                    "Regions where this provider processes data (lower-case tokens such as eu-west,eu-central); "
+                            + "a tenant restricted to regions (compliance.allowed-regions, tenant.ID.allowed-regions) "
+                            + "skips a provider in none of them. Empty: no region declared, so a tenant restricted "
+                            + "to regions never uses it; a provider of type offline is then in region 'local'.")
+            .define("certifications", LIST, List.of(), ComplianceConfig.TOKENS, MEDIUM,
+                    "Certifications this provider holds (lower-case tokens such as iso27001,soc2); a tenant that "
+                            + "requires certifications (compliance.required-certifications, "
+                            + "tenant.ID.required-certifications) skips a provider lacking any of them.")
             .define("input-usd-per-1k-tokens", DOUBLE, 0.0, Range.atLeast(0.0), LOW,
                     "Price of 1000 input tokens in USD (0: cost reported as 0).")
             .define("output-usd-per-1k-tokens", DOUBLE, 0.0, Range.atLeast(0.0), LOW,
@@ -93,7 +102,27 @@ public record ModelConfig(List<String> providerOrder, Map<String, Provider> prov
     public record Provider(String name, String type, String baseUrl, String model, String apiKeySecret,
                            int timeoutMs, int maxInFlight, BigDecimal inputUsdPer1kTokens,
                            BigDecimal outputUsdPer1kTokens, int offlineLatencyMs, String apiVersion,
-                           int maxAttempts, int retryBackoffMs, int breakerMinCalls, int breakerOpenMs) {
+                           int maxAttempts, int retryBackoffMs, int breakerMinCalls, int breakerOpenMs,
+                           List<String> regions, List<String> certifications) {
+
+        /** The region of an offline provider that declares none: it runs in the process, nothing leaves. */
+        public static final String LOCAL_REGION = "local";
+
+        public Provider {
+            regions = regions == null || regions.isEmpty()
+                    ? ("offline".equals(type) ? List.of(LOCAL_REGION) : List.of()) : List.copyOf(regions);
+            certifications = certifications == null ? List.of() : List.copyOf(certifications);
+        }
+
+        /** A provider that declares no regions or certifications. */
+        public Provider(String name, String type, String baseUrl, String model, String apiKeySecret, int timeoutMs,
+                        int maxInFlight, BigDecimal inputUsdPer1kTokens, BigDecimal outputUsdPer1kTokens,
+                        int offlineLatencyMs, String apiVersion, int maxAttempts, int retryBackoffMs,
+                        int breakerMinCalls, int breakerOpenMs) {
+            this(name, type, baseUrl, model, apiKeySecret, timeoutMs, maxInFlight, inputUsdPer1kTokens,
+                    outputUsdPer1kTokens, offlineLatencyMs, apiVersion, maxAttempts, retryBackoffMs, breakerMinCalls,
+                    breakerOpenMs, List.of(), List.of());
+        }
 
         /** A provider with the default api-version, retry and breaker settings. */
         public Provider(String name, String type, String baseUrl, String model, String apiKeySecret, int timeoutMs,
@@ -139,7 +168,8 @@ public record ModelConfig(List<String> providerOrder, Map<String, Provider> prov
                     BigDecimal.valueOf((Double) p.get("input-usd-per-1k-tokens")),
                     BigDecimal.valueOf((Double) p.get("output-usd-per-1k-tokens")), (Integer) p.get("offline-latency-ms"),
                     (String) p.get("api-version"), (Integer) p.get("max-attempts"), (Integer) p.get("retry-backoff-ms"),
-                    (Integer) p.get("breaker-min-calls"), (Integer) p.get("breaker-open-ms")));
+                    (Integer) p.get("breaker-min-calls"), (Integer) p.get("breaker-open-ms"),
+                    (List<String>) p.get("regions"), (List<String>) p.get("certifications")));
         }
         return new ModelConfig(List.copyOf(order), Map.copyOf(providers), (Integer) v.get(MAX_OUTPUT_TOKENS),
                 (Integer) v.get(MAX_INPUT_TOKENS), java.time.Duration.ofMinutes((Integer) v.get(CACHE_TTL_MINUTES)),

@@ -32,6 +32,8 @@ public final class TenantConfig {
      */
     public static final String CHANNEL_TONES = "channel-tones";
     public static final String PII_POLICY = "pii-policy";
+    public static final String ALLOWED_REGIONS = "allowed-regions";
+    public static final String REQUIRED_CERTIFICATIONS = "required-certifications";
 
     public static final ConfigDef DEF = new ConfigDef()
             .define(BUDGET_DAILY_USD, DOUBLE, null, MEDIUM, "This tenant's budget per UTC day in USD.")
@@ -44,7 +46,12 @@ public final class TenantConfig {
                     + "channel's tone wins over tenant.ID.tone, which wins over translation.tone; chats (no "
                     + "channel) take the tenant's tone.")
             .define(PII_POLICY, STRING, null, MEDIUM, "This tenant's personal-data policy: redact, refuse or off "
-                    + "(compliance.pii-policy when unset).");
+                    + "(compliance.pii-policy when unset).")
+            .define(ALLOWED_REGIONS, LIST, null, ComplianceConfig.TOKENS, MEDIUM, "Regions a model provider must be "
+                    + "in to be sent this tenant's text (compliance.allowed-regions when unset; set empty: any).")
+            .define(REQUIRED_CERTIFICATIONS, LIST, null, ComplianceConfig.TOKENS, MEDIUM, "Certifications a model "
+                    + "provider must all hold to be sent this tenant's text (compliance.required-certifications "
+                    + "when unset; set empty: none).");
 
     private TenantConfig() {
     }

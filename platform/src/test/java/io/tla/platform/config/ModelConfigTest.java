@@ -43,4 +43,37 @@ class ModelConfigTest {
         assertThat(chain.chainTimeout()).isEqualTo(Duration.ofMillis(2 * 1000
                 + 1000L * Math.max(ModelConfig.MAX_RETRY_AFTER_SECONDS, ModelConfig.MAX_BACKOFF_SECONDS) + 500));
     }
+
+    @Test
+    void readsProviderRegionsAndCertificationsAndPutsAnUndeclaredOfflineProviderInRegionLocal() {
+        ModelConfig model = ModelConfig.from(TlaConfig.of(Map.of("model.providers", "primary,backup,offline",
+                "model.provider.primary.type", "openai", "model.provider.primary.regions", "us-east",
+                "model.provider.primary.certifications", "soc2",
+                "model.provider.backup.type", "openai", "model.provider.backup.regions", "eu-west, eu-central",
+                "model.provider.backup.certifications", "iso27001,soc2")));
+
+        assertThat(model.providers().get("primary").regions()).containsExactly("us-east");
+        assertThat(model.providers().get("primary").certifications()).containsExactly("soc2");
+        assertThat(model.providers().get("backup").regions()).containsExactly("eu-west", "eu-central");
+        assertThat(model.providers().get("backup").certifications()).containsExactly("iso27001", "soc2");
+        assertThat(model.providers().get("offline").regions()).containsExactly(ModelConfig.Provider.LOCAL_REGION);
+        assertThat(model.providers().get("offline").certifications()).isEmpty();
+    }
+
+    @Test
+    void aTenantsAllowedRegionsAndRequiredCertificationsOverrideTheGlobalOnesAndEmptyMeansNoRestriction() {
+        ComplianceConfig compliance = ComplianceConfig.from(TlaConfig.of(Map.of(
+                "compliance.allowed-regions", "eu-west,eu-central",
+                "tenant.t1.allowed-regions", "eu-west",
+                "tenant.t1.required-certifications", "iso27001",
+                "tenant.t2.allowed-regions", "")));
+
+        assertThat(compliance.allowedRegionsFor("t1")).containsExactly("eu-west");
+        assertThat(compliance.requiredCertificationsFor("t1")).containsExactly("iso27001");
+        assertThat(compliance.allowedRegionsFor("t2")).as("set empty: any region").isEmpty();
+        assertThat(compliance.allowedRegionsFor("t3")).containsExactly("eu-west", "eu-central");
+        assertThat(compliance.requiredCertificationsFor("t3")).isEmpty();
+        assertThat(compliance.restrictsProviders()).isTrue();
+        assertThat(ComplianceConfig.from(TlaConfig.of(Map.of())).restrictsProviders()).isFalse();
+    }
 }

@@ -1,6 +1,7 @@
 package io.tla.topology.model;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tla.platform.config.ComplianceConfig;
 import io.tla.platform.config.ModelConfig;
 import io.tla.platform.secrets.SecretStore;
 import java.net.http.HttpClient;
@@ -33,7 +34,18 @@ public final class ModelProviders {
         return chain(config, secrets, meters, Clock.systemUTC());
     }
 
+    /** The chain with no compliance policy: every provider may be asked for every tenant. */
     public static ModelProvider chain(ModelConfig config, SecretStore secrets, MeterRegistry meters, Clock clock) {
+        return chain(config, secrets, meters, clock, null);
+    }
+
+    /**
+     * The chain under {@code compliance}'s provider policy (allowed regions, required certifications per tenant);
+     * {@code null} or an unrestricted policy means none.
+     */
+    public static ModelProvider chain(ModelConfig config, SecretStore secrets, MeterRegistry meters, Clock clock,
+                                      ComplianceConfig compliance) {
+        ProviderPolicy policy = ProviderPolicy.of(compliance, config);
         List<ModelConfig.Provider> ordered = config.ordered();
         HttpClient http = null;
         List<ModelProvider> providers = new ArrayList<>();
@@ -53,10 +65,11 @@ public final class ModelProviders {
             providers.add(new ResilientModelProvider(new OpenAiChatProvider(provider, secrets, http, clock), provider,
                     SCHEDULER));
         }
-        if (providers.size() == 1 && providers.get(0) instanceof OfflineModelProvider offline) {
+        // a policy may rule out even a lone offline provider, so it stays in a chain then
+        if (providers.size() == 1 && providers.get(0) instanceof OfflineModelProvider offline && !policy.restricts()) {
             return offline;
         }
-        return new FallbackModelProvider(providers, meters);
+        return new FallbackModelProvider(providers, meters, policy);
     }
 
     private static OfflineModelProvider offline(ModelConfig.Provider provider) {

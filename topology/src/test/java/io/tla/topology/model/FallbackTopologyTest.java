@@ -115,6 +115,34 @@ class FallbackTopologyTest {
         }
     }
 
+    @Test
+    void aTenantWhosePolicyAllowsNoProviderGetsAFailedReplyAndIsDeadLetteredWithoutAnyCall() throws Exception {
+        Map<String, String> config = config();
+        config.put("model.provider.primary.regions", "us-east");
+        config.put("model.provider.backup.regions", "us-west");
+        config.put("tenant.tenant-a.allowed-regions", "eu-west");
+        ModelProvider chain = ModelProviders.chain(ChatCompletions.config(config), new ChatCompletions.Secrets(),
+                new SimpleMeterRegistry(), java.time.Clock.systemUTC(),
+                io.tla.platform.config.ComplianceConfig.from(io.tla.platform.config.TlaConfig.of(config)));
+
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config, chain)) {
+            harness.send(message("tenant-a", "conv-a", "a1", "Guten Morgen, wie geht es euch allen heute?"));
+            ReplyEvent reply = awaitReply(harness);
+
+            assertThat(reply.kind()).isEqualTo(ReplyKind.FAILED);
+            assertThat(harness.telemetry.readValuesToList())
+                    .filteredOn(e -> e.type().equals(TelemetryEvent.Types.MODEL_FALLBACK))
+                    .extracting(e -> e.attributes().get("reason")).containsExactly("policy-region", "policy-region");
+            TestOutputTopic<String, NormalizedMessage> deadLetters = harness.driver.createOutputTopic(
+                    Topics.MESSAGES_DLQ.name(), Serdes.String().deserializer(),
+                    Topics.MESSAGES.valueSerde().deserializer());
+            TestRecord<String, NormalizedMessage> dead = deadLetters.readRecord();
+            assertThat(dead.value().messageId()).isEqualTo("a1");
+            assertThat(header(dead, ErrorHeaders.REASON)).startsWith("all-providers-failed:");
+            assertThat(primary.requestCount() + backup.requestCount()).isZero();
+        }
+    }
+
     private static String header(TestRecord<String, NormalizedMessage> record, String name) {
         return new String(record.headers().lastHeader(name).value(), java.nio.charset.StandardCharsets.UTF_8);
     }
