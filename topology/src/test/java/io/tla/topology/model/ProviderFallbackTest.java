@@ -157,14 +157,28 @@ class ProviderFallbackTest {
     }
 
     @Test
-    void aMalformedAnswerFallsBackToTheBackup() {
+    void aMalformedAnswerFollowedByAGoodOneIsAnsweredByThePrimary() {
         primary.enqueue(ChatCompletions.answer("Here you go: Good morning!"));
+        primary.enqueue(translated("en", "Good morning"));
+
+        ModelResponse response = translate(chain());
+
+        assertThat(response.provider()).isEqualTo("primary");
+        assertThat(response.fallbacks()).isEmpty();
+        assertThat(primary.requestCount()).isEqualTo(2);
+        assertThat(backup.requestCount()).isZero();
+    }
+
+    @Test
+    void aMalformedAnswerIsAskedForOnceMoreThenFallsBackToTheBackup() {
+        primary.enqueue(ChatCompletions.answer("Here you go: Good morning!"));
+        primary.enqueue(ChatCompletions.answer("Sure! Good morning!"));
         backup.enqueue(translated("en", "Good morning"));
 
         ModelResponse response = translate(chain());
 
         assertThat(response.provider()).isEqualTo("backup");
-        assertThat(primary.requestCount()).as("a malformed answer is not a transient failure").isEqualTo(1);
+        assertThat(primary.requestCount()).as("one retry for a malformed answer, no more").isEqualTo(2);
         assertThat(response.fallbacks()).containsExactly(
                 new ModelResponse.Fallback("primary", "backup", ProviderException.MALFORMED_OUTPUT, 1));
     }
