@@ -23,6 +23,11 @@ public final class ErrorHeaders {
     /** ISO-8601 UTC time the failure was recorded. */
     public static final String AT = PREFIX + "at";
 
+    /** On a record re-published by {@code tla replay}: the attempt number, 1 for the first replay (decimal text). */
+    public static final String REPLAY_ATTEMPT = "tla.replay.attempt";
+    /** On a record re-published by {@code tla replay}: {@code topic/partition/offset} of its dead-letter record. */
+    public static final String REPLAY_OF = "tla.replay.of";
+
     private ErrorHeaders() {
     }
 }

@@ -35,11 +35,19 @@ public final class Topics {
     public static final Topic<String, GlossaryEntry> GLOSSARY =
             new Topic<>("tla.glossary.v1", Serdes.String(), new JsonSerde<>(GlossaryEntry.class));
 
+    /**
+     * Dead-letter positions {@code tla replay} has re-published, compacted; key {@code topic/partition/offset} of
+     * the dead-letter record, value JSON {@code {"at": ISO-8601, "attempt": n}}. Written in the same transaction as
+     * the re-published records, so a second run never replays a record twice.
+     */
+    public static final Topic<String, String> REPLAY =
+            new Topic<>("tla.replay.v1", Serdes.String(), Serdes.String());
+
     /** The topics a deployment must have before any role starts. */
     public static final List<Topic<?, ?>> ALL = List.of(MESSAGES, REPLIES, TELEMETRY, MESSAGES_DLQ, REPLIES_DLQ);
 
-    /** Tables rather than logs: created with {@code cleanup.policy=compact}, needed before the topology starts. */
-    public static final List<Topic<?, ?>> COMPACTED = List.of(GLOSSARY);
+    /** Tables rather than logs: created with {@code cleanup.policy=compact}. */
+    public static final List<Topic<?, ?>> COMPACTED = List.of(GLOSSARY, REPLAY);
 
     /** Every topic a process creates and checks before its roles start: {@link #ALL} and {@link #COMPACTED}. */
     public static final List<Topic<?, ?>> REQUIRED = List.of(MESSAGES, REPLIES, TELEMETRY, MESSAGES_DLQ, REPLIES_DLQ,
