@@ -12,7 +12,8 @@ import java.time.Instant;
  * @param message     a description without secrets or message text
  * @param reason      the machine-readable cause, e.g. {@code http-503}; may be null
  * @param topic       the input topic, partition and offset the message was read from
+ * @param replayAttempt how often replay re-published the message before (its {@code tla.replay.attempt}), 0 if never
  */
 public record DeadLetter(NormalizedMessage message, String stage, String errorClass, String errorMessage,
-                         String reason, String topic, int partition, long offset, Instant at) {
+                         String reason, String topic, int partition, long offset, int replayAttempt, Instant at) {
 }

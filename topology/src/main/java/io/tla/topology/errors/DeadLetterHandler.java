@@ -129,6 +129,8 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler, Dese
         header(headers, ErrorHeaders.PARTITION, Integer.toString(context.partition()));
         header(headers, ErrorHeaders.OFFSET, Long.toString(context.offset()));
         header(headers, ErrorHeaders.AT, Instant.now().toString());
+        // a replayed message that fails again keeps its attempt count, so replay can park it past the maximum
+        copyReplayHeaders(context.headers(), headers);
         log.warn("event=dead_lettered stage={} topic={} partition={} offset={} error={}", stage, context.topic(),
                 context.partition(), context.offset(), exception.getClass().getName());
         if (meters != null) {
@@ -137,6 +139,19 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler, Dese
         }
         return new ProducerRecord<>(Topics.MESSAGES_DLQ.name(), null, context.sourceRawKey(), context.sourceRawValue(),
                 headers);
+    }
+
+    /** The source record's {@code tla.replay.*} headers, onto the dead-letter record. */
+    static void copyReplayHeaders(Headers source, Headers target) {
+        if (source == null) {
+            return;
+        }
+        for (String name : new String[] {ErrorHeaders.REPLAY_ATTEMPT, ErrorHeaders.REPLAY_OF}) {
+            org.apache.kafka.common.header.Header header = source.lastHeader(name);
+            if (header != null) {
+                target.add(name, header.value());
+            }
+        }
     }
 
     private static void header(Headers headers, String name, String value) {

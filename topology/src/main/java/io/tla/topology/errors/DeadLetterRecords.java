@@ -43,6 +43,10 @@ public final class DeadLetterRecords implements Processor<String, StageOutput, S
             header(headers, ErrorHeaders.PARTITION, Integer.toString(dead.partition()));
             header(headers, ErrorHeaders.OFFSET, Long.toString(dead.offset()));
             header(headers, ErrorHeaders.AT, dead.at().toString());
+            if (dead.replayAttempt() > 0) {
+                // replay counts attempts from this header: a message that fails again can be parked
+                header(headers, ErrorHeaders.REPLAY_ATTEMPT, Integer.toString(dead.replayAttempt()));
+            }
             Counter.builder("tla.topology.dead.lettered").tag("stage", dead.stage())
                     .description("Records sent to teams.messages.dlq.v1").register(meters).increment();
             context.forward(new Record<>(dead.message().conversationId(), dead.message(), record.timestamp(), headers));

@@ -3,6 +3,7 @@ package io.tla.topology.model;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.tla.schemas.ErrorHeaders;
 import io.tla.schemas.JsonSerde;
 import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.ReplyEvent;
@@ -249,7 +250,8 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
             return call;
         }
         return new PendingCall(call.request().withContext(
-                stored.contextBefore(message.messageId(), contextTurns, contextMaxTokens)), call.timestamp());
+                stored.contextBefore(message.messageId(), contextTurns, contextMaxTokens)), call.timestamp(),
+                call.replayAttempt());
     }
 
     @Override
@@ -261,7 +263,7 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         ArrayDeque<Queued> queue = queues.computeIfAbsent(conversation, c -> new ArrayDeque<>());
         // the same input offset again (processed before a crash, restored with the store): already queued
         if (queue.stream().noneMatch(queued -> queued.key().equals(key))) {
-            PendingCall call = new PendingCall(record.value(), record.timestamp());
+            PendingCall call = new PendingCall(record.value(), record.timestamp(), replayAttempt(record));
             pending.put(key, call.withoutContext());
             queue.addLast(new Queued(key, call));
             pendingCount++;
@@ -440,7 +442,7 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
             pending.delete(completion.key());
             pendingCount--;
             StageOutput output = completion.skipped() ? skipped(call.request(), completion.sourceLanguage())
-                    : outputFor(call.request(), completion);
+                    : outputFor(call.request(), completion, call.replayAttempt());
             context.forward(new Record<>(call.request().message().conversationId(), output, call.timestamp()));
         }
         if (headOf(completion.conversation()) != null) {
@@ -457,7 +459,7 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
                 .settling(BudgetSettlement.release(message.tenantId(), message.messageId(), request.reservation()));
     }
 
-    private StageOutput outputFor(TranslationRequest request, Completion completion) {
+    private StageOutput outputFor(TranslationRequest request, Completion completion, int replayAttempt) {
         NormalizedMessage message = request.message();
         ModelResponse response = completion.response();
         Instant now = clock.instant();
@@ -511,7 +513,7 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
             reply = reply(message, ReplyKind.FAILED, null, List.of(new Translation("en",
                     "Sorry, this message could not be translated right now.")), provider.name(), null, null, now);
             settlement = BudgetSettlement.release(message.tenantId(), message.messageId(), request.reservation());
-            deadLetter = deadLetter(message, completion, now);
+            deadLetter = deadLetter(message, completion, replayAttempt, now);
         }
         TelemetryEvent modelCall = TelemetryEvents.forMessage(TelemetryEvent.Types.MODEL_CALL, message, now, attributes);
         StageOutput output = StageOutput.reply(reply, modelCall, TelemetryEvents.replyEmitted(message, reply, now))
@@ -524,13 +526,27 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
      * The dead-letter record of a message no provider answered: the input it was read from (the by-tenant
      * repartition topic, this task's partition, the offset kept in its store key) and why, without secrets.
      */
-    private DeadLetter deadLetter(NormalizedMessage message, Completion completion, Instant now) {
+    private DeadLetter deadLetter(NormalizedMessage message, Completion completion, int replayAttempt, Instant now) {
         Throwable cause = unwrap(completion.error());
         String key = completion.key();
         long offset = Long.parseLong(key.substring(key.lastIndexOf(SEPARATOR) + 1));
         return new DeadLetter(message, NAME, cause == null ? "unknown" : cause.getClass().getName(),
                 cause == null ? null : String.valueOf(cause.getMessage()), describe(completion.error()),
-                context.applicationId() + "-messages-by-tenant-repartition", context.taskId().partition(), offset, now);
+                context.applicationId() + "-messages-by-tenant-repartition", context.taskId().partition(), offset,
+                replayAttempt, now);
+    }
+
+    /** The record's {@code tla.replay.attempt} header: how often replay re-published it (0: never). */
+    private static int replayAttempt(Record<?, ?> record) {
+        org.apache.kafka.common.header.Header header = record.headers().lastHeader(ErrorHeaders.REPLAY_ATTEMPT);
+        if (header == null || header.value() == null) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(new String(header.value(), java.nio.charset.StandardCharsets.UTF_8).trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** One {@code model.fallback} event per provider passed over, whether another answered or none did. */

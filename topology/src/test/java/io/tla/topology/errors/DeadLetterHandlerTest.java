@@ -41,4 +41,21 @@ class DeadLetterHandlerTest {
                 .isEmpty();
         assertThat(DeadLetterHandler.failedReply("[1,2]".getBytes(StandardCharsets.UTF_8))).isEmpty();
     }
+
+    @Test
+    void keepsTheReplayHeadersOfTheFailedRecordSoReplayCanCountItsAttempts() {
+        org.apache.kafka.common.header.Headers source = new org.apache.kafka.common.header.internals.RecordHeaders()
+                .add(io.tla.schemas.ErrorHeaders.REPLAY_ATTEMPT, "3".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .add(io.tla.schemas.ErrorHeaders.REPLAY_OF,
+                        "teams.messages.dlq.v1/0/17".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .add("unrelated", new byte[] {1});
+        org.apache.kafka.common.header.Headers target = new org.apache.kafka.common.header.internals.RecordHeaders();
+
+        DeadLetterHandler.copyReplayHeaders(source, target);
+
+        assertThat(new String(target.lastHeader(io.tla.schemas.ErrorHeaders.REPLAY_ATTEMPT).value(),
+                java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("3");
+        assertThat(target.lastHeader(io.tla.schemas.ErrorHeaders.REPLAY_OF)).isNotNull();
+        assertThat(target.lastHeader("unrelated")).isNull();
+    }
 }

@@ -143,6 +143,29 @@ class FallbackTopologyTest {
         }
     }
 
+    @Test
+    void aReplayedMessageThatFailsAgainKeepsItsReplayAttemptOnTheDeadLetterRecord() throws Exception {
+        primary.enqueue(ChatCompletions.status(503));
+        backup.enqueue(ChatCompletions.status(500));
+        Map<String, String> config = config();
+        ModelProvider chain = ModelProviders.chain(ChatCompletions.config(config), new ChatCompletions.Secrets(),
+                new SimpleMeterRegistry());
+
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config, chain)) {
+            NormalizedMessage replayed = message("tenant-a", "conv-a", "a1", "Guten Morgen, wie geht es euch allen heute?");
+            org.apache.kafka.common.header.internals.RecordHeaders headers =
+                    new org.apache.kafka.common.header.internals.RecordHeaders();
+            headers.add(ErrorHeaders.REPLAY_ATTEMPT, "2".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            harness.messages.pipeInput(new TestRecord<>(replayed.conversationId(), replayed, headers,
+                    TopologyHarness.NOW));
+            assertThat(awaitReply(harness).kind()).isEqualTo(ReplyKind.FAILED);
+
+            TestRecord<String, NormalizedMessage> dead = harness.driver.createOutputTopic(Topics.MESSAGES_DLQ.name(),
+                    Serdes.String().deserializer(), Topics.MESSAGES.valueSerde().deserializer()).readRecord();
+            assertThat(header(dead, ErrorHeaders.REPLAY_ATTEMPT)).isEqualTo("2");
+        }
+    }
+
     private static String header(TestRecord<String, NormalizedMessage> record, String name) {
         return new String(record.headers().lastHeader(name).value(), java.nio.charset.StandardCharsets.UTF_8);
     }
