@@ -90,8 +90,7 @@ class FallbackTopologyTest {
         primary.enqueue(ChatCompletions.status(503));
         backup.enqueue(ChatCompletions.status(500));
         Map<String, String> config = config();
-        ModelProvider chain = ModelProviders.chain(ChatCompletions.config(config), new ChatCompletions.Secrets(),
-                new SimpleMeterRegistry());
+        ModelProvider chain = chain(config);
 
         try (TopologyHarness harness = new TopologyHarness(stateDir, config, chain)) {
             harness.send(message("tenant-a", "conv-a", "a1", "Guten Morgen, wie geht es euch allen heute?"));
@@ -101,9 +100,7 @@ class FallbackTopologyTest {
             assertThat(harness.telemetry.readValuesToList())
                     .filteredOn(e -> e.type().equals(TelemetryEvent.Types.MODEL_FALLBACK))
                     .extracting(e -> e.attributes().get("to")).containsExactly("backup", "none");
-            TestOutputTopic<String, NormalizedMessage> deadLetters = harness.driver.createOutputTopic(
-                    Topics.MESSAGES_DLQ.name(), Serdes.String().deserializer(),
-                    Topics.MESSAGES.valueSerde().deserializer());
+            TestOutputTopic<String, NormalizedMessage> deadLetters = deadLetters(harness);
             TestRecord<String, NormalizedMessage> dead = deadLetters.readRecord();
             assertThat(dead.key()).isEqualTo("conv-a");
             assertThat(dead.value().messageId()).isEqualTo("a1");
@@ -133,9 +130,7 @@ class FallbackTopologyTest {
             assertThat(harness.telemetry.readValuesToList())
                     .filteredOn(e -> e.type().equals(TelemetryEvent.Types.MODEL_FALLBACK))
                     .extracting(e -> e.attributes().get("reason")).containsExactly("policy-region", "policy-region");
-            TestOutputTopic<String, NormalizedMessage> deadLetters = harness.driver.createOutputTopic(
-                    Topics.MESSAGES_DLQ.name(), Serdes.String().deserializer(),
-                    Topics.MESSAGES.valueSerde().deserializer());
+            TestOutputTopic<String, NormalizedMessage> deadLetters = deadLetters(harness);
             TestRecord<String, NormalizedMessage> dead = deadLetters.readRecord();
             assertThat(dead.value().messageId()).isEqualTo("a1");
             assertThat(header(dead, ErrorHeaders.REASON)).startsWith("all-providers-failed:");
@@ -148,8 +143,7 @@ class FallbackTopologyTest {
         primary.enqueue(ChatCompletions.status(503));
         backup.enqueue(ChatCompletions.status(500));
         Map<String, String> config = config();
-        ModelProvider chain = ModelProviders.chain(ChatCompletions.config(config), new ChatCompletions.Secrets(),
-                new SimpleMeterRegistry());
+        ModelProvider chain = chain(config);
 
         try (TopologyHarness harness = new TopologyHarness(stateDir, config, chain)) {
             NormalizedMessage replayed = message("tenant-a", "conv-a", "a1", "Guten Morgen, wie geht es euch allen heute?");
@@ -160,10 +154,20 @@ class FallbackTopologyTest {
                     TopologyHarness.NOW));
             assertThat(awaitReply(harness).kind()).isEqualTo(ReplyKind.FAILED);
 
-            TestRecord<String, NormalizedMessage> dead = harness.driver.createOutputTopic(Topics.MESSAGES_DLQ.name(),
-                    Serdes.String().deserializer(), Topics.MESSAGES.valueSerde().deserializer()).readRecord();
+            TestRecord<String, NormalizedMessage> dead = deadLetters(harness).readRecord();
             assertThat(header(dead, ErrorHeaders.REPLAY_ATTEMPT)).isEqualTo("2");
         }
+    }
+
+    /** The chain of the two local servers, without a compliance policy. */
+    private static ModelProvider chain(Map<String, String> config) {
+        return ModelProviders.chain(ChatCompletions.config(config), new ChatCompletions.Secrets(),
+                new SimpleMeterRegistry());
+    }
+
+    private static TestOutputTopic<String, NormalizedMessage> deadLetters(TopologyHarness harness) {
+        return harness.driver.createOutputTopic(Topics.MESSAGES_DLQ.name(), Serdes.String().deserializer(),
+                Topics.MESSAGES.valueSerde().deserializer());
     }
 
     private static String header(TestRecord<String, NormalizedMessage> record, String name) {
