@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tla.platform.secrets.KeyVaultServer;
 import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.secrets.KeyVaultSecretStore;

@@ -2,6 +2,7 @@ package io.tla.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tla.platform.secrets.KeyVaultServer;
 import io.tla.platform.secrets.KeyVaultSecretStore;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -33,13 +33,13 @@ import reactor.core.publisher.Mono;
  * it: the SDK's bearer-token challenge is answered by the server, the token comes from a static credential, and the
  * client trusts WireMock's self-signed certificate (tests only).
  */
-final class KeyVaultServer implements AutoCloseable {
+public final class KeyVaultServer implements AutoCloseable {
 
     static final String TOKEN = "test-access-token";
 
     final WireMockServer wireMock = new WireMockServer(options().dynamicPort().dynamicHttpsPort());
 
-    KeyVaultServer() {
+    public KeyVaultServer() {
         wireMock.start();
         // The SDK first asks without a token and expects Key Vault's challenge naming the authority and resource.
         wireMock.stubFor(get(urlPathMatching("/secrets/.*")).atPriority(10).willReturn(aResponse().withStatus(401)
@@ -47,7 +47,7 @@ final class KeyVaultServer implements AutoCloseable {
                         + "00000000-0000-0000-0000-000000000001\", resource=\"https://vault.azure.net\"")));
     }
 
-    String url() {
+    public String url() {
         return "https://localhost:" + wireMock.httpsPort();
     }
 
@@ -63,7 +63,7 @@ final class KeyVaultServer implements AutoCloseable {
     }
 
     /** Serves {@code name} as Key Vault does: value, id and attributes in Unix seconds (null: attribute absent). */
-    void secret(String name, String value, boolean enabled, Instant notBefore, Instant expiresOn) {
+    public void secret(String name, String value, boolean enabled, Instant notBefore, Instant expiresOn) {
         StringBuilder attributes = new StringBuilder("\"enabled\":" + enabled);
         if (notBefore != null) {
             attributes.append(",\"nbf\":").append(notBefore.getEpochSecond());
@@ -78,7 +78,7 @@ final class KeyVaultServer implements AutoCloseable {
                 .withHeader("Content-Type", "application/json; charset=utf-8").withBody(body)));
     }
 
-    void missing(String name) {
+    public void missing(String name) {
         wireMock.stubFor(getSecret(name).willReturn(aResponse().withStatus(404)
                 .withHeader("Content-Type", "application/json; charset=utf-8")
                 .withBody("{\"error\":{\"code\":\"SecretNotFound\",\"message\":\"A secret with (name/id) " + name
@@ -86,20 +86,20 @@ final class KeyVaultServer implements AutoCloseable {
     }
 
     /** Key Vault refuses to read a disabled secret with 403 and the inner error code SecretDisabled. */
-    void disabled(String name) {
+    public void disabled(String name) {
         wireMock.stubFor(getSecret(name).willReturn(aResponse().withStatus(403)
                 .withHeader("Content-Type", "application/json; charset=utf-8")
                 .withBody("{\"error\":{\"code\":\"Forbidden\",\"message\":\"Operation get is not allowed on a disabled "
                         + "secret.\",\"innererror\":{\"code\":\"SecretDisabled\"}}}")));
     }
 
-    void failing(String name, int status) {
+    public void failing(String name, int status) {
         wireMock.stubFor(getSecret(name).willReturn(aResponse().withStatus(status)
                 .withHeader("Content-Type", "application/json; charset=utf-8")
                 .withBody("{\"error\":{\"code\":\"InternalError\",\"message\":\"try again\"}}")));
     }
 
-    SecretClient client() {
+    public SecretClient client() {
         TokenCredential credential = request -> Mono.just(new AccessToken(TOKEN, OffsetDateTime.now().plusHours(1)));
         return new SecretClientBuilder().vaultUrl(url()).credential(credential).httpClient(trustingHttpClient())
                 .disableChallengeResourceVerification()
