@@ -1,7 +1,10 @@
 package io.tla.app;
 
 import io.tla.connectors.ingress.TeamsIngress;
+import io.tla.connectors.graph.GraphAuth;
+import io.tla.connectors.graph.GraphReplySink;
 import io.tla.connectors.outbox.OutboxReplySink;
+import io.tla.connectors.replies.ReplySink;
 import io.tla.dashboard.DashboardFeed;
 import io.tla.platform.config.BudgetConfig;
 import io.tla.platform.config.ComplianceConfig;
@@ -90,11 +93,8 @@ public final class TlaRuntime implements AutoCloseable {
         TranslationConfig.from(config);
         BudgetConfig.from(config);
         ReplyConfig reply = ReplyConfig.from(config);
-        GraphConfig.from(config);
+        GraphConfig graph = GraphConfig.from(config);
         DashboardConfig dashboard = DashboardConfig.from(config);
-        if (roles.contains(Role.REPLIES) && !"outbox".equals(reply.sink())) {
-            throw new ConfigException(ReplyConfig.SINK, reply.sink(), "this build delivers replies to the outbox only");
-        }
         if (roles.contains(Role.TOPOLOGY)) {
             // The language models take seconds to load: load them while the broker and the other roles start.
             LanguageDetection.warmUpInBackground();
@@ -139,7 +139,9 @@ public final class TlaRuntime implements AutoCloseable {
             streamsApp.start();
         }
         if (roles.contains(Role.REPLIES)) {
-            OutboxReplySink sink = new OutboxReplySink(data.outboxDir(), reply, clients, metrics, health);
+            ReplySink sink = "graph".equals(reply.sink())
+                    ? new GraphReplySink(graph, new GraphAuth(graph, secretStore, null), reply, clients, metrics, health)
+                    : new OutboxReplySink(data.outboxDir(), reply, clients, metrics, health);
             closeables.push(sink);
             sink.start();
         }
@@ -166,10 +168,6 @@ public final class TlaRuntime implements AutoCloseable {
                 (System.nanoTime() - begin) / 1_000_000, data.dataDir());
     }
 
-    /**
-     * Where the providers' API keys come from: the configured secret store, looked up only when a provider names a
-     * key (local servers and the offline default need none).
-     */
     /** Waits until the topology (when it runs here) is RUNNING. */
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
         return streamsApp == null || streamsApp.awaitRunning(timeout);

@@ -22,6 +22,16 @@ public final class ErrorHeaders {
     public static final String REASON = PREFIX + "reason";
     /** ISO-8601 UTC time the failure was recorded. */
     public static final String AT = PREFIX + "at";
+    /** Reply connector: HTTP status of the last failed request, decimal text ({@code 0}: no response). */
+    public static final String STATUS = PREFIX + "status";
+    /** Reply connector: the service's own error code, e.g. Graph's {@code Forbidden} or {@code TooManyRequests}. */
+    public static final String CODE = PREFIX + "code";
+    /** Reply connector: the service's request id of the last failed request, for its support. */
+    public static final String REQUEST_ID = PREFIX + "request-id";
+    /** Reply connector: requests made for this record before it was dead-lettered, decimal text. */
+    public static final String ATTEMPTS = PREFIX + "attempts";
+    /** Reply connector: ISO-8601 UTC time of the record's first failed request. */
+    public static final String FIRST_FAILURE_AT = PREFIX + "first-failure-at";
 
     /** On a record re-published by {@code tla replay}: the attempt number, 1 for the first replay (decimal text). */
     public static final String REPLAY_ATTEMPT = "tla.replay.attempt";

@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * A reply to one Teams message: the value of {@code teams.replies.v1}, keyed by conversation id.
  * The contract fields come first; the addressing fields after {@code createdAt} let a reply connector post
- * it without reading any other topic, and {@code messageReceivedAt} gives end-to-end latency.
+ * it without reading any other topic, {@code messageReceivedAt} gives end-to-end latency, and
+ * {@code senderAadObjectId} names the user an on-behalf-of Graph post acts for.
  */
 public record ReplyEvent(
         String replyId,
@@ -26,7 +27,8 @@ public record ReplyEvent(
         String channelId,
         String rootMessageId,
         String serviceUrl,
-        Instant messageReceivedAt) {
+        Instant messageReceivedAt,
+        String senderAadObjectId) {
 
     public ReplyEvent {
         Objects.requireNonNull(replyId, "replyId");
@@ -37,5 +39,15 @@ public record ReplyEvent(
         Objects.requireNonNull(createdAt, "createdAt");
         translations = translations == null ? List.of() : List.copyOf(translations);
         usage = usage == null ? Usage.NONE : usage;
+    }
+
+    /** A reply to {@code message}, carrying its addressing fields. */
+    public static ReplyEvent answering(NormalizedMessage message, String replyId, ReplyKind kind, String sourceLanguage,
+                                       List<Translation> translations, String provider, String model, Usage usage,
+                                       Instant createdAt) {
+        return new ReplyEvent(replyId, message.tenantId(), message.conversationId(), message.messageId(), kind,
+                sourceLanguage, translations, provider, model, usage, createdAt, message.conversationType(),
+                message.teamAadGroupId(), message.channelId(), message.rootMessageId(), message.serviceUrl(),
+                message.receivedAt(), message.from() == null ? null : message.from().aadObjectId());
     }
 }

@@ -1,6 +1,8 @@
 package io.tla.schemas;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -43,15 +45,26 @@ public final class Topics {
     public static final Topic<String, String> REPLAY =
             new Topic<>("tla.replay.v1", Serdes.String(), Serdes.String());
 
+    /**
+     * The Graph reply connector's record of what it posted, keyed by reply id: {@link ReplyLedgerEntry}. Written to
+     * the partition of the same number as the reply's {@link #REPLIES} partition, so an instance that takes over a
+     * replies partition reads exactly that ledger partition. Compacted and deleted after {@link #LEDGER_RETENTION}.
+     */
+    public static final Topic<String, ReplyLedgerEntry> REPLY_LEDGER =
+            new Topic<>("tla.replies.ledger.v1", Serdes.String(), new JsonSerde<>(ReplyLedgerEntry.class));
+
+    /** How long the reply ledger remembers a reply: replaying a reply older than this checks Graph instead. */
+    public static final Duration LEDGER_RETENTION = Duration.ofDays(7);
+
     /** The topics a deployment must have before any role starts. */
     public static final List<Topic<?, ?>> ALL = List.of(MESSAGES, REPLIES, TELEMETRY, MESSAGES_DLQ, REPLIES_DLQ);
 
     /** Tables rather than logs: created with {@code cleanup.policy=compact}. */
-    public static final List<Topic<?, ?>> COMPACTED = List.of(GLOSSARY, REPLAY);
+    public static final List<Topic<?, ?>> COMPACTED = List.of(GLOSSARY, REPLAY, REPLY_LEDGER);
 
     /** Every topic a process creates and checks before its roles start: {@link #ALL} and {@link #COMPACTED}. */
     public static final List<Topic<?, ?>> REQUIRED = List.of(MESSAGES, REPLIES, TELEMETRY, MESSAGES_DLQ, REPLIES_DLQ,
-            GLOSSARY);
+            GLOSSARY, REPLY_LEDGER);
 
     private Topics() {
     }
@@ -59,6 +72,15 @@ public final class Topics {
     /** Whether a topic of this name is created compacted ({@link #COMPACTED}). */
     public static boolean isCompacted(String topicName) {
         return COMPACTED.stream().anyMatch(topic -> topic.name().equals(topicName));
+    }
+
+    /** Configuration a topic of this name is created with, beyond partitions and replication. */
+    public static Map<String, String> creationConfigs(String topicName) {
+        if (REPLY_LEDGER.name().equals(topicName)) {
+            return Map.of("cleanup.policy", "compact,delete",
+                    "retention.ms", Long.toString(LEDGER_RETENTION.toMillis()));
+        }
+        return isCompacted(topicName) ? Map.of("cleanup.policy", "compact") : Map.of();
     }
 
     public static <T> Serde<T> json(Class<T> type) {

@@ -62,10 +62,8 @@ public class SerdeBenchmark {
     }
 
     private static ReplyEvent reply(NormalizedMessage m, ModelResponse response) {
-        return new ReplyEvent("reply-" + m.messageId(), m.tenantId(), m.conversationId(), m.messageId(),
-                ReplyKind.TRANSLATION, response.sourceLanguage(), response.translations(), response.provider(),
-                response.model(), response.usage(), m.receivedAt(), m.conversationType(), m.teamAadGroupId(),
-                m.channelId(), m.rootMessageId(), m.serviceUrl(), m.receivedAt());
+        return ReplyEvent.answering(m, "reply-" + m.messageId(), ReplyKind.TRANSLATION, response.sourceLanguage(),
+                response.translations(), response.provider(), response.model(), response.usage(), m.receivedAt());
     }
 
     @Benchmark

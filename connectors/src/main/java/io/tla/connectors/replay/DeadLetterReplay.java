@@ -158,7 +158,9 @@ public final class DeadLetterReplay {
         String reason = header(headers, ErrorHeaders.REASON);
         String className = header(headers, ErrorHeaders.CLASS);
         String simpleClass = className == null ? null : className.substring(className.lastIndexOf('.') + 1);
-        if (request.error() != null && !request.error().equals(reason) && !request.error().equals(simpleClass)) {
+        String code = header(headers, ErrorHeaders.CODE);
+        if (request.error() != null && !request.error().equals(reason) && !request.error().equals(simpleClass)
+                && !request.error().equals(code)) {
             return null;
         }
         String error = reason != null ? reason : simpleClass;

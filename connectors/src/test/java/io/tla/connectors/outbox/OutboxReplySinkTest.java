@@ -149,7 +149,7 @@ class OutboxReplySinkTest {
                         new Translation("fr", "Pouvons-nous parler de la version demain ?")),
                 "primary", "gpt-4o-mini", new Usage(41, 23, new BigDecimal("0.000021")),
                 Instant.now().truncatedTo(ChronoUnit.MILLIS), ConversationType.GROUP_CHAT, null, null, null,
-                "https://smba.trafficmanager.net/emea/", messageReceivedAt);
+                "https://smba.trafficmanager.net/emea/", messageReceivedAt, null);
     }
 
     private static String newId() {

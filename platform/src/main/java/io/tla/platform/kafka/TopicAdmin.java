@@ -18,9 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates the contract's topics where they are missing and tells whether they exist. Topics listed in
- * {@link Topics#COMPACTED} are created with {@code cleanup.policy=compact}: they hold tables (the latest value per
- * key), which a delete policy would eventually lose.
+ * Creates the contract's topics where they are missing and tells whether they exist, with the configuration
+ * {@link Topics#creationConfigs} gives: topics listed in {@link Topics#COMPACTED} hold tables (the latest value per
+ * key), which a delete policy alone would eventually lose; the reply ledger is also deleted after its retention.
  */
 public final class TopicAdmin {
 
@@ -42,9 +42,7 @@ public final class TopicAdmin {
                 if (!existing.contains(topic.name())) {
                     Map<String, String> configs = new HashMap<>();
                     configs.put("min.insync.replicas", replicationFactor > 1 ? "2" : "1");
-                    if (Topics.isCompacted(topic.name())) {
-                        configs.put("cleanup.policy", "compact");
-                    }
+                    configs.putAll(Topics.creationConfigs(topic.name()));
                     missing.add(new NewTopic(topic.name(), partitions, replicationFactor).configs(configs));
                 }
             }

@@ -248,8 +248,12 @@ class TlaConfigTest {
         assertThat(budget.dailyUsdFor(TENANT)).isEqualByComparingTo("0.75");
 
         assertThat(ReplyConfig.from(config).sink()).isEqualTo("graph");
-        assertThat(GraphConfig.from(config)).isEqualTo(new GraphConfig("http://127.0.0.1:8089/v1.0", "static-token",
-                "emulator-token", "tid", "cid", "graph-secret"));
+        GraphConfig graph = GraphConfig.from(config);
+        assertThat(List.of(graph.baseUrl(), graph.authMode(), graph.staticTokenSecret(), graph.tenantId(),
+                graph.clientId(), graph.clientSecretSecret()))
+                .containsExactly("http://127.0.0.1:8089/v1.0", "static-token", "emulator-token", "tid", "cid",
+                        "graph-secret");
+        assertThat(graph.productionAuth()).isFalse();
         assertThat(DashboardConfig.from(config).storeUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/test");
 
         WebhookConfig webhooks = WebhookConfig.from(config);

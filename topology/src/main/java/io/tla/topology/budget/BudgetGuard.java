@@ -249,10 +249,8 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
     private ReplyEvent refusal(NormalizedMessage message, BudgetLimit limit, Instant now) {
         String language = languageOf.apply(message.text());
         Translation text = BudgetRefusals.refusal(language, limit);
-        return new ReplyEvent(ReplyIds.of(message, ReplyKind.BUDGET_EXCEEDED), message.tenantId(),
-                message.conversationId(), message.messageId(), ReplyKind.BUDGET_EXCEEDED, language, List.of(text),
-                NAME, null, null, now, message.conversationType(), message.teamAadGroupId(), message.channelId(),
-                message.rootMessageId(), message.serviceUrl(), message.receivedAt());
+        return ReplyEvent.answering(message, ReplyIds.of(message, ReplyKind.BUDGET_EXCEEDED), ReplyKind.BUDGET_EXCEEDED,
+                language, List.of(text), NAME, null, null, now);
     }
 
     /** Deletes day records older than {@link #DAYS_KEPT} days and month records before the previous month. */

@@ -85,13 +85,11 @@ public final class PiiGuard implements Processor<String, TranslationRequest, Str
                     redaction.text())), detected)));
             return;
         }
-        ReplyEvent refusal = new ReplyEvent(ReplyIds.of(message, ReplyKind.FAILED), message.tenantId(),
-                message.conversationId(), message.messageId(), ReplyKind.FAILED, null,
-                List.of(new Translation("en", "This message was not translated: it contains personal data ("
+        ReplyEvent refusal = ReplyEvent.answering(message, ReplyIds.of(message, ReplyKind.FAILED), ReplyKind.FAILED,
+                null, List.of(new Translation("en", "This message was not translated: it contains personal data ("
                         + String.join(", ", redaction.rules()) + "), which your organisation does not send to the "
                         + "translation service.")),
-                NAME, null, null, now, message.conversationType(), message.teamAadGroupId(), message.channelId(),
-                message.rootMessageId(), message.serviceUrl(), message.receivedAt());
+                NAME, null, null, now);
         context.forward(record.withValue(StageOutput.reply(refusal, detected,
                         TelemetryEvents.replyEmitted(message, refusal, now))
                 .settling(BudgetSettlement.release(message.tenantId(), message.messageId(), request.reservation()))));

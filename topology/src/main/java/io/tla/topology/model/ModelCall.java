@@ -602,10 +602,8 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
     private static ReplyEvent reply(NormalizedMessage message, ReplyKind kind, String sourceLanguage,
                                     List<Translation> translations, String provider, String model, Usage usage,
                                     Instant now) {
-        return new ReplyEvent(ReplyIds.of(message, kind), message.tenantId(), message.conversationId(),
-                message.messageId(), kind, sourceLanguage, translations, provider, model, usage, now,
-                message.conversationType(), message.teamAadGroupId(), message.channelId(), message.rootMessageId(),
-                message.serviceUrl(), message.receivedAt());
+        return ReplyEvent.answering(message, ReplyIds.of(message, kind), kind, sourceLanguage, translations, provider,
+                model, usage, now);
     }
 
     @Override

@@ -1,0 +1,118 @@
+package io.tla.connectors.graph;
+
+import io.tla.platform.kafka.KafkaClients;
+import io.tla.schemas.ReplyLedgerEntry;
+import io.tla.schemas.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The reply connector's memory of what it posted ({@code tla.replies.ledger.v1}), held per owned partition. When
+ * the connector is given replies partition {@code p} it reads ledger partition {@code p} from its start, so a new
+ * owner after a rebalance or a restart knows every reply the previous owner confirmed, and every reply it had
+ * started to post without confirming.
+ */
+final class ReplyLedger implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplyLedger.class);
+    private static final String TOPIC = Topics.REPLY_LEDGER.name();
+
+    private final KafkaConsumer<String, ReplyLedgerEntry> reader;
+    private final Serializer<String> keySerializer = Topics.REPLY_LEDGER.keySerde().serializer();
+    private final Serializer<ReplyLedgerEntry> valueSerializer = Topics.REPLY_LEDGER.valueSerde().serializer();
+    private final Map<Integer, Map<String, ReplyLedgerEntry>> byPartition = new ConcurrentHashMap<>();
+
+    ReplyLedger(KafkaClients clients, String clientId) {
+        Map<String, Object> props = clients.properties(clientId);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
+        Deserializer<ReplyLedgerEntry> values = Topics.REPLY_LEDGER.valueSerde().deserializer();
+        this.reader = new KafkaConsumer<>(props, new StringDeserializer(), (topic, data) -> {
+            try {
+                return data == null ? null : values.deserialize(topic, data);
+            } catch (RuntimeException e) {
+                return null; // an unreadable entry is treated as absent; the marker check still guards the post
+            }
+        });
+    }
+
+    /** Reads the ledger partitions matching {@code replyPartitions} from their start to their current end. */
+    void load(Collection<TopicPartition> replyPartitions) {
+        List<TopicPartition> ledger = new ArrayList<>();
+        for (TopicPartition tp : replyPartitions) {
+            ledger.add(new TopicPartition(TOPIC, tp.partition()));
+        }
+        if (ledger.isEmpty()) {
+            return;
+        }
+        long started = System.nanoTime();
+        reader.assign(ledger);
+        reader.seekToBeginning(ledger);
+        Map<TopicPartition, Long> end = reader.endOffsets(ledger, Duration.ofSeconds(30));
+        Map<Integer, Map<String, ReplyLedgerEntry>> loaded = new HashMap<>();
+        ledger.forEach(tp -> loaded.put(tp.partition(), new ConcurrentHashMap<>()));
+        int records = 0;
+        while (ledger.stream().anyMatch(tp -> reader.position(tp, Duration.ofSeconds(30)) < end.get(tp))) {
+            for (ConsumerRecord<String, ReplyLedgerEntry> record : reader.poll(Duration.ofMillis(500))) {
+                records++;
+                Map<String, ReplyLedgerEntry> entries = loaded.get(record.partition());
+                if (record.value() == null) {
+                    entries.remove(record.key());
+                } else {
+                    entries.put(record.key(), record.value());
+                }
+            }
+        }
+        reader.unsubscribe();
+        byPartition.putAll(loaded);
+        log.info("event=reply_ledger_loaded partitions={} records={} millis={}", ledger, records,
+                (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Forgets partitions this instance no longer owns. */
+    void drop(Collection<TopicPartition> replyPartitions) {
+        replyPartitions.forEach(tp -> byPartition.remove(tp.partition()));
+    }
+
+    Optional<ReplyLedgerEntry> get(int partition, String replyId) {
+        Map<String, ReplyLedgerEntry> entries = byPartition.get(partition);
+        return entries == null ? Optional.empty() : Optional.ofNullable(entries.get(replyId));
+    }
+
+    /** Records {@code entry} for a reply read from replies partition {@code partition}. */
+    Future<RecordMetadata> record(Producer<byte[], byte[]> producer, int partition, ReplyLedgerEntry entry) {
+        byPartition.computeIfAbsent(partition, p -> new ConcurrentHashMap<>()).put(entry.replyId(), entry);
+        return producer.send(new ProducerRecord<>(TOPIC, partition, keySerializer.serialize(TOPIC, entry.replyId()),
+                valueSerializer.serialize(TOPIC, entry)));
+    }
+
+    int size() {
+        return byPartition.values().stream().mapToInt(Map::size).sum();
+    }
+
+    @Override
+    public void close() {
+        reader.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+    }
+}
