@@ -45,6 +45,8 @@ import okhttp3.ConnectionPool;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Microsoft Graph through the official SDK, as the reply connector uses it: post one part of a reply to a channel
@@ -63,6 +65,7 @@ public final class GraphReplyClient implements AutoCloseable {
     }
 
     private static final int PAGE_SIZE = 50;
+    private static final Logger log = LoggerFactory.getLogger(GraphReplyClient.class);
 
     private final GraphConfig config;
     private final GraphAuth auth;
@@ -267,46 +270,63 @@ public final class GraphReplyClient implements AutoCloseable {
         }
     }
 
+    /** Status and headers of the last HTTP response on this thread, for errors the SDK cannot parse. */
+    private record LastResponse(int status, String retryAfter, String requestId) {
+    }
+
+    private final ThreadLocal<LastResponse> lastResponse = new ThreadLocal<>();
+
     /** Runs one SDK call, turning what it throws into a classified {@link GraphFailure}. */
     private <T> T call(ReplyAddress address, java.util.function.Supplier<T> request) {
+        lastResponse.remove();
         try {
             return request.get();
         } catch (ApiException e) {
-            throw classify(e, address);
-        } catch (GraphAuth.NoUserAssertionException e) {
-            throw new GraphFailure(GraphFailure.Kind.FINAL, 0, null, null, null, "graph-no-user-assertion",
-                    e.getMessage());
+            throw classify(e.getResponseStatusCode(), e instanceof ODataError odata ? odata : null,
+                    header(e, "Retry-After"), header(e, "request-id"), address);
         } catch (RuntimeException e) {
-            if (causedBy(e, IOException.class)) {
-                return throwNetwork(e, address);
+            LastResponse last = lastResponse.get();
+            if (last != null && last.status() >= 400) {
+                // an error answer whose body is not Graph's JSON (a gateway's text or HTML page): the status decides
+                throw classify(last.status(), null, last.retryAfter(), last.requestId(), address);
             }
-            if (authenticationFailure(e)) {
-                throw new GraphFailure(GraphFailure.Kind.AUTHENTICATION, 0, null, null, null, "graph-auth",
-                        "no Graph token: " + rootCause(e).getClass().getSimpleName());
-            }
-            throw new GraphFailure(GraphFailure.Kind.FINAL, 0, null, null, null, "graph-client-error",
-                    "Graph request to " + address.describe() + " failed: " + rootCause(e).getClass().getSimpleName());
+            throw unanswered(e, address);
         }
     }
 
-    private static <T> T throwNetwork(RuntimeException e, ReplyAddress address) {
-        Throwable cause = rootCause(e);
-        throw new GraphFailure(GraphFailure.Kind.RETRIABLE, 0, null, null, null,
-                cause instanceof InterruptedIOException ? "timeout" : "network",
-                "no response from Graph for " + address.describe() + ": " + cause.getClass().getSimpleName());
+    /** A call that got no usable HTTP answer: no user assertion, no token, the network, or a fault here. */
+    private GraphFailure unanswered(RuntimeException e, ReplyAddress address) {
+        if (e instanceof GraphAuth.NoUserAssertionException) {
+            return new GraphFailure(GraphFailure.Kind.FINAL, 0, null, null, null, "graph-no-user-assertion",
+                    e.getMessage());
+        }
+        if (causedBy(e, IOException.class)) {
+            Throwable cause = rootCause(e);
+            return new GraphFailure(GraphFailure.Kind.RETRIABLE, 0, null, null, null,
+                    cause instanceof InterruptedIOException ? "timeout" : "network",
+                    "no response from Graph for " + address.describe() + ": " + cause.getClass().getSimpleName());
+        }
+        if (authenticationFailure(e)) {
+            return new GraphFailure(GraphFailure.Kind.AUTHENTICATION, 0, null, null, null, "graph-auth",
+                    "no Graph token: " + rootCause(e).getClass().getSimpleName());
+        }
+        // not Graph's answer nor the network: a fault on this side, kept in the log with its stack
+        log.warn("event=graph_client_error target={} error={}", address.describe(), rootCause(e).toString(), e);
+        return new GraphFailure(GraphFailure.Kind.FINAL, 0, null, null, null, "graph-client-error",
+                "Graph request to " + address.describe() + " failed: " + rootCause(e).getClass().getSimpleName());
     }
 
-    private GraphFailure classify(ApiException e, ReplyAddress address) {
-        int status = e.getResponseStatusCode();
+    private GraphFailure classify(int status, ODataError odata, String retryAfterHeader, String requestIdHeader,
+                                  ReplyAddress address) {
         String code = null;
-        String requestId = header(e, "request-id");
-        if (e instanceof ODataError odata && odata.getError() != null) {
+        String requestId = requestIdHeader;
+        if (odata != null && odata.getError() != null) {
             code = odata.getError().getCode();
             if (odata.getError().getInnerError() != null && odata.getError().getInnerError().getRequestId() != null) {
                 requestId = odata.getError().getInnerError().getRequestId();
             }
         }
-        Duration retryAfter = retryAfter(header(e, "Retry-After"));
+        Duration retryAfter = retryAfter(retryAfterHeader);
         String message = "Graph answered " + status + (code == null ? "" : " " + code) + " for "
                 + address.describe() + (requestId == null ? "" : " (request-id " + requestId + ")");
         GraphFailure.Kind kind = switch (status) {
@@ -384,6 +404,8 @@ public final class GraphReplyClient implements AutoCloseable {
         try {
             Response response = chain.proceed(chain.request());
             status = Integer.toString(response.code());
+            lastResponse.set(new LastResponse(response.code(), response.header("Retry-After"),
+                    response.header("request-id")));
             return response;
         } finally {
             String tagStatus = status;
