@@ -162,15 +162,22 @@ public final class TeamsReplyRenderer {
         return chunks;
     }
 
-    /** Text cut between sentences; a piece still over budget is cut between words, then between code points. */
+    /**
+     * Text cut between sentences; a piece still over budget is cut between words, then between code points.
+     * Boundaries inside a whitespace-delimited token are skipped, so a URL or a word stays in one part if it fits.
+     */
     private List<String> pieces(String text, boolean sentences, int budget) {
         BreakIterator breaks = sentences ? BreakIterator.getSentenceInstance(Locale.ROOT)
                 : BreakIterator.getWordInstance(Locale.ROOT);
         List<String> pieces = new ArrayList<>();
         breaks.setText(text);
         int start = breaks.first();
-        for (int end = breaks.next(); end != BreakIterator.DONE; start = end, end = breaks.next()) {
+        for (int end = breaks.next(); end != BreakIterator.DONE; end = breaks.next()) {
+            if (end < text.length() && !betweenWords(text, end)) {
+                continue;
+            }
             String piece = text.substring(start, end);
+            start = end;
             if (escapedSize(piece) <= budget) {
                 pieces.add(piece);
             } else if (sentences) {
@@ -180,6 +187,25 @@ public final class TeamsReplyRenderer {
             }
         }
         return pieces;
+    }
+
+    /**
+     * Whether a boundary at {@code at} separates words as a reader sees them: next to whitespace, or next to a
+     * script written without spaces. The iterators also break inside tokens (the word iterator in {@code e-mail},
+     * {@code 3,5} or {@code snake_case}, the sentence iterator after the {@code ?} of a URL), which a part
+     * boundary must not cut.
+     */
+    private static boolean betweenWords(String text, int at) {
+        int before = text.codePointBefore(at);
+        int after = text.codePointAt(at);
+        return Character.isWhitespace(before) || Character.isWhitespace(after) || unspaced(before) || unspaced(after);
+    }
+
+    private static boolean unspaced(int codePoint) {
+        return switch (Character.UnicodeScript.of(codePoint)) {
+            case HAN, HIRAGANA, KATAKANA, THAI, LAO, KHMER, MYANMAR, TIBETAN -> true;
+            default -> false;
+        };
     }
 
     private List<String> codePointPieces(String text, int budget) {
