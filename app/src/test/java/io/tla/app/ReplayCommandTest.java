@@ -86,7 +86,7 @@ class ReplayCommandTest {
         Run first = tla("replay", "--from", "teams.replies.dlq.v1", "--since", "2026-11-25T09:00:00Z");
         assertThat(first.exitCode()).as(first.err()).isZero();
         assertThat(first.out()).endsWith("replayed 1, skipped 0, parked 0" + System.lineSeparator());
-        assertThat(first.err()).contains("replaying 1/1 to teams.replies.v1");
+        assertThat(first.err()).contains("[####################] 100% 1/1 replaying to teams.replies.v1");
 
         Run second = tla("replay", "--from", "teams.replies.dlq.v1");
         assertThat(second.out()).contains("skip    already replayed").contains("replayed 0, skipped 1, parked 0");

@@ -210,7 +210,7 @@ public final class DeadLetterReplay {
                             marker.getBytes(StandardCharsets.UTF_8)));
                     done++;
                     if (done % 100 == 0 || done == selected.size()) {
-                        progress.accept("replaying " + done + "/" + selected.size() + " to " + source);
+                        progress.accept(progressBar(done, selected.size()) + " replaying to " + source);
                     }
                 }
                 producer.commitTransaction();
@@ -286,6 +286,14 @@ public final class DeadLetterReplay {
         } catch (DateTimeParseException e) {
             return null;
         }
+    }
+
+    /** {@code [########------------]  40% 400/1000}: 20 cells, for a terminal that shows stderr line by line. */
+    static String progressBar(int done, int total) {
+        int cells = total == 0 ? 20 : (int) ((long) done * 20 / total);
+        int percent = total == 0 ? 100 : (int) ((long) done * 100 / total);
+        return "[" + "#".repeat(cells) + "-".repeat(20 - cells) + "] " + String.format("%3d%%", percent) + " " + done
+                + "/" + total;
     }
 
     /** The value's {@code tenantId}; null when the value is not JSON or has none (e.g. a malformed record). */

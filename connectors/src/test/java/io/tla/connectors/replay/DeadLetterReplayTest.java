@@ -163,7 +163,7 @@ class DeadLetterReplayTest {
         ConsumerRecord<byte[], byte[]> fromSecond = replayed.stream()
                 .filter(r -> header(r, ErrorHeaders.REPLAY_OF).equals(second)).findFirst().orElseThrow();
         assertThat(header(fromSecond, ErrorHeaders.REPLAY_ATTEMPT)).isEqualTo("2");
-        assertThat(progress).anyMatch(line -> line.startsWith("replaying 2/2"));
+        assertThat(progress).contains("[####################] 100% 2/2 replaying to teams.replies.v1");
 
         Result again = replay(request(null, 3, false));
 
@@ -249,5 +249,12 @@ class DeadLetterReplayTest {
     void refusesATopicThatIsNotADeadLetterTopic() {
         assertThatThrownBy(() -> new Request(Topics.REPLIES.name(), null, null, null, null, 3, 0, true))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--from");
+    }
+
+    @Test
+    void progressBarFillsTwentyCellsInProportionToTheRecordsReplayed() {
+        assertThat(DeadLetterReplay.progressBar(0, 40)).isEqualTo("[--------------------]   0% 0/40");
+        assertThat(DeadLetterReplay.progressBar(10, 40)).isEqualTo("[#####---------------]  25% 10/40");
+        assertThat(DeadLetterReplay.progressBar(40, 40)).isEqualTo("[####################] 100% 40/40");
     }
 }
