@@ -151,7 +151,9 @@ final class GraphSinkScenario {
                 .put("tenants", TENANTS)
                 .put("conversations", CONVERSATIONS)
                 .put("partitions", env.partitions())
-                .put("max_poll_records", 500);
+                .put("max_poll_records", ReplySink.consumerProperties(env.clients(),
+                        new ReplyConfig(GraphReplySink.SINK, GRAPH_GROUP), GraphReplySink.SINK)
+                        .get(ConsumerConfig.MAX_POLL_RECORDS_CONFIG));
     }
 
     /** The index of a reply id of the measured run, -1 for another one. */
