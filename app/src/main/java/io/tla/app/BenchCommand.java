@@ -24,18 +24,18 @@ final class BenchCommand implements Callable<Integer> {
     TlaCommand.ConfigOptions options = new TlaCommand.ConfigOptions();
 
     @Option(names = "--scenario", paramLabel = "S", defaultValue = "pipeline",
-            description = "pipeline (default), latency, async-model, model-client or serde. graph-sink is in the contract but "
-                    + "not in this build.")
+            description = "pipeline (default), latency, async-model, model-client, serde or graph-sink.")
     String scenario;
 
     @Option(names = "--messages", paramLabel = "N",
-            description = "Messages to send (defaults: pipeline 20000, latency 30000, async-model 3000, model-client 8000 calls).")
+            description = "Messages to send (defaults: pipeline 20000, latency 30000, async-model 3000, model-client 8000 "
+                    + "calls, graph-sink 20000 replies).")
     Integer messages;
 
     @Option(names = "--rate", paramLabel = "PER_S", description = "latency: messages offered per second (default 500).")
     Integer rate;
 
-    @Option(names = "--warmup", paramLabel = "N", description = "pipeline, async-model: messages processed "
+    @Option(names = "--warmup", paramLabel = "N", description = "pipeline, async-model, graph-sink: messages processed "
             + "unmeasured first, so the JIT compiler has caught up (default " + io.tla.app.bench.Bench.DEFAULT_WARMUP
             + "; 0 measures a cold JVM).")
     Integer warmup;

@@ -41,8 +41,10 @@ public final class Bench {
             if (warmup != null && (warmup < 0 || warmup > 1_000_000)) {
                 throw new IllegalArgumentException("--warmup must be between 0 and 1000000 messages, got " + warmup);
             }
-            if (warmup != null && scenario != BenchScenario.PIPELINE && scenario != BenchScenario.ASYNC_MODEL) {
-                throw new IllegalArgumentException("--warmup applies to the pipeline and async-model scenarios only");
+            if (warmup != null && scenario != BenchScenario.PIPELINE && scenario != BenchScenario.ASYNC_MODEL
+                    && scenario != BenchScenario.GRAPH_SINK) {
+                throw new IllegalArgumentException("--warmup applies to the pipeline, async-model and graph-sink "
+                        + "scenarios only");
             }
             return new Request(scenario, count, rate, warmup == null ? DEFAULT_WARMUP : warmup, keep);
         }
@@ -75,6 +77,7 @@ public final class Bench {
                     case PIPELINE -> PipelineScenario.run(env, request.messages(), request.warmup(), log);
                     case LATENCY -> LatencyScenario.run(env, request.messages(), request.ratePerS(), log);
                     case ASYNC_MODEL -> AsyncModelScenario.run(env, request.messages(), request.warmup(), log);
+                    case GRAPH_SINK -> GraphSinkScenario.run(env, request.messages(), request.warmup(), log);
                     case SERDE, MODEL_CLIENT -> throw new IllegalStateException("unreachable");
                 };
             } finally {

@@ -12,6 +12,7 @@ class BenchRequestTest {
         assertThat(Bench.Request.of("pipeline", null, null, false).messages()).isEqualTo(20_000);
         assertThat(Bench.Request.of("latency", null, null, false).messages()).isEqualTo(30_000);
         assertThat(Bench.Request.of("async-model", null, null, false).messages()).isEqualTo(3_000);
+        assertThat(Bench.Request.of("graph-sink", null, null, false).messages()).isEqualTo(20_000);
         assertThat(Bench.Request.of("latency", null, null, false).ratePerS()).isEqualTo(500);
     }
 
@@ -25,19 +26,11 @@ class BenchRequestTest {
     }
 
     @Test
-    void graphSinkIsRefusedWithTheScenariosThatExist() {
-        assertThatThrownBy(() -> Bench.Request.of("graph-sink", null, null, false))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("graph-sink")
-                .hasMessageContaining("does not exist yet")
-                .hasMessageContaining("pipeline, latency, async-model, model-client, serde");
-    }
-
-    @Test
     void unknownScenarioIsRefusedWithTheScenariosThatExist() {
         assertThatThrownBy(() -> Bench.Request.of("throughput", null, null, false))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("unknown scenario 'throughput'. Scenarios: pipeline, latency, async-model, model-client, serde");
+                .hasMessage("unknown scenario 'throughput'. Scenarios: pipeline, latency, async-model, model-client, serde, "
+                        + "graph-sink");
     }
 
     @Test
@@ -63,9 +56,10 @@ class BenchRequestTest {
     void warmsUpByDefaultTakesAnExplicitWarmupAndRejectsOneWhereItDoesNotApply() {
         assertThat(Bench.Request.of("pipeline", null, null, false).warmup()).isEqualTo(Bench.DEFAULT_WARMUP);
         assertThat(Bench.Request.of("async-model", null, null, 0, false).warmup()).isZero();
+        assertThat(Bench.Request.of("graph-sink", null, null, 100, false).warmup()).isEqualTo(100);
         assertThatThrownBy(() -> Bench.Request.of("pipeline", null, null, -1, false))
                 .hasMessageContaining("--warmup must be between 0 and 1000000");
         assertThatThrownBy(() -> Bench.Request.of("latency", null, null, 100, false))
-                .hasMessageContaining("--warmup applies to the pipeline and async-model scenarios only");
+                .hasMessageContaining("--warmup applies to the pipeline, async-model and graph-sink scenarios only");
     }
 }

@@ -32,7 +32,8 @@ class BenchScenariosTest {
     private JsonNode run(String scenario, int messages, Integer rate) throws Exception {
         TlaConfig config = TlaConfig.of(Map.of("data.dir", dataDir.toString(), "topics.partitions", "2"));
         BenchResult result = Bench.run(Bench.Request.of(scenario, messages, rate,
-                "pipeline".equals(scenario) || "async-model".equals(scenario) ? WARMUP : null, false), config,
+                "pipeline".equals(scenario) || "async-model".equals(scenario) || "graph-sink".equals(scenario)
+                        ? WARMUP : null, false), config,
                 new PrintStream(progress, true, StandardCharsets.UTF_8));
         return Json.mapper().readTree(result.toJson());
     }
@@ -92,5 +93,32 @@ class BenchScenariosTest {
         assertThat(result.get("requests_served").asInt()).isEqualTo(80);
         assertThat(result.get("throughput_per_s").asDouble()).isPositive();
         assertThat(result.has("fallback_added_p50_ms")).isTrue();
+    }
+
+    @Test
+    void graphSinkPostsEveryReplyToTheLocalGraphExactlyOnceAndComparesWithTheOutbox() throws Exception {
+        JsonNode result = run("graph-sink", 40, null);
+
+        assertThat(result.get("scenario").asText()).isEqualTo("graph-sink");
+        assertThat(result.get("messages").asInt()).isEqualTo(40);
+        assertThat(result.get("completed").asInt()).isEqualTo(40);
+        assertThat(result.get("confirmed").asInt()).isEqualTo(40);
+        // every reply once: the warm-up's replies are not posted again after the restart on committed offsets
+        assertThat(result.get("duplicates").asInt()).isZero();
+        assertThat(result.get("warmup_duplicates").asInt()).isZero();
+        assertThat(result.get("stub_unexpected").asInt()).isZero();
+        assertThat(result.get("stub_refused").asInt()).isZero();
+        assertThat(result.get("posted_channel").asInt() + result.get("posted_chat").asInt()).isEqualTo(40);
+        assertThat(result.get("posted_channel").asInt()).isPositive();
+        assertThat(result.get("posted_chat").asInt()).isPositive();
+        assertThat(result.get("dead_lettered").asInt()).isZero();
+        assertThat(result.get("latency_samples").asInt()).isEqualTo(40);
+        assertThat(result.get("baseline_completed").asInt()).isEqualTo(40);
+        assertThat(result.get("timed_out").asBoolean()).isFalse();
+        assertThat(result.get("baseline_per_s").asDouble()).isPositive();
+        assertThat(result.has("ratio")).isTrue();
+        assertThat(result.get("graph_max_concurrency").asInt()).isEqualTo(16);
+        assertThat(result.get("warmup_messages").asInt()).isEqualTo(WARMUP);
+        assertThat(Files.exists(dataDir.resolve("bench"))).isFalse();
     }
 }
