@@ -29,6 +29,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -94,7 +95,9 @@ final class SendCommand implements Callable<Integer> {
             target += (target.contains("?") ? "&" : "?") + "id=" + registration;
         }
         Instant now = Instant.now();
-        String messageId = Long.toString(now.toEpochMilli());
+        // Teams' ids are the post's epoch milliseconds; three random digits keep sends in the same millisecond
+        // (scripts running several at once) from being taken for Teams re-delivering one activity
+        String messageId = now.toEpochMilli() + String.format("%03d", ThreadLocalRandom.current().nextInt(1000));
         byte[] body = Json.mapper().writeValueAsBytes(activity(messageId, now));
 
         try (KafkaConsumer<String, String> replies = waitSeconds > 0 ? replyConsumer(config) : null) {
