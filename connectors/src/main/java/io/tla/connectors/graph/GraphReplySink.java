@@ -14,6 +14,7 @@ import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.ReplyLedgerEntry;
 import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Topics;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -202,9 +203,9 @@ public final class GraphReplySink extends ReplySink {
                 error.put(ErrorHeaders.STATUS, "0");
                 error.put(ErrorHeaders.ATTEMPTS, "0");
                 deadLetters.add(deadLetter(record, error));
-                telemetry.add(sendTelemetry(TelemetryEvent.Types.REPLY_FAILED, reply, now, Map.of("replyId",
-                        reply.replyId(), "sink", SINK, "kind", reply.kind().wireName(), "reason",
-                        "graph-unaddressable", "attempts", 0, "status", 0)));
+                telemetry.add(sendTelemetry(failedEventId(record, reply), TelemetryEvent.Types.REPLY_FAILED, reply,
+                        now, Map.of("replyId", reply.replyId(), "sink", SINK, "kind", reply.kind().wireName(),
+                                "reason", "graph-unaddressable", "attempts", 0, "status", 0)));
                 continue;
             }
             boolean replayed = record.headers().lastHeader(ErrorHeaders.REPLAY_ATTEMPT) != null;
@@ -258,7 +259,8 @@ public final class GraphReplySink extends ReplySink {
                 if (delivery.failure.code() != null) {
                     attributes.put("code", delivery.failure.code());
                 }
-                telemetry.add(sendTelemetry(TelemetryEvent.Types.REPLY_FAILED, reply, done, attributes));
+                telemetry.add(sendTelemetry(failedEventId(delivery.record, reply), TelemetryEvent.Types.REPLY_FAILED,
+                        reply, done, attributes));
             }
         }
         producer.flush();
@@ -365,6 +367,13 @@ public final class GraphReplySink extends ReplySink {
         delivery.parts = delivery.failure == null ? parts.size() : 0;
         delivery.foundExisting = delivery.failure == null && allFound;
         delivery.latencyMillis = (System.nanoTime() - started) / 1_000_000;
+    }
+
+    /** One {@code reply.failed} per delivery attempt: a replayed reply that fails again is counted again. */
+    private static String failedEventId(ConsumerRecord<byte[], byte[]> record, ReplyEvent reply) {
+        var attempt = record.headers().lastHeader(ErrorHeaders.REPLAY_ATTEMPT);
+        return TelemetryEvent.Types.REPLY_FAILED + ":" + reply.replyId() + ":"
+                + (attempt == null ? "0" : new String(attempt.value(), StandardCharsets.UTF_8));
     }
 
     private static Map<String, String> errorHeaders(Delivery delivery) {

@@ -396,7 +396,13 @@ public abstract class ReplySink implements AutoCloseable {
     /** Sends a telemetry event about {@code reply}; the event id is the type plus the reply id. */
     protected Future<RecordMetadata> sendTelemetry(String type, ReplyEvent reply, Instant at,
                                                    Map<String, Object> attributes) {
-        TelemetryEvent event = new TelemetryEvent(type + ":" + reply.replyId(), type, reply.tenantId(),
+        return sendTelemetry(type + ":" + reply.replyId(), type, reply, at, attributes);
+    }
+
+    /** Sends a telemetry event about {@code reply} with its own event id (the store counts each id once). */
+    protected Future<RecordMetadata> sendTelemetry(String eventId, String type, ReplyEvent reply, Instant at,
+                                                   Map<String, Object> attributes) {
+        TelemetryEvent event = new TelemetryEvent(eventId, type, reply.tenantId(),
                 reply.conversationId(), reply.replyToId(), at, attributes);
         String topic = Topics.TELEMETRY.name();
         return producer.send(new ProducerRecord<>(topic,

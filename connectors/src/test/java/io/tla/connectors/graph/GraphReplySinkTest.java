@@ -222,6 +222,8 @@ class GraphReplySinkTest {
         assertThat(header(dead, ErrorHeaders.MESSAGE)).doesNotContain(TOKEN, "Can we discuss");
         TelemetryEvent failed = awaitTelemetry(TelemetryEvent.Types.REPLY_FAILED, reply.replyId());
         assertThat(failed.attributes()).containsEntry("status", 403).containsEntry("code", "Forbidden");
+        // one event per delivery attempt (0 = not replayed), so a replay that fails again is counted again
+        assertThat(failed.eventId()).isEqualTo("reply.failed:" + reply.replyId() + ":0");
         assertThat(graph.findAll(postRequestedFor(urlPathEqualTo(path)))).hasSize(1);
     }
 
