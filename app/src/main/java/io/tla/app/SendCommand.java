@@ -95,10 +95,8 @@ final class SendCommand implements Callable<Integer> {
             target += (target.contains("?") ? "&" : "?") + "id=" + registration;
         }
         Instant now = Instant.now();
-        // Teams' ids are the post's epoch milliseconds; three random digits keep sends in the same millisecond
-        // (scripts running several at once) from being taken for Teams re-delivering one activity
-        String messageId = now.toEpochMilli() + String.format("%03d", ThreadLocalRandom.current().nextInt(1000));
-        byte[] body = Json.mapper().writeValueAsBytes(activity(messageId, now));
+        String messageId = messageId(now);
+        byte[] body = Json.mapper().writeValueAsBytes(activity(messageId, now, text, tenant, conversation));
 
         try (KafkaConsumer<String, String> replies = waitSeconds > 0 ? replyConsumer(config) : null) {
             long started = System.nanoTime();
@@ -120,7 +118,16 @@ final class SendCommand implements Callable<Integer> {
         }
     }
 
-    private ObjectNode activity(String messageId, Instant now) {
+    /**
+     * Teams' ids are the post's epoch milliseconds; three random digits keep sends in the same millisecond (scripts
+     * running several at once) from being taken for Teams re-delivering one activity.
+     */
+    static String messageId(Instant now) {
+        return now.toEpochMilli() + String.format("%03d", ThreadLocalRandom.current().nextInt(1000));
+    }
+
+    /** A Teams outgoing-webhook activity as Teams sends it, mentioning the bot, with its HTML attachment. */
+    static ObjectNode activity(String messageId, Instant now, String text, String tenant, String conversation) {
         boolean channelThread = conversation.contains(";messageid=");
         ObjectNode activity = Json.mapper().createObjectNode();
         activity.put("type", "message");
@@ -180,7 +187,7 @@ final class SendCommand implements Callable<Integer> {
      * {@code translation.skipped} event). Positioned at the end of every partition before the POST, so only what
      * arrives after it is read.
      */
-    private static KafkaConsumer<String, String> replyConsumer(TlaConfig config) {
+    static KafkaConsumer<String, String> replyConsumer(TlaConfig config) {
         KafkaSettings kafka = KafkaSettings.from(config);
         String bootstrap = kafka.bootstrapServers().orElse("127.0.0.1:" + kafka.embeddedPort());
         Map<String, Object> props = KafkaClients.of(kafka, bootstrap).properties("tla-send");

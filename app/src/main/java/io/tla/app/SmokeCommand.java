@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tla.platform.config.ComplianceConfig;
 import io.tla.platform.config.DataConfig;
 import io.tla.platform.config.ModelConfig;
+import io.tla.platform.config.ReplyConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.config.TranslationConfig;
 import io.tla.platform.config.WebhookConfig;
@@ -23,6 +24,7 @@ import io.tla.topology.model.ModelResponse;
 import io.tla.topology.model.ProviderException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -52,7 +54,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "smoke", mixinStandardHelpOptions = true,
         description = "Operations smoke checks; each exits non-zero when it fails.",
-        subcommands = {SmokeCommand.Secrets.class, SmokeCommand.Model.class})
+        subcommands = {SmokeCommand.Secrets.class, SmokeCommand.Model.class, SmokeCommand.Reply.class,
+                SmokeCommand.Metrics.class, SmokeCommand.GraphScopes.class, SmokeCommand.Ready.class})
 final class SmokeCommand implements Runnable {
 
     @CommandLine.Spec
@@ -69,8 +72,6 @@ final class SmokeCommand implements Runnable {
                             + "within --min-validity."})
     static final class Secrets implements Callable<Integer> {
 
-        /** Name of the readiness timestamp file in data.dir. */
-        static final String READINESS_FILE = "readiness";
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -146,10 +147,10 @@ final class SmokeCommand implements Runnable {
                 }
             }
             if (verifyReadiness) {
-                Path dataDir = DataConfig.from(config).dataDir();
-                String problem = writableProblem(dataDir);
+                Path file = SmokeChecks.readinessFile(config);
+                String problem = writableProblem(file);
                 if (problem == null) {
-                    out.printf("readiness: %s is writable (readiness file %s)%n", dataDir, dataDir.resolve(READINESS_FILE));
+                    out.printf("readiness: %s is writable (readiness file %s)%n", file.getParent(), file);
                 } else {
                     err.printf("FAIL readiness: %s%n", problem);
                     failures++;
@@ -171,14 +172,14 @@ final class SmokeCommand implements Runnable {
                     .orElse(null);
         }
 
-        private static String writableProblem(Path dir) {
+        private static String writableProblem(Path file) {
             try {
-                Files.createDirectories(dir);
-                Path probe = Files.createTempFile(dir, "." + READINESS_FILE, ".probe");
+                Files.createDirectories(file.getParent());
+                Path probe = Files.createTempFile(file.getParent(), ".readiness", ".probe");
                 Files.delete(probe);
                 return null;
             } catch (IOException | SecurityException e) {
-                return "cannot write to data.dir " + dir + " (readiness file " + dir.resolve(READINESS_FILE) + "): " + e;
+                return "cannot write the readiness file " + file + ": " + e;
             }
         }
 
@@ -333,6 +334,129 @@ final class SmokeCommand implements Runnable {
     }
 
     /** 14d, 12h, 30m, 90s, 0, or an ISO-8601 duration (P14D, PT12H). */
+    /** Prints one check's outcome: a line per fact, then ok or FAIL with the detail. */
+    static int print(PrintWriter out, PrintWriter err, SmokeChecks.Result result) {
+        result.facts().forEach((name, value) -> out.printf("  %s: %s%n", name, value));
+        if (result.ok()) {
+            out.printf("smoke %s: ok, %s%n", result.check(), result.detail());
+        } else {
+            err.printf("FAIL %s: %s%n", result.check(), result.detail());
+            out.printf("smoke %s: failed%n", result.check());
+        }
+        out.flush();
+        err.flush();
+        return result.ok() ? 0 : 1;
+    }
+
+    @Command(name = "reply", mixinStandardHelpOptions = true,
+            description = "Send a signed message to the running ingress and wait until its reply is delivered"
+                    + " (outbox or Graph), with timings.")
+    static final class Reply implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        TlaCommand.ConfigOptions options = new TlaCommand.ConfigOptions();
+
+        @Option(names = "--text", defaultValue = "Smoke test: Guten Morgen, wie geht es euch allen heute?",
+                description = "The message text (default: ${DEFAULT-VALUE}).")
+        String text;
+
+        @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
+                description = "How long to wait for the delivered reply (default: ${DEFAULT-VALUE}).")
+        Duration timeout;
+
+        @Override
+        public Integer call() throws Exception {
+            return print(spec.commandLine().getOut(), spec.commandLine().getErr(),
+                    SmokeChecks.reply(options.load(), text, timeout));
+        }
+    }
+
+    @Command(name = "metrics", mixinStandardHelpOptions = true,
+            description = "Scrape the running instance's /metrics and check the series dashboards and alerts use.")
+    static final class Metrics implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        TlaCommand.ConfigOptions options = new TlaCommand.ConfigOptions();
+
+        @Override
+        public Integer call() throws Exception {
+            return print(spec.commandLine().getOut(), spec.commandLine().getErr(), SmokeChecks.metrics(options.load()));
+        }
+    }
+
+    @Command(name = "graph-scopes", mixinStandardHelpOptions = true,
+            description = "Get a Graph token as the reply connector does, decode its roles and scopes, and print the"
+                    + " gap to what graph.auth.mode needs.")
+    static final class GraphScopes implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        TlaCommand.ConfigOptions options = new TlaCommand.ConfigOptions();
+
+        @Option(names = "--user", paramLabel = "AAD_OBJECT_ID",
+                description = "obo: the sender whose assertion to use (graph.auth.user-assertion-secret-prefix + id).")
+        String user;
+
+        @Override
+        public Integer call() {
+            return print(spec.commandLine().getOut(), spec.commandLine().getErr(),
+                    SmokeChecks.graphScopes(options.load(), user));
+        }
+    }
+
+    @Command(name = "ready", mixinStandardHelpOptions = true,
+            description = {"Run secrets, reply, metrics (and graph-scopes when reply.sink=graph) against the running"
+                    + " instance and write the readiness file data.dir/readiness/last-smoke.json.",
+                    "Exits non-zero when any check fails; the file records the failure too."})
+    static final class Ready implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        TlaCommand.ConfigOptions options = new TlaCommand.ConfigOptions();
+
+        @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
+                description = "How long the reply check waits (default: ${DEFAULT-VALUE}).")
+        Duration timeout;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            TlaConfig config = options.load();
+            List<SmokeChecks.Result> results = new ArrayList<>();
+            Secrets secrets = new Secrets();
+            secrets.options = options;
+            StringWriter secretsErr = new StringWriter();
+            int secretsExit = new CommandLine(secrets).setOut(out).setErr(new PrintWriter(secretsErr, true))
+                    .execute();
+            err.print(secretsErr);
+            results.add(new SmokeChecks.Result("secrets", secretsExit == 0, secretsExit == 0
+                    ? "every configured secret is usable" : secretsErr.toString().strip(), Map.of()));
+            out.println("== reply");
+            results.add(SmokeChecks.reply(config, "Smoke test: Guten Morgen, wie geht es euch allen heute?", timeout));
+            print(out, err, results.get(results.size() - 1));
+            out.println("== metrics");
+            results.add(SmokeChecks.metrics(config));
+            print(out, err, results.get(results.size() - 1));
+            if ("graph".equals(ReplyConfig.from(config).sink())) {
+                out.println("== graph-scopes");
+                results.add(SmokeChecks.graphScopes(config, null));
+                print(out, err, results.get(results.size() - 1));
+            }
+            Path file = SmokeChecks.writeReadiness(config, Instant.now(), results);
+            boolean ok = results.stream().allMatch(SmokeChecks.Result::ok);
+            out.printf("smoke ready: %s; readiness file %s%n", ok ? "ok" : "NOT ready ("
+                    + results.stream().filter(r -> !r.ok()).map(SmokeChecks.Result::check).toList() + " failed)", file);
+            return ok ? 0 : 1;
+        }
+    }
+
     static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         private static final Pattern SHORT = Pattern.compile("(\\d+)([dhms]?)");
 

@@ -88,7 +88,8 @@ class SmokeSecretsCommandTest {
                 .contains("NAME", "STORE", "PRESENT", "ENABLED", "EXPIRES IN", "STATUS")
                 .containsPattern("teams-webhook-hmac +file +yes +yes +never +ok")
                 .containsPattern("primary-key +file +yes +yes +never +ok +model.provider.primary.api-key-secret")
-                .contains("readiness: " + dir.resolve("data") + " is writable")
+                .contains("readiness: " + dir.resolve("data/readiness") + " is writable (readiness file "
+                        + dir.resolve("data/readiness/last-smoke.json") + ")")
                 .contains("smoke secrets: ok");
         assertThat(out + err.toString()).doesNotContain(WEBHOOK_VALUE).doesNotContain(API_KEY_VALUE);
     }
@@ -151,7 +152,8 @@ class SmokeSecretsCommandTest {
                 "--set", "data.dir=" + notADirectory);
 
         assertThat(exit).isEqualTo(1);
-        assertThat(err.toString()).contains("FAIL readiness: cannot write to data.dir " + notADirectory);
+        assertThat(err.toString()).contains("FAIL readiness: cannot write the readiness file "
+                + notADirectory.resolve("readiness/last-smoke.json"));
     }
 
     @Test

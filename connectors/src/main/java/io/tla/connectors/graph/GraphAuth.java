@@ -86,6 +86,17 @@ public final class GraphAuth {
         return new AzureIdentityAuthenticationProvider(builder.build(), allowedHosts, scope);
     }
 
+    /**
+     * A Graph access token as the connector would send it: the shared credential's, or in obo mode the one acting
+     * for {@code senderAadObjectId}. For operators' checks (its claims), never for logs.
+     */
+    public String accessToken(String senderAadObjectId) {
+        AuthenticationProvider provider = perSender() ? forSender(senderAadObjectId) : shared();
+        URI graph = URI.create(config.baseUrl().replaceAll("/+$", "") + "/me");
+        return ((BaseBearerTokenAuthenticationProvider) provider).getAccessTokenProvider()
+                .getAuthorizationToken(graph, Map.of());
+    }
+
     private TokenCredential clientSecretCredential() {
         ClientSecretCredentialBuilder builder = new ClientSecretCredentialBuilder()
                 .authorityHost(config.authorityHost()).tenantId(required(config.tenantId(), GraphConfig.TENANT_ID))

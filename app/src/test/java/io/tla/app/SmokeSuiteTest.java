@@ -1,0 +1,129 @@
+package io.tla.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import io.tla.platform.config.TlaConfig;
+import io.tla.schemas.Json;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code tla smoke reply|metrics|graph-scopes|ready} against a running instance and real HTTP. */
+class SmokeSuiteTest {
+
+    @TempDir
+    Path dataDir;
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private static Run tla(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new TlaCommand()).setExecutionExceptionHandler(new TlaCommand.Errors());
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void smokeReadyDeliversAReplyThroughTheRunningInstanceChecksItsSeriesAndWritesTheReadinessFile() throws Exception {
+        try (TlaRuntime runtime = new TlaRuntime()) {
+            TlaRuntime.Started started = runtime.start(TlaConfig.of(Map.of("data.dir", dataDir.toString(),
+                    "http.port", "0", "embedded.kafka.port", "0", "embedded.kafka.controller-port", "0",
+                    "topics.partitions", "3")), EnumSet.allOf(Role.class), Map.of());
+            assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            HttpClient http = HttpClient.newHttpClient();
+            await().atMost(Duration.ofSeconds(30)).until(() -> http.send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + started.httpPort() + "/health/ready")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+
+            Instant before = Instant.now();
+            Run ready = tla("smoke", "ready", "--set", "data.dir=" + dataDir, "--set", "http.port=" + started.httpPort(),
+                    "--set", "kafka.bootstrap.servers=" + started.bootstrapServers(), "--timeout", "60s");
+
+            assertThat(ready.exitCode()).as(ready.out() + ready.err()).isZero();
+            assertThat(ready.out()).contains("smoke secrets: ok", "smoke reply: ok", "smoke metrics: ok",
+                    "smoke ready: ok");
+            JsonNode file = Json.mapper().readTree(dataDir.resolve("readiness/last-smoke.json").toFile());
+            assertThat(file.get("ok").asBoolean()).isTrue();
+            assertThat(Instant.parse(file.get("at").asText())).isAfterOrEqualTo(before);
+            assertThat(file.at("/checks/reply/facts/sink").asText()).isEqualTo("outbox");
+            assertThat(file.at("/checks/reply/facts/postedMs").asLong())
+                    .isGreaterThanOrEqualTo(file.at("/checks/reply/facts/replyMs").asLong());
+            assertThat(file.at("/checks/metrics/facts/missing")).isEmpty();
+        }
+    }
+
+    @Test
+    void smokeMetricsFailsAndNamesTheSeriesAnInstanceDoesNotExpose() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/metrics", exchange -> {
+            byte[] body = ("# HELP tla_ingress_requests_total Requests\n# TYPE tla_ingress_requests_total counter\n"
+                    + "tla_ingress_requests_total{outcome=\"accepted\"} 3.0\njvm_memory_used_bytes{area=\"heap\"} 1.0\n")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            Run run = tla("smoke", "metrics", "--set", "http.port=" + server.getAddress().getPort());
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.err()).contains("FAIL metrics: missing tla_ingress_request_seconds_count",
+                    "tla_replies_written_total").doesNotContain("missing tla_ingress_requests_total,");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void graphScopesDecodesTheTokenAndFailsStaticTokenAsNotForProduction() throws Exception {
+        String claims = "{\"aud\":\"https://graph.microsoft.com\",\"scp\":\"ChannelMessage.Send Chat.Read\"}";
+        String jwt = base64Url("{\"alg\":\"none\"}") + "." + base64Url(claims) + ".sig";
+        Files.createDirectories(dataDir.resolve("secrets"));
+        Files.writeString(dataDir.resolve("secrets/graph-token"), jwt);
+
+        Run run = tla("smoke", "graph-scopes", "--set", "data.dir=" + dataDir, "--set", "secrets.provider=file",
+                "--set", "reply.sink=graph", "--set", "graph.auth.mode=static-token",
+                "--set", "graph.base-url=http://127.0.0.1:1/v1.0");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.out()).contains("scopes: [ChannelMessage.Send, Chat.Read]", "authMode: static-token");
+        assertThat(run.err()).contains("static-token is for Graph emulators");
+        assertThat(run.out() + run.err()).doesNotContain(jwt);
+    }
+
+    @Test
+    void claimsOfATokenThatIsNotAJwtAreAbsent() {
+        assertThat(SmokeChecks.claims("opaque-token")).isNull();
+        assertThat(SmokeChecks.claims("a.b$$.c")).isNull();
+        List<String> names = new ArrayList<>(SmokeChecks.seriesNames("# HELP x\nx_total{a=\"b\"} 1\ny 2\n\n"));
+        assertThat(names).containsExactly("x_total", "y");
+    }
+
+    private static String base64Url(String json) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+    }
+}
