@@ -40,7 +40,7 @@ EXPOSE 8080
 # launcher reads JDK_JAVA_OPTIONS, so a service overrides the heap without replacing the entrypoint (compose gives
 # the lighter roles a smaller one). ExitOnOutOfMemoryError: a broken JVM exits and the restart policy restarts it.
 ENV JDK_JAVA_OPTIONS="-Xms256m -Xmx4g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError"
-HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+HEALTHCHECK --interval=10s --timeout=3s --start-period=120s --retries=3 \
     CMD curl -fsS -o /dev/null "http://127.0.0.1:${TLA_HTTP_PORT:-8080}/health/live" || exit 1
 # exec form: SIGTERM from `docker stop` reaches the JVM, whose shutdown hook closes every role cleanly.
 ENTRYPOINT ["java", "-Dtla.home=/opt/tla", "-jar", "/opt/tla/tla.jar"]
