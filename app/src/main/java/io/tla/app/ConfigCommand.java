@@ -29,8 +29,17 @@ final class ConfigCommand implements Callable<Integer> {
         if (config.values().isEmpty()) {
             System.out.println("no keys set: every key has its default (see docs/configuration.md)");
         }
-        // Values are configuration, never secrets: secret values live in the secret store, keys only name them.
-        config.values().forEach((key, value) -> System.out.printf("%s=%s    # %s%n", key, value, config.origin(key)));
+        // Secret values live in the secret store and keys only name them, but a JDBC URL may still carry a password.
+        config.values().forEach((key, value) -> System.out.printf("%s=%s    # %s%n", key, printable(value),
+                config.origin(key)));
         return 0;
+    }
+
+    /** The value with any password in it masked: {@code password=...} parameters and {@code user:password@} info. */
+    static String printable(String value) {
+        if (value == null) {
+            return null;
+        }
+        return value.replaceAll("(?i)(password=)[^&;]*", "$1***").replaceAll("(//[^/:@]+:)[^@/]*@", "$1***@");
     }
 }
