@@ -87,9 +87,9 @@ class DashboardPageBrowserTest {
 
     @BeforeAll
     static void startInstanceWithTelemetry() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "browser tests skipped: needs " + CHROMIUM + " and " + CHROMEDRIVER
-                        + " (apt-get install -y chromium chromium-driver)");
+        if (!browserInstalled()) {
+            return;   // each test reports the skip, with the reason
+        }
         broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0, 0).start();
         clients = new KafkaClients(broker.bootstrapServers(), Map.of());
         TopicAdmin.ensureTopics(clients, List.of(Topics.TELEMETRY), 1, (short) 1, Duration.ofSeconds(30));
@@ -213,8 +213,14 @@ class DashboardPageBrowserTest {
         }
     }
 
+    static boolean browserInstalled() {
+        return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+    }
+
     @BeforeEach
     void openBrowser() {
+        Assumptions.assumeTrue(browserInstalled(), "browser test skipped: needs " + CHROMIUM + " and " + CHROMEDRIVER
+                + " (apt-get install -y chromium chromium-driver)");
         apiDown.set(false);
         // The system driver, named explicitly: Selenium Manager has nothing to look up or download.
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
