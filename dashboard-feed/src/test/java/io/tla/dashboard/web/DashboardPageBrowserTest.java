@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -81,6 +82,13 @@ class DashboardPageBrowserTest {
     /** While set, a test-only filter answers 503 on every /api/ route, as a store or proxy outage would. */
     static final AtomicBoolean apiDown = new AtomicBoolean();
 
+    /** A canned answer the test-only filter gives instead of the real route. */
+    record Answer(int status, String json) {
+    }
+
+    /** Test-only answers by path: the page against the contract's shapes, or against a route that is missing. */
+    static final Map<String, Answer> fixtures = new ConcurrentHashMap<>();
+
     @TempDir
     Path profile;
     WebDriver driver;
@@ -104,6 +112,13 @@ class DashboardPageBrowserTest {
             if (apiDown.get()) {
                 ctx.status(503).contentType("application/json")
                         .result("{\"status\":\"unavailable\",\"reason\":\"test outage\"}");
+                ctx.skipRemainingHandlers();
+                return;
+            }
+            Answer fixture = fixtures.get(ctx.path());
+            if (fixture != null) {
+                ctx.status(fixture.status()).contentType("application/json").header("Cache-Control", "no-store")
+                        .result(fixture.json());
                 ctx.skipRemainingHandlers();
             }
         }));
@@ -219,6 +234,7 @@ class DashboardPageBrowserTest {
 
     @BeforeEach
     void openBrowser() {
+        fixtures.clear();
         Assumptions.assumeTrue(browserInstalled(), "browser test skipped: needs " + CHROMIUM + " and " + CHROMEDRIVER
                 + " (apt-get install -y chromium chromium-driver)");
         apiDown.set(false);
@@ -237,6 +253,7 @@ class DashboardPageBrowserTest {
     @AfterEach
     void closeBrowser() {
         apiDown.set(false);
+        fixtures.clear();
         if (driver != null) {
             driver.quit();
         }
@@ -348,5 +365,72 @@ class DashboardPageBrowserTest {
             assertThat(rows.get(0).getText()).contains(TENANT_A, "graph-sink", "http-403", "403");
             assertThat(rows.get(0).findElement(By.tagName("code")).getText()).isEqualTo(REPLAY_A);
         });
+    }
+
+    @Test
+    void drawsEachTenantAndEachProviderFromTheMetricsByTenantAndByProviderFields() {
+        // The contract's shape for /api/metrics (docs/api.md), two minutes of it.
+        fixtures.put("/api/metrics", new Answer(200, """
+                {"from":"2026-11-20T11:58:00Z","to":"2026-11-20T12:00:00Z","tenant":null,"bucketSeconds":60,
+                 "series":[{"minute":"2026-11-20T11:58:00Z","messages":3,"replies":2,"modelCalls":2,"costUsd":0.02},
+                           {"minute":"2026-11-20T11:59:00Z","messages":1,"replies":1,"modelCalls":2,"costUsd":0.03}],
+                 "totals":{"messages":4,"replies":3,"modelCalls":4,"costUsd":0.05},
+                 "byTenant":[{"tenantId":"contoso","series":[{"minute":"2026-11-20T11:58:00Z","messages":3,"replies":2,"costUsd":0.02}]},
+                             {"tenantId":"fabrikam","series":[{"minute":"2026-11-20T11:59:00Z","messages":1,"replies":1,"costUsd":0.03}]}],
+                 "byProvider":[{"provider":"openai","series":[{"minute":"2026-11-20T11:58:00Z","modelCalls":2,"replies":2,"fallbacks":0,
+                                 "costUsd":0.02,"latencyMs":{"p50":150.0,"p95":200.0,"p99":210.0}}]},
+                               {"provider":"azure-openai","series":[{"minute":"2026-11-20T11:59:00Z","modelCalls":2,"replies":1,"fallbacks":1,
+                                 "costUsd":0.03,"latencyMs":{"p50":300.0,"p95":400.0,"p99":410.0}}]}]}"""));
+        openLiveDashboard();
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(datasetLabels("tenants"))
+                .containsExactly("contoso messages", "contoso replies", "fabrikam messages", "fabrikam replies"));
+        assertThat(datasetLabels("providers")).containsExactly("openai model calls", "openai p95 latency (ms)",
+                "azure-openai model calls", "azure-openai p95 latency (ms)");
+        assertThat(js("return window.tlaDashboard.charts.providers.data.datasets[3].data;"))
+                .asList().containsExactly(null, 400L);   // WebDriver returns whole JS numbers as Long
+        assertThat(driver.findElement(By.id("chart-tenants-text")).getText())
+                .contains("contoso: 3 messages, 2 replies", "fabrikam: 1 messages, 1 replies");
+        assertThat(driver.findElement(By.id("chart-providers-text")).getText())
+                .contains("azure-openai: 2 model calls, 0.0300 USD, worst p95 400.0 ms");
+    }
+
+    @Test
+    void saysNotAvailableForARouteTheApiDoesNotHaveAndStaysLive() {
+        fixtures.put("/api/readiness", new Answer(404, "{\"error\":\"not found\"}"));
+        fixtures.put("/api/replies/failed", new Answer(404, "{\"error\":\"not found\"}"));
+        openLiveDashboard();
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(driver.findElement(By.id("readiness")).getText()).isEqualTo("Not available from this API version.");
+            assertThat(driver.findElement(By.cssSelector("#failed-replies tbody")).getText())
+                    .isEqualTo("Not available from this API version.");
+        });
+        assertThat(freshness()).as("a missing route is not an outage").isEqualTo("live");
+        assertThat(driver.findElement(By.id("toast")).isDisplayed()).isFalse();
+        assertThat(stat("retries")).as("a 404 is not retried").isZero();
+    }
+
+    @Test
+    void listsEachReadinessItemWithItsStatusInWords() {
+        fixtures.put("/api/readiness", new Answer(200, """
+                {"ready":false,"checkedAt":"2026-11-20T12:00:00Z","items":[
+                 {"id":"signing","label":"Webhook signing","status":"pass","detail":"HMAC-SHA256 only, unsigned refused"},
+                 {"id":"graph-auth","label":"Graph authentication","status":"warn","detail":"replies go to the outbox"},
+                 {"id":"smoke","label":"Smoke test","status":"fail","detail":"never run"}]}"""));
+        openLiveDashboard();
+
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(driver.findElements(By.cssSelector("#readiness li[data-status]"))).hasSize(3));
+        List<WebElement> items = driver.findElements(By.cssSelector("#readiness li[data-status]"));
+        assertThat(items).extracting(e -> e.getAttribute("data-status")).containsExactly("pass", "warn", "fail");
+        assertThat(items.get(2).getText()).isEqualTo("FAIL Smoke test \u2014 never run");
+        assertThat(driver.findElement(By.id("readiness-summary")).getText()).startsWith("(not ready");
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> datasetLabels(String chart) {
+        return (List<String>) js("const c = window.tlaDashboard.charts['" + chart + "'];"
+                + "return c ? c.data.datasets.map(d => d.label) : [];");
     }
 }
