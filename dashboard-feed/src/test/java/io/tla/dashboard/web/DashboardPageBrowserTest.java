@@ -83,7 +83,10 @@ class DashboardPageBrowserTest {
     static final AtomicBoolean apiDown = new AtomicBoolean();
 
     /** A canned answer the test-only filter gives instead of the real route. */
-    record Answer(int status, String json) {
+    record Answer(int status, String json, String contentType) {
+        Answer(int status, String json) {
+            this(status, json, "application/json");
+        }
     }
 
     /** Test-only answers by path: the page against the contract's shapes, or against a route that is missing. */
@@ -117,7 +120,7 @@ class DashboardPageBrowserTest {
             }
             Answer fixture = fixtures.get(ctx.path());
             if (fixture != null) {
-                ctx.status(fixture.status()).contentType("application/json").header("Cache-Control", "no-store")
+                ctx.status(fixture.status()).contentType(fixture.contentType()).header("Cache-Control", "no-store")
                         .result(fixture.json());
                 ctx.skipRemainingHandlers();
             }
@@ -432,5 +435,16 @@ class DashboardPageBrowserTest {
     private List<String> datasetLabels(String chart) {
         return (List<String>) js("const c = window.tlaDashboard.charts['" + chart + "'];"
                 + "return c ? c.data.datasets.map(d => d.label) : [];");
+    }
+
+    @Test
+    void refreshesWhenTheEventStreamSaysThereIsSomethingNew() {
+        // One update event, then the response ends; "retry" keeps the browser from reconnecting during the test.
+        fixtures.put("/api/stream", new Answer(200,
+                "retry: 600000\nevent: update\ndata: {\"lastEventAt\":\"2026-11-20T11:56:00Z\",\"eventsStored\":13}\n\n",
+                "text/event-stream"));
+        openLiveDashboard();
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(stat("streamUpdates")).isEqualTo(1));
     }
 }
