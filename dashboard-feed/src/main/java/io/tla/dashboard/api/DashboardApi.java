@@ -75,6 +75,9 @@ public final class DashboardApi {
         app.get("/dashboard/", this::page);
         app.get("/dashboard/dashboard.js", ctx -> asset(ctx, "text/javascript; charset=utf-8", script));
         app.get("/dashboard/dashboard.css", ctx -> asset(ctx, "text/css; charset=utf-8", style));
+        // Chart.js from its webjar, read once: the page's charts need no CDN.
+        byte[] chartJs = VendorAssets.chartJs();
+        app.get("/dashboard/vendor/chart.umd.js", ctx -> asset(ctx, "text/javascript; charset=utf-8", chartJs));
     }
 
     private void status(Context ctx) {

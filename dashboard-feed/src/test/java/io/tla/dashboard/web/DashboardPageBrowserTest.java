@@ -1,0 +1,450 @@
+package io.tla.dashboard.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tla.dashboard.DashboardFeed;
+import io.tla.platform.config.DashboardConfig;
+import io.tla.platform.config.HttpConfig;
+import io.tla.platform.http.Health;
+import io.tla.platform.http.HttpServer;
+import io.tla.platform.kafka.EmbeddedKafkaBroker;
+import io.tla.platform.kafka.KafkaClients;
+import io.tla.platform.kafka.TopicAdmin;
+import io.tla.platform.metrics.TlaMetrics;
+import io.tla.schemas.Json;
+import io.tla.schemas.TelemetryEvent;
+import io.tla.schemas.Topics;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * The dashboard page in a real headless Chromium against a real instance: in-JVM broker, the feed on SQLite, the
+ * platform HTTP server. Telemetry is produced to the topic, so the page shows what the store computed.
+ *
+ * <p>Uses Debian's {@code chromium} and {@code chromedriver} ({@code apt-get install chromium chromium-driver});
+ * Selenium Manager is never asked to download anything. Without them the tests are skipped.
+ */
+class DashboardPageBrowserTest {
+
+    static final Path CHROMIUM = Path.of(System.getProperty("tla.test.chromium", "/usr/bin/chromium"));
+    static final Path CHROMEDRIVER = Path.of(System.getProperty("tla.test.chromedriver", "/usr/bin/chromedriver"));
+    static final Duration WAIT = Duration.ofSeconds(60);
+    /** The feed's "today" and the metrics' default hour end here; every event is in the hour before. */
+    static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");
+    static final String TENANT_A = "tenant-alpha";
+    static final String TENANT_B = "tenant-beta";
+    static final String REPLAY_A = "./tla replay --from teams.replies.dlq.v1 --tenant " + TENANT_A + " --error http-403";
+
+    @TempDir
+    static Path dir;
+    static EmbeddedKafkaBroker broker;
+    static KafkaClients clients;
+    static TlaMetrics metrics;
+    static DashboardFeed feed;
+    static HttpServer server;
+    /** While set, a test-only filter answers 503 on every /api/ route, as a store or proxy outage would. */
+    static final AtomicBoolean apiDown = new AtomicBoolean();
+
+    /** A canned answer the test-only filter gives instead of the real route. */
+    record Answer(int status, String json, String contentType) {
+        Answer(int status, String json) {
+            this(status, json, "application/json");
+        }
+    }
+
+    /** Test-only answers by path: the page against the contract's shapes, or against a route that is missing. */
+    static final Map<String, Answer> fixtures = new ConcurrentHashMap<>();
+
+    @TempDir
+    Path profile;
+    WebDriver driver;
+
+    @BeforeAll
+    static void startInstanceWithTelemetry() throws Exception {
+        if (!browserInstalled()) {
+            return;   // each test reports the skip, with the reason
+        }
+        broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0, 0).start();
+        clients = new KafkaClients(broker.bootstrapServers(), Map.of());
+        TopicAdmin.ensureTopics(clients, List.of(Topics.TELEMETRY), 1, (short) 1, Duration.ofSeconds(30));
+        produceTelemetry();
+
+        metrics = new TlaMetrics();
+        Health health = new Health();
+        feed = new DashboardFeed(new DashboardConfig("jdbc:sqlite:" + dir.resolve("dashboard.db"),
+                "dashboard-page-test-" + UUID.randomUUID()), clients, metrics, health, Clock.fixed(NOW, ZoneOffset.UTC));
+        server = new HttpServer(new HttpConfig("127.0.0.1", 0, 256 * 1024), metrics, health);
+        server.routes(app -> app.before("/api/*", ctx -> {
+            if (apiDown.get()) {
+                ctx.status(503).contentType("application/json")
+                        .result("{\"status\":\"unavailable\",\"reason\":\"test outage\"}");
+                ctx.skipRemainingHandlers();
+                return;
+            }
+            Answer fixture = fixtures.get(ctx.path());
+            if (fixture != null) {
+                ctx.status(fixture.status()).contentType(fixture.contentType()).header("Cache-Control", "no-store")
+                        .result(fixture.json());
+                ctx.skipRemainingHandlers();
+            }
+        }));
+        server.routes(feed::routes);
+        server.routes(DashboardPageBrowserTest::standInFailedRepliesRoute);
+        server.start();
+        feed.start();
+
+        // The page is only worth opening once the store holds every event.
+        await().atMost(WAIT).untilAsserted(() -> {
+            String status = get("/api/status");
+            assertThat(Json.mapper().readTree(status).at("/today/replies").asLong()).isEqualTo(3);
+        });
+    }
+
+    /**
+     * STAND-IN, remove when merged with the real {@code GET /api/replies/failed}: a fixture in that route's
+     * documented shape describing the reply.failed event produced below, so the page's table can be tested here.
+     */
+    static void standInFailedRepliesRoute(io.javalin.Javalin app) {
+        Map<String, Object> reply = new LinkedHashMap<>();
+        reply.put("at", "2026-11-20T11:56:00Z");
+        reply.put("tenantId", TENANT_A);
+        reply.put("conversationId", "c-a3");
+        reply.put("messageId", "a3");
+        reply.put("replyId", "r-a3");
+        reply.put("stage", "graph-sink");
+        reply.put("reason", "http-403");
+        reply.put("status", 403);
+        reply.put("code", "Forbidden");
+        reply.put("attempts", 1);
+        reply.put("replayCommand", REPLAY_A);
+        byte[] body;
+        try {
+            body = Json.mapper().writeValueAsBytes(Map.of("replies", List.of(reply)));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        app.get("/api/replies/failed", ctx -> ctx.contentType("application/json").header("Cache-Control", "no-store").result(body));
+    }
+
+    static void produceTelemetry() throws Exception {
+        Map<String, Object> props = clients.properties("dashboard-page-test");
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            for (TelemetryEvent e : List.of(
+                    decision(TENANT_A, "a1", "11:50:05"), modelCall(TENANT_A, "a1", "11:50:06", "openai", 0.012, 210),
+                    reply(TENANT_A, "a1", "11:50:07", 900),
+                    decision(TENANT_A, "a2", "11:52:05"), modelCall(TENANT_A, "a2", "11:52:06", "openai", 0.010, 180),
+                    reply(TENANT_A, "a2", "11:52:07", 700),
+                    decision(TENANT_A, "a3", "11:55:05"), modelCall(TENANT_A, "a3", "11:55:06", "openai", 0.011, 190),
+                    event("reply.failed", TENANT_A, "a3", "11:56:00", Map.of("replyId", "r-a3", "sink", "graph",
+                            "kind", "translation", "status", 403, "reason", "http-403", "attempts", 1, "code", "Forbidden")),
+                    decision(TENANT_B, "b1", "11:53:05"), modelCall(TENANT_B, "b1", "11:53:06", "azure-openai", 0.020, 350),
+                    reply(TENANT_B, "b1", "11:53:07", 1200),
+                    event("model.fallback", TENANT_B, "b1", "11:53:06", Map.of("from", "openai", "to", "azure-openai",
+                            "reason", "http-503", "attempt", 1)))) {
+                producer.send(new ProducerRecord<>(Topics.TELEMETRY.name(), e.tenantId(), Json.mapper().writeValueAsBytes(e))).get();
+            }
+        }
+    }
+
+    static TelemetryEvent event(String type, String tenant, String messageId, String time, Map<String, Object> attributes) {
+        return new TelemetryEvent(type + ":" + tenant + ":" + messageId, type, tenant, "c-" + messageId, messageId,
+                Instant.parse("2026-11-20T" + time + "Z"), attributes);
+    }
+
+    static TelemetryEvent decision(String tenant, String messageId, String time) {
+        return event("budget.decision", tenant, messageId, time,
+                Map.of("decision", "allowed", "estimatedCostUsd", 0.01, "spentTodayUsd", 0.0, "limitUsd", 5.0));
+    }
+
+    static TelemetryEvent modelCall(String tenant, String messageId, String time, String provider, double costUsd, double latencyMs) {
+        return event("model.call", tenant, messageId, time, Map.of("provider", provider, "model", "gpt-test",
+                "outcome", "ok", "latencyMs", latencyMs, "inputTokens", 40, "outputTokens", 50, "costUsd", costUsd));
+    }
+
+    static TelemetryEvent reply(String tenant, String messageId, String time, double endToEndMs) {
+        return event("reply.emitted", tenant, messageId, time, Map.of("replyId", "r-" + messageId,
+                "kind", "translation", "provider", "openai", "languages", "en,fr", "endToEndMs", endToEndMs));
+    }
+
+    static String get(String path) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(base() + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(path + " -> " + response.body()).isEqualTo(200);
+        return response.body();
+    }
+
+    static String base() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    @AfterAll
+    static void stopInstance() {
+        if (server != null) {
+            server.close();
+        }
+        if (feed != null) {
+            feed.close();
+        }
+        if (metrics != null) {
+            metrics.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    static boolean browserInstalled() {
+        return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+    }
+
+    @BeforeEach
+    void openBrowser() {
+        fixtures.clear();
+        Assumptions.assumeTrue(browserInstalled(), "browser test skipped: needs " + CHROMIUM + " and " + CHROMEDRIVER
+                + " (apt-get install -y chromium chromium-driver)");
+        apiDown.set(false);
+        // The system driver, named explicitly: Selenium Manager has nothing to look up or download.
+        System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--user-data-dir=" + profile, "--window-size=1280,1800");
+        driver = new ChromeDriver(service, options);
+    }
+
+    @AfterEach
+    void closeBrowser() {
+        apiDown.set(false);
+        fixtures.clear();
+        if (driver != null) {
+            driver.quit();
+        }
+    }
+
+    private Object js(String script) {
+        return ((JavascriptExecutor) driver).executeScript(script);
+    }
+
+    private long stat(String name) {
+        return ((Number) js("return window.tlaDashboard.stats['" + name + "'];")).longValue();
+    }
+
+    /** Data points above zero across a chart's datasets; 0 while the chart does not exist. */
+    private long positivePoints(String chart) {
+        return ((Number) js("const c = window.tlaDashboard && window.tlaDashboard.charts['" + chart + "'];"
+                + "return c ? c.data.datasets.reduce((n, d) => n + d.data.filter(v => v > 0).length, 0) : 0;")).longValue();
+    }
+
+    private String tile(String id) {
+        return driver.findElement(By.cssSelector("#" + id + " .value")).getText();
+    }
+
+    private String freshness() {
+        return driver.findElement(By.id("freshness")).getText();
+    }
+
+    private void openLiveDashboard() {
+        driver.get(base() + "/dashboard/");
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(freshness()).isEqualTo("live");
+            assertThat(tile("tile-messages")).isEqualTo("4");
+        });
+    }
+
+    @Test
+    void rendersTilesAndBothChartsFromProducedTelemetryAndSaysLive() throws Exception {
+        openLiveDashboard();
+
+        assertThat(tile("tile-replies")).isEqualTo("3");
+        assertThat(tile("tile-p95")).isEqualTo("1200.0");
+        assertThat(tile("tile-cost")).isEqualTo("0.0530");
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(positivePoints("tenants")).isPositive();
+            assertThat(positivePoints("providers")).isPositive();
+        });
+        assertThat(driver.findElement(By.cssSelector("canvas#chart-tenants")).getSize().getHeight()).isPositive();
+        assertThat(driver.findElement(By.cssSelector("canvas#chart-providers")).getSize().getHeight()).isPositive();
+        // The charts' text alternatives carry the same figures.
+        assertThat(driver.findElement(By.id("chart-tenants-text")).getText()).contains("4 messages", "3 replies");
+        assertThat(driver.findElement(By.id("chart-providers-text")).getText()).contains("4 model calls");
+        assertThat(driver.findElement(By.id("chart-tenants")).getAttribute("aria-label")).isNotBlank();
+        assertThat(driver.findElement(By.id("toast")).isDisplayed()).isFalse();
+        assertThat(stat("failures")).isZero();
+        assertThat(stat("chartErrors")).isZero();
+        assertThat(stat("cspViolations")).as("the page and Chart.js run under the strict CSP").isZero();
+
+        Path screenshot = Path.of("target", "dashboard.png").toAbsolutePath();
+        Files.createDirectories(screenshot.getParent());
+        Files.copy(((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath(), screenshot,
+                StandardCopyOption.REPLACE_EXISTING);
+        System.out.println("dashboard screenshot: " + screenshot);
+    }
+
+    @Test
+    void showsTheCachedAnswersWithAToastWhileTheApiFailsAndGoesLiveAgainWhenItAnswers() {
+        openLiveDashboard();
+
+        apiDown.set(true);
+        // The open page notices on its next poll, retries with backoff, then falls back to its cache.
+        await().atMost(WAIT).untilAsserted(() -> {
+            WebElement toast = driver.findElement(By.id("toast"));
+            assertThat(toast.isDisplayed()).isTrue();
+            assertThat(toast.getText()).contains("HTTP 503", "cached");
+            assertThat(freshness()).startsWith("cached");
+        });
+        assertThat(driver.findElement(By.id("toast")).getAttribute("role")).isEqualTo("status");
+        assertThat(stat("retries")).isGreaterThanOrEqualTo(3);
+        assertThat(stat("failures")).isPositive();
+        assertThat(tile("tile-messages")).isEqualTo("4");
+
+        // A reload during the outage: everything on screen now comes from localStorage.
+        driver.navigate().refresh();
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(freshness()).matches("cached (just now|\\d+ min ago)");
+            assertThat(tile("tile-messages")).isEqualTo("4");
+            assertThat(tile("tile-replies")).isEqualTo("3");
+            assertThat(positivePoints("tenants")).isPositive();
+            assertThat(driver.findElement(By.id("toast")).isDisplayed()).isTrue();
+        });
+        assertThat(stat("cachedServed")).isPositive();
+
+        apiDown.set(false);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(freshness()).isEqualTo("live"));
+        assertThat(driver.findElement(By.id("toast")).getText()).contains("live");
+        assertThat(tile("tile-messages")).isEqualTo("4");
+    }
+
+    @Test
+    void listsTheDeadLetteredReplyWithItsReplayCommand() {
+        openLiveDashboard();
+
+        WebElement table = driver.findElement(By.id("failed-replies"));
+        assertThat(table.findElement(By.tagName("caption")).getText()).isNotBlank();
+        assertThat(table.findElements(By.cssSelector("thead th[scope=col]"))).hasSize(7);
+        await().atMost(WAIT).untilAsserted(() -> {
+            List<WebElement> rows = table.findElements(By.cssSelector("tbody tr"));
+            assertThat(rows).hasSize(1);
+            assertThat(rows.get(0).getText()).contains(TENANT_A, "graph-sink", "http-403", "403");
+            assertThat(rows.get(0).findElement(By.tagName("code")).getText()).isEqualTo(REPLAY_A);
+        });
+    }
+
+    @Test
+    void drawsEachTenantAndEachProviderFromTheMetricsByTenantAndByProviderFields() {
+        // The contract's shape for /api/metrics (docs/api.md), two minutes of it.
+        fixtures.put("/api/metrics", new Answer(200, """
+                {"from":"2026-11-20T11:58:00Z","to":"2026-11-20T12:00:00Z","tenant":null,"bucketSeconds":60,
+                 "series":[{"minute":"2026-11-20T11:58:00Z","messages":3,"replies":2,"modelCalls":2,"costUsd":0.02},
+                           {"minute":"2026-11-20T11:59:00Z","messages":1,"replies":1,"modelCalls":2,"costUsd":0.03}],
+                 "totals":{"messages":4,"replies":3,"modelCalls":4,"costUsd":0.05},
+                 "byTenant":[{"tenantId":"contoso","series":[{"minute":"2026-11-20T11:58:00Z","messages":3,"replies":2,"costUsd":0.02}]},
+                             {"tenantId":"fabrikam","series":[{"minute":"2026-11-20T11:59:00Z","messages":1,"replies":1,"costUsd":0.03}]}],
+                 "byProvider":[{"provider":"openai","series":[{"minute":"2026-11-20T11:58:00Z","modelCalls":2,"replies":2,"fallbacks":0,
+                                 "costUsd":0.02,"latencyMs":{"p50":150.0,"p95":200.0,"p99":210.0}}]},
+                               {"provider":"azure-openai","series":[{"minute":"2026-11-20T11:59:00Z","modelCalls":2,"replies":1,"fallbacks":1,
+                                 "costUsd":0.03,"latencyMs":{"p50":300.0,"p95":400.0,"p99":410.0}}]}]}"""));
+        openLiveDashboard();
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(datasetLabels("tenants"))
+                .containsExactly("contoso messages", "contoso replies", "fabrikam messages", "fabrikam replies"));
+        assertThat(datasetLabels("providers")).containsExactly("openai model calls", "openai p95 latency (ms)",
+                "azure-openai model calls", "azure-openai p95 latency (ms)");
+        assertThat(js("return window.tlaDashboard.charts.providers.data.datasets[3].data;"))
+                .asList().containsExactly(null, 400L);   // WebDriver returns whole JS numbers as Long
+        assertThat(driver.findElement(By.id("chart-tenants-text")).getText())
+                .contains("contoso: 3 messages, 2 replies", "fabrikam: 1 messages, 1 replies");
+        assertThat(driver.findElement(By.id("chart-providers-text")).getText())
+                .contains("azure-openai: 2 model calls, 0.0300 USD, worst p95 400.0 ms");
+    }
+
+    @Test
+    void saysNotAvailableForARouteTheApiDoesNotHaveAndStaysLive() {
+        fixtures.put("/api/readiness", new Answer(404, "{\"error\":\"not found\"}"));
+        fixtures.put("/api/replies/failed", new Answer(404, "{\"error\":\"not found\"}"));
+        openLiveDashboard();
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(driver.findElement(By.id("readiness")).getText()).isEqualTo("Not available from this API version.");
+            assertThat(driver.findElement(By.cssSelector("#failed-replies tbody")).getText())
+                    .isEqualTo("Not available from this API version.");
+        });
+        assertThat(freshness()).as("a missing route is not an outage").isEqualTo("live");
+        assertThat(driver.findElement(By.id("toast")).isDisplayed()).isFalse();
+        assertThat(stat("retries")).as("a 404 is not retried").isZero();
+    }
+
+    @Test
+    void listsEachReadinessItemWithItsStatusInWords() {
+        fixtures.put("/api/readiness", new Answer(200, """
+                {"ready":false,"checkedAt":"2026-11-20T12:00:00Z","items":[
+                 {"id":"signing","label":"Webhook signing","status":"pass","detail":"HMAC-SHA256 only, unsigned refused"},
+                 {"id":"graph-auth","label":"Graph authentication","status":"warn","detail":"replies go to the outbox"},
+                 {"id":"smoke","label":"Smoke test","status":"fail","detail":"never run"}]}"""));
+        openLiveDashboard();
+
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(driver.findElements(By.cssSelector("#readiness li[data-status]"))).hasSize(3));
+        List<WebElement> items = driver.findElements(By.cssSelector("#readiness li[data-status]"));
+        assertThat(items).extracting(e -> e.getAttribute("data-status")).containsExactly("pass", "warn", "fail");
+        assertThat(items.get(2).getText()).isEqualTo("FAIL Smoke test \u2014 never run");
+        assertThat(driver.findElement(By.id("readiness-summary")).getText()).startsWith("(not ready");
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> datasetLabels(String chart) {
+        return (List<String>) js("const c = window.tlaDashboard.charts['" + chart + "'];"
+                + "return c ? c.data.datasets.map(d => d.label) : [];");
+    }
+
+    @Test
+    void refreshesWhenTheEventStreamSaysThereIsSomethingNew() {
+        // One update event, then the response ends; "retry" keeps the browser from reconnecting during the test.
+        fixtures.put("/api/stream", new Answer(200,
+                "retry: 600000\nevent: update\ndata: {\"lastEventAt\":\"2026-11-20T11:56:00Z\",\"eventsStored\":13}\n\n",
+                "text/event-stream"));
+        openLiveDashboard();
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(stat("streamUpdates")).isEqualTo(1));
+    }
+}
