@@ -6,12 +6,13 @@ import io.javalin.http.sse.SseClient;
 import io.javalin.http.sse.SseHandler;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -37,12 +38,12 @@ public final class EventStream implements AutoCloseable {
     private final Supplier<Instant> lastEventAt;
     private final int maxClients;
     private final Duration heartbeat;
-    private final Set<SseClient> clients = ConcurrentHashMap.newKeySet();
+    /** Open streams, each with the eventsStored of the last update it was sent. */
+    private final Map<SseClient, AtomicLong> clients = new ConcurrentHashMap<>();
     /** Slots taken, counted before the stream opens so two requests cannot both take the last one. */
     private final AtomicInteger slots = new AtomicInteger();
     private final SseHandler handler = new SseHandler(this::opened);
     private final ScheduledExecutorService ticker;
-    private long lastSent = -1;
     private long lastHeartbeat;
 
     /**
@@ -61,7 +62,6 @@ public final class EventStream implements AutoCloseable {
             return thread;
         });
         this.lastHeartbeat = System.nanoTime();
-        this.lastSent = eventsStored.getAsLong();
         ticker.scheduleWithFixedDelay(this::tick, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -92,32 +92,32 @@ public final class EventStream implements AutoCloseable {
     private void opened(SseClient client) {
         client.keepAlive();
         client.onClose(() -> {
-            if (clients.remove(client)) {
+            if (clients.remove(client) != null) {
                 slots.decrementAndGet();
             }
         });
-        clients.add(client);
+        AtomicLong sent = new AtomicLong(-1);
+        clients.put(client, sent);
         // Answered while the stream opens, so a page needs no extra request to learn where things stand.
-        send(client, update(eventsStored.getAsLong()));
+        long stored = eventsStored.getAsLong();
+        send(client, sent, stored, update(stored));
     }
 
     private void tick() {
         try {
-            long stored = eventsStored.getAsLong();
-            boolean changed = stored != lastSent;
-            // Tracked with no client open too: a client that opens later got the current state when it opened.
-            lastSent = stored;
             if (clients.isEmpty()) {
                 return;
             }
-            if (changed) {
+            long stored = eventsStored.getAsLong();
+            if (clients.values().stream().anyMatch(sent -> sent.get() != stored)) {
+                // One store read per tick, however many clients.
                 String update = update(stored);
-                clients.forEach(client -> send(client, update));
+                clients.forEach((client, sent) -> send(client, sent, stored, update));
             }
             long now = System.nanoTime();
             if (now - lastHeartbeat >= heartbeat.toNanos()) {
                 lastHeartbeat = now;
-                clients.forEach(EventStream::heartbeat);
+                clients.keySet().forEach(EventStream::heartbeat);
             }
         } catch (RuntimeException e) {
             // The ticker must survive a store error: the next tick tries again.
@@ -135,11 +135,13 @@ public final class EventStream implements AutoCloseable {
         return "{\"lastEventAt\":" + (last == null ? "null" : "\"" + last + "\"") + ",\"eventsStored\":" + stored + "}";
     }
 
-    private static void send(SseClient client, String data) {
+    /** Sends an update unless this client was already sent one for {@code stored}. */
+    private static void send(SseClient client, AtomicLong sent, long stored, String update) {
         // The ticker and a newly opened stream may write to the same client at once; one event at a time.
         synchronized (client) {
-            if (!client.terminated()) {
-                client.sendEvent("update", data);
+            if (!client.terminated() && sent.get() != stored) {
+                sent.set(stored);
+                client.sendEvent("update", update);
             }
         }
     }
@@ -156,6 +158,6 @@ public final class EventStream implements AutoCloseable {
     @Override
     public void close() {
         ticker.shutdownNow();
-        clients.forEach(SseClient::close);
+        clients.keySet().forEach(SseClient::close);
     }
 }
