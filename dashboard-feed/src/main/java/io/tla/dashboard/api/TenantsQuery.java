@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -27,7 +28,8 @@ import javax.sql.DataSource;
  * {@code GET /api/tenants}: each tenant's use today and this month against its budget limits (as the topology's
  * budget guard applies them: {@code budget.*} with {@code tenant.ID.budget.*} overrides), and the target languages
  * of its replies today. Spend is the {@code costUsd} of the {@code model.call} events, tokens their input plus
- * output tokens: what the guard settles with.
+ * output tokens: what the guard settles with. The month's days before today are read once per
+ * {@link #MONTH_TTL} (a month of model calls is the expensive part), today's on every request.
  */
 public final class TenantsQuery {
 
@@ -42,8 +44,11 @@ public final class TenantsQuery {
             + "FROM telemetry_event WHERE at_ms >= ? AND at_ms < ? "
             + "AND type IN ('budget.decision', 'reply.emitted', 'model.call') GROUP BY tenant_id";
 
-    private static final String MONTH = "SELECT tenant_id, COALESCE(SUM(COALESCE(cost_usd, 0)), 0) "
+    /** The month before today: the slow part (a month of model calls), so it is cached for {@link #MONTH_TTL}. */
+    private static final String MONTH_BEFORE_TODAY = "SELECT tenant_id, COALESCE(SUM(COALESCE(cost_usd, 0)), 0) "
             + "FROM telemetry_event WHERE at_ms >= ? AND at_ms < ? AND type = 'model.call' GROUP BY tenant_id";
+    /** Earlier days change only when telemetry arrives late (after an outage of the feed): re-read now and then. */
+    static final Duration MONTH_TTL = Duration.ofMinutes(5);
 
     private static final String LANGUAGES = "SELECT tenant_id, attributes FROM telemetry_event "
             + "WHERE at_ms >= ? AND at_ms < ? AND type = 'reply.emitted' AND kind = 'translation'";
@@ -61,7 +66,11 @@ public final class TenantsQuery {
                             double costMonthUsd, long tokensToday, Budget budget, List<LanguageCount> topLanguages) {
     }
 
+    private record MonthBeforeToday(LocalDate date, long readAtNanos, Map<String, Double> costs) {
+    }
+
     private final BudgetConfig budgets;
+    private volatile MonthBeforeToday monthCache;
 
     public TenantsQuery(BudgetConfig budgets) {
         this.budgets = budgets;
@@ -90,15 +99,8 @@ public final class TenantsQuery {
                     }
                 }
             }
-            try (PreparedStatement statement = connection.prepareStatement(MONTH)) {
-                statement.setLong(1, monthStart);
-                statement.setLong(2, dayEnd);
-                try (ResultSet rs = statement.executeQuery()) {
-                    while (rs.next()) {
-                        costMonth.put(rs.getString(1), rs.getDouble(2));
-                    }
-                }
-            }
+            costMonth.putAll(monthBeforeToday(connection, date, monthStart, dayStart));
+            costToday.forEach((tenant, cost) -> costMonth.merge(tenant, cost, Double::sum));
             try (PreparedStatement statement = connection.prepareStatement(LANGUAGES)) {
                 statement.setLong(1, dayStart);
                 statement.setLong(2, dayEnd);
@@ -126,6 +128,29 @@ public final class TenantsQuery {
                 .thenComparing(Comparator.comparingDouble(TenantUse::costMonthUsd).reversed())
                 .thenComparing(TenantUse::tenantId));
         return List.copyOf(result);
+    }
+
+    private Map<String, Double> monthBeforeToday(Connection connection, LocalDate date, long monthStart, long dayStart)
+            throws SQLException {
+        MonthBeforeToday cached = monthCache;
+        long now = System.nanoTime();
+        if (cached != null && cached.date().equals(date) && now - cached.readAtNanos() < MONTH_TTL.toNanos()) {
+            return cached.costs();
+        }
+        Map<String, Double> costs = new HashMap<>();
+        if (monthStart < dayStart) {
+            try (PreparedStatement statement = connection.prepareStatement(MONTH_BEFORE_TODAY)) {
+                statement.setLong(1, monthStart);
+                statement.setLong(2, dayStart);
+                try (ResultSet rs = statement.executeQuery()) {
+                    while (rs.next()) {
+                        costs.put(rs.getString(1), rs.getDouble(2));
+                    }
+                }
+            }
+        }
+        monthCache = new MonthBeforeToday(date, now, Map.copyOf(costs));
+        return costs;
     }
 
     private Budget budget(String tenant, double costToday, double costMonth, long tokensToday) {
