@@ -40,7 +40,7 @@ public final class FailedRepliesQuery {
     static final String PII_REFUSED = "pii-refused";
 
     /** Its WHERE must stay word for word that of the partial index telemetry_event_failed_reply (V2_1). */
-    private static final String FAILED = "SELECT type, tenant_id, conversation_id, message_id, at_ms, attributes "
+    static final String FAILED = "SELECT type, tenant_id, conversation_id, message_id, at_ms, attributes "
             + "FROM telemetry_event WHERE type = 'reply.failed' OR (type = 'reply.emitted' AND kind = 'failed') "
             + "ORDER BY at_ms DESC, event_id DESC LIMIT ?";
 
