@@ -93,7 +93,7 @@ public final class TlaRuntime implements AutoCloseable {
         BudgetConfig.from(config);
         ReplyConfig reply = ReplyConfig.from(config);
         GraphConfig graph = GraphConfig.from(config);
-        DashboardConfig dashboard = DashboardConfig.from(config);
+        DashboardConfig.from(config);
         if (roles.contains(Role.TOPOLOGY)) {
             // The language models take seconds to load: load them while the broker and the other roles start.
             LanguageDetection.warmUpInBackground();
@@ -145,7 +145,7 @@ public final class TlaRuntime implements AutoCloseable {
             sink.start();
         }
         if (roles.contains(Role.DASHBOARD)) {
-            DashboardFeed feed = new DashboardFeed(dashboard, clients, metrics, health, clock);
+            DashboardFeed feed = new DashboardFeed(config, secretStore, clients, metrics, health, clock);
             closeables.push(feed);
             server.routes(feed::routes);
             feed.start();

@@ -91,6 +91,21 @@ class EndToEndTest {
                     Json.mapper().readTree(get(base + "/api/status").body()).at("/today/replies").asLong() == 1);
             JsonNode status = Json.mapper().readTree(get(base + "/api/status").body());
             assertThat(status.at("/today/messages").asLong()).isEqualTo(1);
+            assertThat(status.at("/pipeline/ready").asBoolean()).as(status.toString()).isTrue();
+            assertThat(status.at("/pipeline/components")).extracting(c -> c.get("ready").asBoolean())
+                    .hasSize(5).containsOnly(true);
+
+            JsonNode tenants = Json.mapper().readTree(get(base + "/api/tenants").body());
+            assertThat(tenants.at("/tenants/0/tenantId").asText()).isEqualTo(TENANT);
+            assertThat(tenants.at("/tenants/0/repliesToday").asLong()).isEqualTo(1);
+            assertThat(tenants.at("/tenants/0/topLanguages")).extracting(l -> l.get("language").asText())
+                    .containsExactly("en", "fr");
+
+            // The webhook key ./tla run generated under data.dir/secrets counts as present, as for the ingress.
+            JsonNode readiness = Json.mapper().readTree(get(base + "/api/readiness").body());
+            assertThat(readiness.get("items")).filteredOn(i -> i.get("id").asText().equals("secrets"))
+                    .extracting(i -> i.get("status").asText()).as(readiness.toString()).containsExactly("pass");
+            assertThat(readiness.toString()).doesNotContain(key);
 
             String metrics = get(base + "/metrics").body();
             assertThat(metrics).contains("tla_secret_expiry_seconds{name=\"teams-webhook-hmac\"}")

@@ -2,13 +2,18 @@ package io.tla.dashboard;
 
 import io.javalin.Javalin;
 import io.tla.dashboard.api.DashboardApi;
+import io.tla.dashboard.api.Readiness;
+import io.tla.dashboard.api.TenantsQuery;
 import io.tla.dashboard.feed.TelemetryConsumer;
 import io.tla.dashboard.store.DashboardStore;
 import io.tla.dashboard.store.JdbcUrls;
+import io.tla.platform.config.BudgetConfig;
 import io.tla.platform.config.DashboardConfig;
+import io.tla.platform.config.TlaConfig;
 import io.tla.platform.http.Health;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.metrics.TlaMetrics;
+import io.tla.platform.secrets.SecretStore;
 import io.tla.schemas.Topics;
 import java.time.Clock;
 import java.util.Objects;
@@ -17,10 +22,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The dashboard role: consumes {@code tla.telemetry.v1} into the dashboard store (SQLite or PostgreSQL) and
- * serves {@code /api/status}, {@code /api/metrics} and the page at {@code /dashboard/}.
+ * serves the dashboard API ({@code /api/status}, {@code /api/metrics}, {@code /api/tenants},
+ * {@code /api/replies/failed}, {@code /api/readiness}, {@code /api/stream}; see docs/api.md) and the page at
+ * {@code /dashboard/}.
  *
  * <pre>{@code
- * DashboardFeed feed = new DashboardFeed(config, clients, metrics, health, clock);
+ * DashboardFeed feed = new DashboardFeed(config, secretStore, clients, metrics, health, clock);
  * httpServer.routes(feed::routes);   // before httpServer.start()
  * feed.start();                      // migrates the store, starts the consumer thread
  * ...
@@ -47,16 +54,26 @@ public final class DashboardFeed implements AutoCloseable {
     private boolean started;
     private boolean closed;
 
-    public DashboardFeed(DashboardConfig config, KafkaClients clients, TlaMetrics metrics, Health health, Clock clock) {
-        this.config = Objects.requireNonNull(config, "config");
+    /**
+     * @param config  the process's configuration: the store ({@code dashboard.*}), the budget limits shown by
+     *                {@code /api/tenants}, and what {@code /api/readiness} checks (secrets, reply sink, Graph
+     *                auth mode, {@code data.dir} with the smoke file)
+     * @param secrets the process's secret store, asked for each configured secret's status (never its value)
+     * @param health  the process's health checks: the feed registers its own, {@code /api/status} shows them all
+     */
+    public DashboardFeed(TlaConfig config, SecretStore secrets, KafkaClients clients, TlaMetrics metrics, Health health,
+                         Clock clock) {
+        this.config = DashboardConfig.from(Objects.requireNonNull(config, "config"));
         this.clients = Objects.requireNonNull(clients, "clients");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.api = new DashboardApi(() -> store, clock, () -> check().ready(), this::eventsStored);
+        this.api = new DashboardApi(() -> store, clock, () -> check().ready(), this::eventsStored, this::lagRecords,
+                health, new TenantsQuery(BudgetConfig.from(config)),
+                new Readiness(config, Objects.requireNonNull(secrets, "secrets"), clock));
         health.register(HEALTH_CHECK, this::check);
     }
 
-    /** Adds {@code /api/status}, {@code /api/metrics} and {@code /dashboard/}; call before the server starts. */
+    /** Adds the {@code /api/*} routes and {@code /dashboard/}; call before the server starts. */
     public void routes(Javalin app) {
         api.routes(app);
     }
@@ -118,13 +135,20 @@ public final class DashboardFeed implements AutoCloseable {
         return current == null ? 0 : current.eventsStored();
     }
 
-    /** Stops consuming (after committing the batch in hand) and closes the store. */
+    /** Records of the telemetry topic not yet read by this instance, or null when not known (not started, no fetch yet). */
+    public Long lagRecords() {
+        TelemetryConsumer current = consumer;
+        return current == null ? null : current.lagRecords();
+    }
+
+    /** Ends the event streams, stops consuming (after committing the batch in hand) and closes the store. */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        api.close();
         TelemetryConsumer current = consumer;
         if (current != null) {
             current.close();

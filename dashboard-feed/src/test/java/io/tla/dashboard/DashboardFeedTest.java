@@ -5,13 +5,16 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tla.platform.config.DashboardConfig;
+import io.tla.platform.config.DataConfig;
 import io.tla.platform.config.HttpConfig;
+import io.tla.platform.config.TlaConfig;
 import io.tla.platform.http.Health;
 import io.tla.platform.http.HttpServer;
 import io.tla.platform.kafka.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
 import io.tla.platform.metrics.TlaMetrics;
+import io.tla.platform.secrets.EnvSecretStore;
 import io.tla.schemas.Json;
 import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Topics;
@@ -112,8 +115,9 @@ class DashboardFeedTest {
         Clock clock = Clock.fixed(today.atTime(12, 0).toInstant(ZoneOffset.UTC), ZoneOffset.UTC);
         TlaMetrics metrics = new TlaMetrics();
         Health health = new Health();
-        DashboardFeed feed = new DashboardFeed(new DashboardConfig("jdbc:sqlite:" + dir.resolve(database), group),
-                clients, metrics, health, clock);
+        TlaConfig config = TlaConfig.of(Map.of(DashboardConfig.STORE_URL, "jdbc:sqlite:" + dir.resolve(database),
+                DashboardConfig.CONSUMER_GROUP, group, DataConfig.DATA_DIR, dir.toString()));
+        DashboardFeed feed = new DashboardFeed(config, new EnvSecretStore(Map.of()), clients, metrics, health, clock);
         HttpServer server = new HttpServer(new HttpConfig("127.0.0.1", 0, 256 * 1024), metrics, health);
         server.routes(feed::routes).start();
         Running r = new Running(feed, server, metrics, health);

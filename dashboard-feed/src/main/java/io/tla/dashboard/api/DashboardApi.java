@@ -13,16 +13,21 @@ import io.tla.dashboard.store.MetricsPoint;
 import io.tla.dashboard.store.MetricsSeries;
 import io.tla.dashboard.store.StatusSnapshot;
 import io.tla.dashboard.store.TenantTotals;
+import io.tla.platform.http.Health;
 import io.tla.schemas.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
@@ -31,10 +36,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The dashboard's HTTP surface: {@code GET /api/status}, {@code GET /api/metrics} and the page under
+ * The dashboard's HTTP surface: {@code GET /api/status}, {@code /api/metrics}, {@code /api/tenants},
+ * {@code /api/replies/failed}, {@code /api/readiness}, {@code /api/stream} (Server-Sent Events) and the page under
  * {@code /dashboard/}. Field names are a contract (see API.md): camelCase, stable, null written as null.
  */
-public final class DashboardApi {
+public final class DashboardApi implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DashboardApi.class);
 
@@ -50,6 +56,11 @@ public final class DashboardApi {
     private final Clock clock;
     private final BooleanSupplier feedReady;
     private final LongSupplier eventsStored;
+    private final Supplier<Long> lagRecords;
+    private final Health health;
+    private final TenantsQuery tenants;
+    private final Readiness readiness;
+    private final EventStream stream;
     private final byte[] page = resource("index.html");
     private final byte[] script = resource("dashboard.js");
     private final byte[] style = resource("dashboard.css");
@@ -59,17 +70,33 @@ public final class DashboardApi {
      * @param clock        decides which UTC day is "today"
      * @param feedReady    the feed's readiness
      * @param eventsStored events the feed has stored since it started
+     * @param lagRecords   records of the telemetry topic not yet read, or null when not known
+     * @param health       the process's health checks, shown as {@code pipeline} in {@code /api/status}
+     * @param tenants      the {@code /api/tenants} query, with the budget limits
+     * @param readiness    the {@code /api/readiness} checklist
      */
-    public DashboardApi(Supplier<DashboardStore> store, Clock clock, BooleanSupplier feedReady, LongSupplier eventsStored) {
+    public DashboardApi(Supplier<DashboardStore> store, Clock clock, BooleanSupplier feedReady, LongSupplier eventsStored,
+                        Supplier<Long> lagRecords, Health health, TenantsQuery tenants, Readiness readiness) {
         this.store = store;
         this.clock = clock;
         this.feedReady = feedReady;
         this.eventsStored = eventsStored;
+        this.lagRecords = lagRecords;
+        this.health = health;
+        this.tenants = tenants;
+        this.readiness = readiness;
+        this.stream = new EventStream(eventsStored, this::lastEventAt, EventStream.MAX_CLIENTS, EventStream.TICK,
+                EventStream.HEARTBEAT);
     }
 
     public void routes(Javalin app) {
         app.get("/api/status", this::status);
         app.get("/api/metrics", this::metrics);
+        app.get("/api/tenants", this::tenants);
+        app.get("/api/replies/failed", this::failedReplies);
+        app.get("/api/readiness", this::readiness);
+        // Javalin's SSE handler behind a guard that answers 400 or 503 before the stream opens.
+        app.get("/api/stream", stream::handle);
         // Both spellings, whether or not the server ignores trailing slashes; the handler tells them apart.
         app.get("/dashboard", this::page);
         app.get("/dashboard/", this::page);
@@ -102,8 +129,104 @@ public final class DashboardApi {
         Map<String, Object> feed = new LinkedHashMap<>();
         feed.put("ready", feedReady.getAsBoolean());
         feed.put("eventsStored", eventsStored.getAsLong());
+        feed.put("lagRecords", lagRecords.get());
         body.put("feed", feed);
+        body.put("pipeline", pipeline());
         json(ctx, HttpStatus.OK, body);
+    }
+
+    private Map<String, Object> pipeline() {
+        Map<String, Health.Check> checks = health.evaluate();
+        Map<String, Object> components = new LinkedHashMap<>();
+        checks.forEach((name, check) -> {
+            Map<String, Object> component = new LinkedHashMap<>();
+            component.put("ready", check.ready());
+            component.put("detail", check.detail());
+            components.put(name, component);
+        });
+        Map<String, Object> pipeline = new LinkedHashMap<>();
+        // As /health/ready: a process with no check registered is not ready.
+        pipeline.put("ready", !checks.isEmpty() && checks.values().stream().allMatch(Health.Check::ready));
+        pipeline.put("components", components);
+        return pipeline;
+    }
+
+    private void tenants(Context ctx) {
+        DashboardStore current = store.get();
+        if (current == null) {
+            unavailable(ctx, "the dashboard store is not open yet");
+            return;
+        }
+        LocalDate date = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+        List<TenantsQuery.TenantUse> rows;
+        try {
+            rows = tenants.run(current.reader(), date);
+        } catch (SQLException | RuntimeException e) {
+            storeFailed(ctx, "tenants", e);
+            return;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("date", date.toString());
+        body.put("tenants", rows.stream().map(TenantsQuery::json).toList());
+        json(ctx, HttpStatus.OK, body);
+    }
+
+    private void failedReplies(Context ctx) {
+        int limit = FailedRepliesQuery.DEFAULT_LIMIT;
+        String raw = ctx.queryParam("limit");
+        if (raw != null) {
+            try {
+                limit = Integer.parseInt(raw.trim());
+            } catch (NumberFormatException e) {
+                badRequest(ctx, "limit must be a whole number from 1 to " + FailedRepliesQuery.MAX_LIMIT);
+                return;
+            }
+            if (limit < 1 || limit > FailedRepliesQuery.MAX_LIMIT) {
+                badRequest(ctx, "limit must be a whole number from 1 to " + FailedRepliesQuery.MAX_LIMIT);
+                return;
+            }
+        }
+        DashboardStore current = store.get();
+        if (current == null) {
+            unavailable(ctx, "the dashboard store is not open yet");
+            return;
+        }
+        List<FailedRepliesQuery.FailedReply> rows;
+        try {
+            rows = FailedRepliesQuery.run(current.reader(), limit);
+        } catch (SQLException | RuntimeException e) {
+            storeFailed(ctx, "replies_failed", e);
+            return;
+        }
+        json(ctx, HttpStatus.OK, Map.of("replies", rows.stream().map(FailedRepliesQuery::json).toList()));
+    }
+
+    private void readiness(Context ctx) {
+        // Needs no store: the checklist is about configuration, secrets and the smoke file.
+        json(ctx, HttpStatus.OK, Readiness.json(readiness.check()));
+    }
+
+    /** The newest event's time, for the stream; null while the store is not open. */
+    private Instant lastEventAt() {
+        DashboardStore current = store.get();
+        if (current == null) {
+            return null;
+        }
+        try (Connection connection = current.reader().getConnection();
+             Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT MAX(at_ms) FROM telemetry_event")) {
+            rs.next();
+            long max = rs.getLong(1);
+            return rs.wasNull() ? null : Instant.ofEpochMilli(max);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the newest event's time: " + e.getMessage(), e);
+        }
+    }
+
+    /** Ends the open event streams. */
+    @Override
+    public void close() {
+        stream.close();
     }
 
     private static Map<String, Object> today(StatusSnapshot snapshot) {
@@ -196,7 +319,11 @@ public final class DashboardApi {
         ctx.contentType(contentType).result(content);
     }
 
-    private static void unavailable(Context ctx, String reason) {
+    static void badRequest(Context ctx, String reason) {
+        json(ctx, HttpStatus.BAD_REQUEST, Map.of("error", "bad request", "reason", reason));
+    }
+
+    static void unavailable(Context ctx, String reason) {
         json(ctx, HttpStatus.SERVICE_UNAVAILABLE, Map.of("status", "unavailable", "reason", reason));
     }
 

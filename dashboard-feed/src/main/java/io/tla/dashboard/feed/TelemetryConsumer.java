@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +63,7 @@ public final class TelemetryConsumer implements AutoCloseable {
     private volatile boolean joined;
     private volatile String storeError;
     private volatile String fatalError;
+    private volatile Long lagRecords;
 
     public TelemetryConsumer(String topic, String consumerGroup, KafkaClients clients, DashboardStore store,
                              MeterRegistry registry) {
@@ -112,6 +114,14 @@ public final class TelemetryConsumer implements AutoCloseable {
         return fatalError;
     }
 
+    /**
+     * Records on the topic not yet read, summed over the assigned partitions, as of the last poll; null before
+     * the first fetch, or when a partition's lag is not known yet.
+     */
+    public Long lagRecords() {
+        return lagRecords;
+    }
+
     /** Events this consumer newly stored (re-deliveries excluded). */
     public long eventsStored() {
         return stored.get();
@@ -126,6 +136,7 @@ public final class TelemetryConsumer implements AutoCloseable {
             while (stopping.getCount() > 0) {
                 try {
                     ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
+                    lagRecords = lag(consumer);
                     if (records.isEmpty()) {
                         continue;
                     }
@@ -151,6 +162,23 @@ public final class TelemetryConsumer implements AutoCloseable {
             fatalError = e.getClass().getSimpleName() + ": " + e.getMessage();
             log.error("event=dashboard_feed_failed topic={} error={}", topic, e.getClass().getName(), e);
         }
+    }
+
+    /** From the consumer's last fetch (no broker round trip): high watermark (read_committed: LSO) minus position. */
+    private static Long lag(KafkaConsumer<byte[], byte[]> consumer) {
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (assigned.isEmpty()) {
+            return null;
+        }
+        long sum = 0;
+        for (TopicPartition partition : assigned) {
+            OptionalLong lag = consumer.currentLag(partition);
+            if (lag.isEmpty()) {
+                return null;
+            }
+            sum += lag.getAsLong();
+        }
+        return sum;
     }
 
     /** Stores and commits one batch; false when the store failed and the batch was rewound for a retry. */

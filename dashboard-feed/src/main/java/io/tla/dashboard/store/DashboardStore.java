@@ -188,6 +188,11 @@ public final class DashboardStore implements AutoCloseable {
         return writer;
     }
 
+    /** The read pool, for the API's queries that live outside this class (TenantsQuery, FailedRepliesQuery). */
+    public DataSource reader() {
+        return reader;
+    }
+
     /**
      * Stores a batch in one transaction; an event whose id is already stored is skipped. Returns how many rows
      * were new. When this returns, the rows are committed (durable); when it throws, none of them are.
