@@ -5,6 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.tla.dashboard.DashboardFeed;
 import io.tla.platform.config.DashboardConfig;
+import io.tla.platform.config.DataConfig;
+import io.tla.platform.config.TlaConfig;
+import io.tla.platform.secrets.EnvSecretStore;
 import io.tla.platform.config.HttpConfig;
 import io.tla.platform.http.Health;
 import io.tla.platform.http.HttpServer;
@@ -108,8 +111,10 @@ class DashboardPageBrowserTest {
 
         metrics = new TlaMetrics();
         Health health = new Health();
-        feed = new DashboardFeed(new DashboardConfig("jdbc:sqlite:" + dir.resolve("dashboard.db"),
-                "dashboard-page-test-" + UUID.randomUUID()), clients, metrics, health, Clock.fixed(NOW, ZoneOffset.UTC));
+        feed = new DashboardFeed(TlaConfig.of(Map.of(DashboardConfig.STORE_URL, "jdbc:sqlite:" + dir.resolve("dashboard.db"),
+                DashboardConfig.CONSUMER_GROUP, "dashboard-page-test-" + UUID.randomUUID(),
+                DataConfig.DATA_DIR, dir.toString())), new EnvSecretStore(Map.of()), clients, metrics, health,
+                Clock.fixed(NOW, ZoneOffset.UTC));
         server = new HttpServer(new HttpConfig("127.0.0.1", 0, 256 * 1024), metrics, health);
         server.routes(app -> app.before("/api/*", ctx -> {
             if (apiDown.get()) {
@@ -126,7 +131,6 @@ class DashboardPageBrowserTest {
             }
         }));
         server.routes(feed::routes);
-        server.routes(DashboardPageBrowserTest::standInFailedRepliesRoute);
         server.start();
         feed.start();
 
@@ -135,32 +139,6 @@ class DashboardPageBrowserTest {
             String status = get("/api/status");
             assertThat(Json.mapper().readTree(status).at("/today/replies").asLong()).isEqualTo(3);
         });
-    }
-
-    /**
-     * STAND-IN, remove when merged with the real {@code GET /api/replies/failed}: a fixture in that route's
-     * documented shape describing the reply.failed event produced below, so the page's table can be tested here.
-     */
-    static void standInFailedRepliesRoute(io.javalin.Javalin app) {
-        Map<String, Object> reply = new LinkedHashMap<>();
-        reply.put("at", "2026-11-20T11:56:00Z");
-        reply.put("tenantId", TENANT_A);
-        reply.put("conversationId", "c-a3");
-        reply.put("messageId", "a3");
-        reply.put("replyId", "r-a3");
-        reply.put("stage", "graph-sink");
-        reply.put("reason", "http-403");
-        reply.put("status", 403);
-        reply.put("code", "Forbidden");
-        reply.put("attempts", 1);
-        reply.put("replayCommand", REPLAY_A);
-        byte[] body;
-        try {
-            body = Json.mapper().writeValueAsBytes(Map.of("replies", List.of(reply)));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-        app.get("/api/replies/failed", ctx -> ctx.contentType("application/json").header("Cache-Control", "no-store").result(body));
     }
 
     static void produceTelemetry() throws Exception {

@@ -74,8 +74,17 @@ public final class HttpServer implements AutoCloseable {
         return health;
     }
 
+    /**
+     * Stops taking requests and waits up to 2 s for those in progress. Long-lived responses (the dashboard's event
+     * streams) may still be open then: they are cut, which is not a failure of the shutdown.
+     */
     @Override
     public void close() {
-        app.stop();
+        try {
+            app.stop();
+        } catch (RuntimeException e) {
+            log.warn("event=http_stop_forced detail=\"connections still open after the stop timeout were closed\""
+                    + " error={}", e.toString());
+        }
     }
 }
