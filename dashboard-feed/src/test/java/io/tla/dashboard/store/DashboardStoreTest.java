@@ -107,12 +107,12 @@ class DashboardStoreTest {
         try (Connection c = second.writer().getConnection(); Statement s = c.createStatement()) {
             try (ResultSet rs = s.executeQuery("SELECT version, success FROM " + DashboardStore.HISTORY_TABLE
                     + " WHERE version IS NOT NULL ORDER BY installed_rank")) {
-                for (String version : List.of("1", "2")) {
+                for (String version : List.of("1", "2", "3")) {
                     assertThat(rs.next()).isTrue();
                     assertThat(rs.getString(1)).isEqualTo(version);
                     assertThat(rs.getBoolean(2)).isTrue();
                 }
-                assertThat(rs.next()).as("two migrations, each applied once").isFalse();
+                assertThat(rs.next()).as("three migrations, each applied once").isFalse();
             }
             if (backend == Backend.SQLITE) {
                 try (ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
@@ -517,5 +517,46 @@ class DashboardStoreTest {
             }
         }
         return ids;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void backfillsEventsStoredBeforeTheRollupsOnce(Backend backend) throws SQLException {
+        String url = url(backend);
+        // A store as the previous version left it: schema V1 and its rows, no rollups yet.
+        try (DashboardStore old = DashboardStore.open(url, CLOCK)) {
+            org.flywaydb.core.Flyway.configure().dataSource(old.writer()).locations(DashboardStore.MIGRATIONS)
+                    .table(DashboardStore.HISTORY_TABLE).target("1").load().migrate();
+            try (Connection c = old.writer().getConnection(); java.sql.PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO telemetry_event (event_id, type, tenant_id, conversation_id, message_id, at_ms, "
+                            + "attributes, stored_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 0)")) {
+                for (StoredEvent e : List.of(decision("d1", "t1", "2026-11-25T09:00:00Z", "allowed"),
+                        modelCall("c1", "t1", "2026-11-25T09:00:01Z", 0.25),
+                        audited("reply.emitted:t1:m1", "t1", "2026-11-25T09:00:02Z", "Hallo"))) {
+                    s.setString(1, e.eventId());
+                    s.setString(2, e.type());
+                    s.setString(3, e.tenantId());
+                    s.setString(4, e.conversationId());
+                    s.setString(5, e.messageId());
+                    s.setLong(6, e.atMillis());
+                    s.setString(7, e.attributesJson());
+                    s.executeUpdate();
+                }
+            }
+        }
+
+        DashboardStore store = open(url);
+        DayTotals today = store.status(DAY).today();
+        assertThat(today.messages()).isEqualTo(1);
+        assertThat(today.modelCalls()).isEqualTo(1);
+        assertThat(today.replies()).isEqualTo(1);
+        assertThat(today.costUsd()).isEqualTo(0.25);
+        assertLatency(today.latencyMs(), 80, 80, 80);
+        assertThat(ids(store, "SELECT text_sha256 FROM reply_audit")).containsExactly(sha256("Hallo"));
+
+        store.close();
+        stores.remove(store);
+        DashboardStore reopened = open(url);
+        assertThat(reopened.status(DAY).today().messages()).as("the backfill ran once").isEqualTo(1);
     }
 }
