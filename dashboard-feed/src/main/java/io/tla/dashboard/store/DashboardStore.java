@@ -425,10 +425,9 @@ public final class DashboardStore implements AutoCloseable {
             costs.put(t, new double[minutes]);
         }
         String placeholders = String.join(", ", java.util.Collections.nCopies(top.size(), "?"));
-        // Summed over providers in SQL, in key order: half the rows cross the connection.
-        try (PreparedStatement statement = connection.prepareStatement("SELECT tenant_id, minute_ms, SUM(messages), "
-                + "SUM(replies), SUM(cost_usd) FROM " + Rollups.TENANT_TABLE + " WHERE tenant_id IN (" + placeholders
-                + ") AND minute_ms >= ? AND minute_ms < ? GROUP BY tenant_id, minute_ms")) {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT tenant_id, minute_ms, messages, "
+                + "replies, cost_usd FROM " + Rollups.TENANT_TABLE + " WHERE tenant_id IN (" + placeholders
+                + ") AND minute_ms >= ? AND minute_ms < ?")) {
             int i = 0;
             for (String t : top) {
                 statement.setString(++i, t);
