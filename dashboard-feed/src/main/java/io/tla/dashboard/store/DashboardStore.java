@@ -540,8 +540,9 @@ public final class DashboardStore implements AutoCloseable {
 
     private long purge(String table, String column, long cutoff) throws SQLException {
         long deleted = 0;
-        try (Connection connection = writer.getConnection()) {
-            while (true) {
+        while (true) {
+            // A connection per step: on SQLite the feed shares the one writer connection and waits for it.
+            try (Connection connection = writer.getConnection()) {
                 long oldest;
                 try (PreparedStatement statement = connection.prepareStatement(
                         "SELECT MIN(" + column + ") FROM " + table + " WHERE " + column + " < ?")) {
