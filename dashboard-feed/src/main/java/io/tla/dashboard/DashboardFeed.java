@@ -16,6 +16,11 @@ import io.tla.platform.metrics.TlaMetrics;
 import io.tla.platform.secrets.SecretStore;
 import io.tla.schemas.Topics;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +47,8 @@ public final class DashboardFeed implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DashboardFeed.class);
 
     public static final String HEALTH_CHECK = "dashboard";
+    /** How often rows past their retention are purged (also once at start). */
+    public static final Duration PURGE_INTERVAL = Duration.ofHours(1);
 
     private final DashboardConfig config;
     private final KafkaClients clients;
@@ -51,6 +58,7 @@ public final class DashboardFeed implements AutoCloseable {
 
     private volatile DashboardStore store;
     private volatile TelemetryConsumer consumer;
+    private volatile ScheduledExecutorService retention;
     private boolean started;
     private boolean closed;
 
@@ -103,8 +111,34 @@ public final class DashboardFeed implements AutoCloseable {
                 opened, metrics.registry());
         consumer = created;
         created.start();
+        startRetention(opened);
         log.info("event=dashboard_feed_started store={} url={} topic={} group={}", opened.kind().label(),
                 opened.safeUrl(), Topics.TELEMETRY.name(), config.consumerGroup());
+    }
+
+    /**
+     * Purges rows past their retention once now and then every {@link #PURGE_INTERVAL}, on a thread of its own;
+     * a failed purge is logged and tried again at the next turn.
+     */
+    private void startRetention(DashboardStore opened) {
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "tla-dashboard-retention");
+            thread.setDaemon(true);
+            return thread;
+        });
+        retention = scheduler;
+        scheduler.scheduleWithFixedDelay(() -> purge(opened), 0, PURGE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void purge(DashboardStore opened) {
+        try {
+            Map<String, Long> deleted = opened.purge(Duration.ofDays(config.rawRetentionDays()),
+                    Duration.ofDays(config.auditRetentionDays()), Duration.ofDays(config.rollupRetentionDays()));
+            log.info("event=dashboard_retention_purged raw_days={} audit_days={} rollup_days={} deleted={}",
+                    config.rawRetentionDays(), config.auditRetentionDays(), config.rollupRetentionDays(), deleted);
+        } catch (Exception e) {
+            log.warn("event=dashboard_retention_failed error={} reason={}", e.getClass().getName(), e.getMessage());
+        }
     }
 
     /** The readiness of the feed, as {@code /health/ready} shows it under {@value #HEALTH_CHECK}. */
@@ -149,6 +183,15 @@ public final class DashboardFeed implements AutoCloseable {
         }
         closed = true;
         api.close();
+        ScheduledExecutorService purging = retention;
+        if (purging != null) {
+            purging.shutdownNow();
+            try {
+                purging.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         TelemetryConsumer current = consumer;
         if (current != null) {
             current.close();

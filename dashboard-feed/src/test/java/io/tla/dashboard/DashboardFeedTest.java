@@ -212,8 +212,12 @@ class DashboardFeedTest {
         assertThat(today.get("budgetRefusals").asLong()).isZero();
         assertThat(today.get("failures").asLong()).isZero();
         assertThat(today.get("costUsd").asDouble()).isEqualTo(0.25);
-        assertThat(today.at("/latencyMs/p50").asDouble()).isEqualTo(35.0);
-        assertThat(today.at("/latencyMs/p95").asDouble()).isEqualTo(35.0);
+        // From the rollups' histogram: within 12.25 % of the one reply's 35 ms.
+        assertThat(today.at("/latencyMs/p50").asDouble()).isCloseTo(35.0, org.assertj.core.data.Percentage.withPercentage(12.25));
+        assertThat(today.at("/latencyMs/p99").asDouble()).isEqualTo(today.at("/latencyMs/p50").asDouble());
+        assertThat(today.get("fallbacks").asLong()).isZero();
+        assertThat(today.get("repliesFailed").asLong()).isZero();
+        assertThat(today.get("budgetAlerts").asLong()).isZero();
         assertThat(status.get("tenants")).hasSize(1);
         assertThat(status.at("/tenants/0/tenantId").asText()).isEqualTo(tenant);
         assertThat(status.at("/tenants/0/messages").asLong()).isEqualTo(1);
@@ -305,7 +309,17 @@ class DashboardFeedTest {
         assertThat(metrics.at("/series/0/minute").asText()).isEqualTo("2026-11-05T10:00:00Z");
         assertThat(metrics.at("/series/0/messages").asLong()).isEqualTo(2);
         assertThat(metrics.at("/series/0/replies").asLong()).isEqualTo(1);
-        assertThat(metrics.at("/series/0/latencyMs/p95").asDouble()).isEqualTo(12.0);
+        assertThat(metrics.at("/series/0/latencyMs/p95").asDouble()).isCloseTo(12.0, org.assertj.core.data.Percentage.withPercentage(12.25));
+        assertThat(metrics.at("/series/0/repliesPosted").asLong()).isZero();
+        assertThat(metrics.at("/series/0/inputTokens").asLong()).isZero();
+        assertThat(metrics.at("/totals/failures").asLong()).isZero();
+        assertThat(metrics.at("/totals/fallbacks").asLong()).isZero();
+        assertThat(metrics.at("/totals/latencyMs/p99").isNumber()).isTrue();
+        assertThat(metrics.at("/byTenant/0/tenantId").asText()).isEqualTo(tenant);
+        assertThat(metrics.at("/byTenant/0/series/0/messages").asLong()).isEqualTo(2);
+        assertThat(metrics.at("/byProvider/0/provider").asText()).isEqualTo("offline");
+        assertThat(metrics.at("/byProvider/0/series/0/replies").asLong()).isEqualTo(1);
+        assertThat(metrics.at("/byProvider/0/series/1/latencyMs/p95").isNull()).isTrue();
         assertThat(metrics.at("/series/1/messages").asLong()).isEqualTo(1);
         assertThat(metrics.at("/series/1/latencyMs/p50").isNull()).as("no reply in that minute").isTrue();
         // Defaults: the hour before the clock's now (12:00 of the test's day).

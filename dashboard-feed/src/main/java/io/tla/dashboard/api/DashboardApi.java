@@ -241,6 +241,9 @@ public final class DashboardApi implements AutoCloseable {
         today.put("failures", t.failures());
         today.put("costUsd", t.costUsd());
         today.put("latencyMs", latency(t.latencyMs()));
+        today.put("fallbacks", t.fallbacks());
+        today.put("repliesFailed", t.repliesFailed());
+        today.put("budgetAlerts", t.budgetAlerts());
         return today;
     }
 
@@ -280,6 +283,18 @@ public final class DashboardApi implements AutoCloseable {
         body.put("bucketSeconds", 60);
         body.put("series", series.series().stream().map(DashboardApi::point).toList());
         body.put("totals", point(series.totals()));
+        body.put("byProvider", series.byProvider().stream().map(p -> {
+            Map<String, Object> provider = new LinkedHashMap<>();
+            provider.put("provider", p.provider());
+            provider.put("series", p.series().stream().map(DashboardApi::point).toList());
+            return provider;
+        }).toList());
+        body.put("byTenant", series.byTenant().stream().map(t -> {
+            Map<String, Object> tenant = new LinkedHashMap<>();
+            tenant.put("tenantId", t.tenantId());
+            tenant.put("series", t.series().stream().map(DashboardApi::point).toList());
+            return tenant;
+        }).toList());
         json(ctx, HttpStatus.OK, body);
     }
 
@@ -290,9 +305,34 @@ public final class DashboardApi implements AutoCloseable {
         }
         point.put("messages", p.messages());
         point.put("replies", p.replies());
+        point.put("repliesPosted", p.repliesPosted());
         point.put("modelCalls", p.modelCalls());
+        point.put("failures", p.failures());
+        point.put("fallbacks", p.fallbacks());
+        point.put("inputTokens", p.inputTokens());
+        point.put("outputTokens", p.outputTokens());
         point.put("costUsd", p.costUsd());
         point.put("latencyMs", latency(p.latencyMs()));
+        return point;
+    }
+
+    private static Map<String, Object> point(MetricsSeries.ProviderPoint p) {
+        Map<String, Object> point = new LinkedHashMap<>();
+        point.put("minute", iso(p.minute()));
+        point.put("modelCalls", p.modelCalls());
+        point.put("replies", p.replies());
+        point.put("fallbacks", p.fallbacks());
+        point.put("costUsd", p.costUsd());
+        point.put("latencyMs", latency(p.latencyMs()));
+        return point;
+    }
+
+    private static Map<String, Object> point(MetricsSeries.TenantPoint p) {
+        Map<String, Object> point = new LinkedHashMap<>();
+        point.put("minute", iso(p.minute()));
+        point.put("messages", p.messages());
+        point.put("replies", p.replies());
+        point.put("costUsd", p.costUsd());
         return point;
     }
 
@@ -300,6 +340,7 @@ public final class DashboardApi implements AutoCloseable {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("p50", latency.p50());
         map.put("p95", latency.p95());
+        map.put("p99", latency.p99());
         return map;
     }
 

@@ -13,15 +13,16 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The dashboard's telemetry store over JDBC: SQLite (the default, one file under {@code data.dir}) or PostgreSQL.
  * Events are idempotent by event id, so a re-delivered record is stored once. The SQL is kept portable between
- * the two databases; percentiles are computed here rather than in SQL for the same reason.
+ * the two databases. Reads come from per-minute rollups kept in the insert's transaction (see {@link Rollups});
+ * latency percentiles come from the rollups' log-scale histogram (see {@link LatencyHistogram} for the bound).
  *
  * <p>SQLite allows one writer at a time, so it gets a writer pool of one connection (the feed's thread) and a
  * small reader pool for the API; WAL lets those readers run while the writer commits. PostgreSQL shares one pool.
@@ -50,8 +52,10 @@ public final class DashboardStore implements AutoCloseable {
     static final String REPLY_EMITTED = "reply.emitted";
     static final String REPLY_POSTED = "reply.posted";
     static final String REPLY_FAILED = "reply.failed";
+    static final String MODEL_FALLBACK = "model.fallback";
+    static final String BUDGET_THRESHOLD = "budget.threshold";
 
-    private static final long MINUTE_MS = 60_000L;
+    private static final long MINUTE_MS = Rollups.MINUTE_MS;
     private static final int SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
     private static final String INSERT = "INSERT INTO telemetry_event (event_id, type, tenant_id, conversation_id, "
@@ -59,29 +63,18 @@ public final class DashboardStore implements AutoCloseable {
             + "input_tokens, output_tokens, attributes, stored_at_ms) "
             + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING";
 
-    private static final String MESSAGES = "SUM(CASE WHEN type = '" + BUDGET_DECISION + "' THEN 1 ELSE 0 END)";
-    private static final String REPLIES = "SUM(CASE WHEN type = '" + REPLY_EMITTED + "' THEN 1 ELSE 0 END)";
-    private static final String MODEL_CALLS = "SUM(CASE WHEN type = '" + MODEL_CALL + "' THEN 1 ELSE 0 END)";
-    private static final String COST = "SUM(CASE WHEN type = '" + MODEL_CALL + "' THEN COALESCE(cost_usd, 0) ELSE 0 END)";
+    private static final String INSERT_AUDIT = "INSERT INTO reply_audit (event_id, at_ms, tenant_id, "
+            + "conversation_id, message_id, reply_id, sender_id, source_language, target_languages, kind, provider, "
+            + "model, input_tokens, output_tokens, cost_usd, text_sha256) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING";
 
-    private static final String DAY_TOTALS = "SELECT "
-            + "COALESCE(" + MESSAGES + ", 0), "
-            + "COALESCE(" + REPLIES + ", 0), "
-            + "COALESCE(SUM(CASE WHEN type = '" + REPLY_POSTED + "' THEN 1 ELSE 0 END), 0), "
-            + "COALESCE(" + MODEL_CALLS + ", 0), "
-            + "COALESCE(SUM(CASE WHEN type = '" + BUDGET_DECISION + "' AND decision = 'refused' THEN 1 ELSE 0 END), 0), "
-            + "COALESCE(SUM(CASE WHEN (type = '" + REPLY_EMITTED + "' AND kind = 'failed') OR type = '" + REPLY_FAILED
-            + "' THEN 1 ELSE 0 END), 0), "
-            + "COALESCE(" + COST + ", 0) "
-            + "FROM telemetry_event WHERE at_ms >= ? AND at_ms < ?";
+    /** Tenants that had a message, reply or model call in the range, with those counters. */
+    private static final String TENANT_TOTALS = "SELECT tenant_id, SUM(messages), SUM(replies), SUM(cost_usd) "
+            + "FROM " + Rollups.TENANT_TABLE + " WHERE minute_ms >= ? AND minute_ms < ? GROUP BY tenant_id "
+            + "HAVING SUM(messages) + SUM(replies) + SUM(model_calls) > 0";
 
-    private static final String TENANT_TOTALS = "SELECT tenant_id, "
-            + "COALESCE(" + MESSAGES + ", 0), COALESCE(" + REPLIES + ", 0), COALESCE(" + COST + ", 0) "
-            + "FROM telemetry_event WHERE at_ms >= ? AND at_ms < ? "
-            + "AND type IN ('" + BUDGET_DECISION + "', '" + REPLY_EMITTED + "', '" + MODEL_CALL + "') "
-            + "GROUP BY tenant_id";
-
-    private static final String MINUTE = "(at_ms - (at_ms % " + MINUTE_MS + "))";
+    static final int TOP_TENANTS = 10;
+    private static final long PURGE_STEP_MS = Duration.ofHours(1).toMillis();
 
     private final StoreKind kind;
     private final String safeUrl;
@@ -168,6 +161,7 @@ public final class DashboardStore implements AutoCloseable {
                 .dataSource(writer)
                 .locations(MIGRATIONS)
                 .table(HISTORY_TABLE)
+                .javaMigrations(new V3__Backfill_rollups_and_audit())
                 .load();
         MigrateResult result = flyway.migrate();
         var current = flyway.info().current();
@@ -195,7 +189,9 @@ public final class DashboardStore implements AutoCloseable {
 
     /**
      * Stores a batch in one transaction; an event whose id is already stored is skipped. Returns how many rows
-     * were new. When this returns, the rows are committed (durable); when it throws, none of them are.
+     * were new. The same transaction adds the new events (and only those: a re-delivered id adds nothing) to the
+     * per-minute rollups and writes the audit rows of new {@code reply.emitted} events. When this returns, all of
+     * it is committed (durable); when it throws, none of it is.
      */
     public int insert(List<StoredEvent> events) throws SQLException {
         if (events.isEmpty()) {
@@ -204,35 +200,55 @@ public final class DashboardStore implements AutoCloseable {
         long now = clock.millis();
         try (Connection connection = writer.getConnection()) {
             connection.setAutoCommit(false);
-            try (PreparedStatement statement = connection.prepareStatement(INSERT)) {
-                for (StoredEvent event : events) {
-                    int i = 0;
-                    statement.setString(++i, event.eventId());
-                    statement.setString(++i, event.type());
-                    statement.setString(++i, event.tenantId());
-                    setString(statement, ++i, event.conversationId());
-                    setString(statement, ++i, event.messageId());
-                    statement.setLong(++i, event.atMillis());
-                    setString(statement, ++i, event.decision());
-                    setString(statement, ++i, event.kind());
-                    setString(statement, ++i, event.provider());
-                    setString(statement, ++i, event.outcome());
-                    setDouble(statement, ++i, event.costUsd());
-                    setDouble(statement, ++i, event.latencyMs());
-                    setDouble(statement, ++i, event.endToEndMs());
-                    setLong(statement, ++i, event.inputTokens());
-                    setLong(statement, ++i, event.outputTokens());
-                    statement.setString(++i, event.attributesJson());
-                    statement.setLong(++i, now);
-                    statement.addBatch();
+            try {
+                int[] counts;
+                try (PreparedStatement statement = connection.prepareStatement(INSERT)) {
+                    for (StoredEvent event : events) {
+                        int i = 0;
+                        statement.setString(++i, event.eventId());
+                        statement.setString(++i, event.type());
+                        statement.setString(++i, event.tenantId());
+                        setString(statement, ++i, event.conversationId());
+                        setString(statement, ++i, event.messageId());
+                        statement.setLong(++i, event.atMillis());
+                        setString(statement, ++i, event.decision());
+                        setString(statement, ++i, event.kind());
+                        setString(statement, ++i, event.provider());
+                        setString(statement, ++i, event.outcome());
+                        setDouble(statement, ++i, event.costUsd());
+                        setDouble(statement, ++i, event.latencyMs());
+                        setDouble(statement, ++i, event.endToEndMs());
+                        setLong(statement, ++i, event.inputTokens());
+                        setLong(statement, ++i, event.outputTokens());
+                        statement.setString(++i, event.attributesJson());
+                        statement.setLong(++i, now);
+                        statement.addBatch();
+                    }
+                    counts = statement.executeBatch();
                 }
-                int[] counts = statement.executeBatch();
-                connection.commit();
+                // Per statement, in order: 1 when the row was new, 0 when its id was stored already (earlier, or
+                // earlier in this batch). Only new rows feed the rollups and the audit trail.
+                Rollups.Batch rollups = new Rollups.Batch();
+                List<StoredEvent> audited = new ArrayList<>();
                 int inserted = 0;
-                for (int count : counts) {
-                    // SUCCESS_NO_INFO (-2) cannot happen without batch rewriting; count it as stored if it does.
-                    inserted += count == Statement.SUCCESS_NO_INFO ? 1 : Math.max(0, count);
+                for (int n = 0; n < counts.length; n++) {
+                    if (counts[n] == Statement.SUCCESS_NO_INFO) {
+                        // Only batch rewriting reports this, and neither driver is configured for it: without
+                        // per-row counts a re-delivered event would be counted twice, so refuse the batch.
+                        throw new SQLException("the JDBC driver did not report per-row insert counts");
+                    }
+                    if (counts[n] > 0) {
+                        StoredEvent event = events.get(n);
+                        inserted++;
+                        rollups.add(event);
+                        if (event.audit() != null) {
+                            audited.add(event);
+                        }
+                    }
                 }
+                rollups.write(connection);
+                writeAudit(connection, audited);
+                connection.commit();
                 return inserted;
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(connection, e);
@@ -243,28 +259,64 @@ public final class DashboardStore implements AutoCloseable {
         }
     }
 
-    /** Totals and tenants of the UTC day {@code date}, and the newest event's time. */
+    static void writeAudit(Connection connection, List<StoredEvent> events) throws SQLException {
+        if (events.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement statement = connection.prepareStatement(INSERT_AUDIT)) {
+            for (StoredEvent event : events) {
+                StoredEvent.Audit audit = event.audit();
+                int i = 0;
+                statement.setString(++i, event.eventId());
+                statement.setLong(++i, event.atMillis());
+                statement.setString(++i, event.tenantId());
+                setString(statement, ++i, event.conversationId());
+                setString(statement, ++i, event.messageId());
+                setString(statement, ++i, audit.replyId());
+                setString(statement, ++i, audit.senderId());
+                setString(statement, ++i, audit.sourceLanguage());
+                setString(statement, ++i, audit.targetLanguages());
+                setString(statement, ++i, event.kind());
+                setString(statement, ++i, event.provider());
+                setString(statement, ++i, audit.model());
+                setLong(statement, ++i, event.inputTokens());
+                setLong(statement, ++i, event.outputTokens());
+                setDouble(statement, ++i, event.costUsd());
+                setString(statement, ++i, audit.textSha256());
+                statement.addBatch();
+            }
+            statement.executeBatch();
+        }
+    }
+
+    /** Totals and tenants of the UTC day {@code date} (from the rollups), and the newest event's time. */
     public StatusSnapshot status(LocalDate date) throws SQLException {
         long from = date.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
         long to = date.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
         try (Connection connection = reader.getConnection()) {
-            DayTotals totals;
-            try (PreparedStatement statement = connection.prepareStatement(DAY_TOTALS)) {
+            Rollups.Delta sums;
+            try (PreparedStatement statement = connection.prepareStatement("SELECT " + Rollups.SUMS + " FROM "
+                    + Rollups.ALL_TABLE + " WHERE minute_ms >= ? AND minute_ms < ?")) {
                 statement.setLong(1, from);
                 statement.setLong(2, to);
                 try (ResultSet rs = statement.executeQuery()) {
                     rs.next();
-                    totals = new DayTotals(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
-                            rs.getLong(6), round(rs.getDouble(7)), latency(connection, from, to, null));
+                    sums = Rollups.Delta.read(rs, 1);
                 }
             }
+            long[] c = sums.counters;
+            DayTotals totals = new DayTotals(c[Rollups.MESSAGES], c[Rollups.REPLIES], c[Rollups.REPLIES_POSTED],
+                    c[Rollups.MODEL_CALLS], c[Rollups.BUDGET_REFUSALS], c[Rollups.FAILURES], round(sums.costUsd),
+                    sums.latency.latency(), c[Rollups.FALLBACKS], c[Rollups.REPLIES_FAILED],
+                    c[Rollups.BUDGET_ALERTS]);
             List<TenantTotals> tenants = new ArrayList<>();
             try (PreparedStatement statement = connection.prepareStatement(TENANT_TOTALS)) {
                 statement.setLong(1, from);
                 statement.setLong(2, to);
                 try (ResultSet rs = statement.executeQuery()) {
                     while (rs.next()) {
-                        tenants.add(new TenantTotals(rs.getString(1), rs.getLong(2), rs.getLong(3), round(rs.getDouble(4))));
+                        tenants.add(new TenantTotals(rs.getString(1), rs.getLong(2), rs.getLong(3),
+                                round(rs.getDouble(4))));
                     }
                 }
             }
@@ -284,90 +336,236 @@ public final class DashboardStore implements AutoCloseable {
         }
     }
 
-    private static Latency latency(Connection connection, long from, long to, String tenant) throws SQLException {
-        String sql = "SELECT end_to_end_ms FROM telemetry_event WHERE type = '" + REPLY_EMITTED + "' "
-                + "AND at_ms >= ? AND at_ms < ? AND end_to_end_ms IS NOT NULL" + (tenant != null ? " AND tenant_id = ?" : "");
-        Doubles values = new Doubles();
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setLong(1, from);
-            statement.setLong(2, to);
-            if (tenant != null) {
-                statement.setString(3, tenant);
+    /**
+     * A per-minute series over the minutes overlapping [from, to), optionally of one tenant, read from the
+     * rollups: a minute is counted whole when the range covers part of it. Every minute has a point, empty or
+     * not, so a chart needs no gap filling; so do the per-provider and per-tenant series.
+     */
+    public MetricsSeries metrics(Instant from, Instant to, String tenant) throws SQLException {
+        long fromMinute = minuteOf(from.toEpochMilli());
+        long toMs = to.toEpochMilli();
+        int minutes = (int) Math.max(0, (toMs - fromMinute + MINUTE_MS - 1) / MINUTE_MS);
+        Points all = new Points(minutes);
+        Map<String, Points> providers = new TreeMap<>();
+        Rollups.Delta total = new Rollups.Delta();
+        List<MetricsSeries.TenantSeries> byTenant = new ArrayList<>();
+        try (Connection connection = reader.getConnection()) {
+            String sql = tenant == null
+                    ? "SELECT minute_ms, provider, " + Rollups.COLUMNS + " FROM " + Rollups.ALL_TABLE
+                      + " WHERE minute_ms >= ? AND minute_ms < ? ORDER BY minute_ms"
+                    : "SELECT minute_ms, provider, " + Rollups.COLUMNS + " FROM " + Rollups.TENANT_TABLE
+                      + " WHERE tenant_id = ? AND minute_ms >= ? AND minute_ms < ? ORDER BY minute_ms";
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                int i = 0;
+                if (tenant != null) {
+                    statement.setString(++i, tenant);
+                }
+                statement.setLong(++i, fromMinute);
+                statement.setLong(++i, toMs);
+                try (ResultSet rs = statement.executeQuery()) {
+                    // Rows come minute by minute: one minute's providers are summed, then the minute is closed,
+                    // so only compact points are kept, never a month of histograms.
+                    long current = Long.MIN_VALUE;
+                    Rollups.Delta minute = null;
+                    while (rs.next()) {
+                        long m = rs.getLong(1);
+                        String provider = rs.getString(2);
+                        Rollups.Delta row = Rollups.Delta.read(rs, 3);
+                        if (m != current) {
+                            all.close(current, minute, fromMinute);
+                            current = m;
+                            minute = new Rollups.Delta();
+                        }
+                        minute.add(row);
+                        total.add(row);
+                        if (!provider.isEmpty()) {
+                            providers.computeIfAbsent(provider, p -> new Points(minutes))
+                                    .close(m, row, fromMinute);
+                        }
+                    }
+                    all.close(current, minute, fromMinute);
+                }
             }
+            if (tenant != null) {
+                byTenant.add(new MetricsSeries.TenantSeries(tenant, all.tenantPoints(fromMinute)));
+            } else {
+                byTenant.addAll(topTenants(connection, fromMinute, toMs, minutes));
+            }
+        }
+        long[] c = total.counters;
+        MetricsPoint totals = new MetricsPoint(null, c[Rollups.MESSAGES], c[Rollups.REPLIES],
+                c[Rollups.REPLIES_POSTED], c[Rollups.MODEL_CALLS], c[Rollups.FAILURES], c[Rollups.FALLBACKS],
+                c[Rollups.INPUT_TOKENS], c[Rollups.OUTPUT_TOKENS], round(total.costUsd), total.latency.latency());
+        List<MetricsSeries.ProviderSeries> byProvider = new ArrayList<>();
+        providers.forEach((name, points) ->
+                byProvider.add(new MetricsSeries.ProviderSeries(name, points.providerPoints(fromMinute))));
+        return new MetricsSeries(from, to, tenant, all.metricsPoints(fromMinute), totals, List.copyOf(byProvider),
+                List.copyOf(byTenant));
+    }
+
+    /** The ten tenants with the most messages in the range, busiest first (then by id), with their minutes. */
+    private static List<MetricsSeries.TenantSeries> topTenants(Connection connection, long fromMinute, long toMs,
+                                                               int minutes) throws SQLException {
+        List<String> top = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement("SELECT tenant_id, SUM(messages) AS m FROM "
+                + Rollups.TENANT_TABLE + " WHERE minute_ms >= ? AND minute_ms < ? GROUP BY tenant_id "
+                + "ORDER BY m DESC, tenant_id LIMIT " + TOP_TENANTS)) {
+            statement.setLong(1, fromMinute);
+            statement.setLong(2, toMs);
             try (ResultSet rs = statement.executeQuery()) {
                 while (rs.next()) {
-                    values.add(rs.getDouble(1));
+                    top.add(rs.getString(1));
                 }
             }
         }
-        return values.latency();
+        if (top.isEmpty()) {
+            return List.of();
+        }
+        Map<String, long[]> messages = new HashMap<>();
+        Map<String, long[]> replies = new HashMap<>();
+        Map<String, double[]> costs = new HashMap<>();
+        for (String t : top) {
+            messages.put(t, new long[minutes]);
+            replies.put(t, new long[minutes]);
+            costs.put(t, new double[minutes]);
+        }
+        String placeholders = String.join(", ", java.util.Collections.nCopies(top.size(), "?"));
+        try (PreparedStatement statement = connection.prepareStatement("SELECT tenant_id, minute_ms, messages, "
+                + "replies, cost_usd FROM " + Rollups.TENANT_TABLE + " WHERE tenant_id IN (" + placeholders
+                + ") AND minute_ms >= ? AND minute_ms < ?")) {
+            int i = 0;
+            for (String t : top) {
+                statement.setString(++i, t);
+            }
+            statement.setLong(++i, fromMinute);
+            statement.setLong(++i, toMs);
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) {
+                    String t = rs.getString(1);
+                    int index = (int) ((rs.getLong(2) - fromMinute) / MINUTE_MS);
+                    messages.get(t)[index] += rs.getLong(3);
+                    replies.get(t)[index] += rs.getLong(4);
+                    costs.get(t)[index] += rs.getDouble(5);
+                }
+            }
+        }
+        List<MetricsSeries.TenantSeries> series = new ArrayList<>();
+        for (String t : top) {
+            List<MetricsSeries.TenantPoint> points = new ArrayList<>(minutes);
+            for (int m = 0; m < minutes; m++) {
+                points.add(new MetricsSeries.TenantPoint(Instant.ofEpochMilli(fromMinute + m * MINUTE_MS),
+                        messages.get(t)[m], replies.get(t)[m], round(costs.get(t)[m])));
+            }
+            series.add(new MetricsSeries.TenantSeries(t, List.copyOf(points)));
+        }
+        return series;
+    }
+
+    /** One dense per-minute series under construction: counters and the minute's latency, no histograms. */
+    private static final class Points {
+        final long[][] counters;
+        final double[] cost;
+        final Latency[] latency;
+
+        Points(int minutes) {
+            counters = new long[minutes][];
+            cost = new double[minutes];
+            latency = new Latency[minutes];
+        }
+
+        /** Adds a closed minute's sums (a no-op before the first row). */
+        void close(long minute, Rollups.Delta sums, long fromMinute) {
+            if (sums == null) {
+                return;
+            }
+            int index = (int) ((minute - fromMinute) / MINUTE_MS);
+            counters[index] = sums.counters.clone();
+            cost[index] = sums.costUsd;
+            latency[index] = sums.latency.latency();
+        }
+
+        private long[] at(int index) {
+            return counters[index] != null ? counters[index] : EMPTY;
+        }
+
+        private Latency latencyAt(int index) {
+            return latency[index] != null ? latency[index] : Latency.NONE;
+        }
+
+        List<MetricsPoint> metricsPoints(long fromMinute) {
+            List<MetricsPoint> points = new ArrayList<>(counters.length);
+            for (int m = 0; m < counters.length; m++) {
+                long[] c = at(m);
+                points.add(new MetricsPoint(Instant.ofEpochMilli(fromMinute + m * MINUTE_MS), c[Rollups.MESSAGES],
+                        c[Rollups.REPLIES], c[Rollups.REPLIES_POSTED], c[Rollups.MODEL_CALLS], c[Rollups.FAILURES],
+                        c[Rollups.FALLBACKS], c[Rollups.INPUT_TOKENS], c[Rollups.OUTPUT_TOKENS], round(cost[m]),
+                        latencyAt(m)));
+            }
+            return List.copyOf(points);
+        }
+
+        List<MetricsSeries.ProviderPoint> providerPoints(long fromMinute) {
+            List<MetricsSeries.ProviderPoint> points = new ArrayList<>(counters.length);
+            for (int m = 0; m < counters.length; m++) {
+                long[] c = at(m);
+                points.add(new MetricsSeries.ProviderPoint(Instant.ofEpochMilli(fromMinute + m * MINUTE_MS),
+                        c[Rollups.MODEL_CALLS], c[Rollups.REPLIES], c[Rollups.FALLBACKS], round(cost[m]),
+                        latencyAt(m)));
+            }
+            return List.copyOf(points);
+        }
+
+        List<MetricsSeries.TenantPoint> tenantPoints(long fromMinute) {
+            List<MetricsSeries.TenantPoint> points = new ArrayList<>(counters.length);
+            for (int m = 0; m < counters.length; m++) {
+                long[] c = at(m);
+                points.add(new MetricsSeries.TenantPoint(Instant.ofEpochMilli(fromMinute + m * MINUTE_MS),
+                        c[Rollups.MESSAGES], c[Rollups.REPLIES], round(cost[m])));
+            }
+            return List.copyOf(points);
+        }
+
+        private static final long[] EMPTY = new long[Rollups.COUNTERS.size()];
     }
 
     /**
-     * A per-minute series over [from, to), optionally of one tenant. Every minute overlapping the range has a
-     * point, empty or not, so a chart needs no gap filling.
+     * Deletes what is older than each retention: raw events and audit rows by event time, rollups by minute.
+     * Works through the oldest rows an hour of event time at a time, one short transaction each, so a large
+     * backlog never holds the (SQLite: single) writer for long. Returns the rows deleted per table.
      */
-    public MetricsSeries metrics(Instant from, Instant to, String tenant) throws SQLException {
-        long fromMs = from.toEpochMilli();
-        long toMs = to.toEpochMilli();
-        String tenantFilter = tenant != null ? " AND tenant_id = ?" : "";
-        Map<Long, long[]> counts = new HashMap<>();
-        Map<Long, Double> costs = new HashMap<>();
-        Map<Long, Doubles> latencies = new HashMap<>();
-        Doubles allLatencies = new Doubles();
-        try (Connection connection = reader.getConnection()) {
-            String sql = "SELECT " + MINUTE + ", COALESCE(" + MESSAGES + ", 0), COALESCE(" + REPLIES + ", 0), "
-                    + "COALESCE(" + MODEL_CALLS + ", 0), COALESCE(" + COST + ", 0) FROM telemetry_event "
-                    + "WHERE at_ms >= ? AND at_ms < ?" + tenantFilter + " GROUP BY " + MINUTE;
-            try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                bindRange(statement, fromMs, toMs, tenant);
-                try (ResultSet rs = statement.executeQuery()) {
-                    while (rs.next()) {
-                        long minute = rs.getLong(1);
-                        counts.put(minute, new long[] {rs.getLong(2), rs.getLong(3), rs.getLong(4)});
-                        costs.put(minute, rs.getDouble(5));
-                    }
-                }
-            }
-            String latencySql = "SELECT at_ms, end_to_end_ms FROM telemetry_event WHERE type = '" + REPLY_EMITTED
-                    + "' AND at_ms >= ? AND at_ms < ? AND end_to_end_ms IS NOT NULL" + tenantFilter;
-            try (PreparedStatement statement = connection.prepareStatement(latencySql)) {
-                bindRange(statement, fromMs, toMs, tenant);
-                try (ResultSet rs = statement.executeQuery()) {
-                    while (rs.next()) {
-                        long at = rs.getLong(1);
-                        double value = rs.getDouble(2);
-                        latencies.computeIfAbsent(minuteOf(at), m -> new Doubles()).add(value);
-                        allLatencies.add(value);
-                    }
-                }
-            }
-        }
-        List<MetricsPoint> series = new ArrayList<>();
-        long messages = 0;
-        long replies = 0;
-        long modelCalls = 0;
-        double cost = 0;
-        for (long minute = minuteOf(fromMs); minute < toMs; minute += MINUTE_MS) {
-            long[] c = counts.getOrDefault(minute, new long[3]);
-            double minuteCost = costs.getOrDefault(minute, 0.0);
-            Doubles l = latencies.get(minute);
-            series.add(new MetricsPoint(Instant.ofEpochMilli(minute), c[0], c[1], c[2], round(minuteCost),
-                    l == null ? Latency.NONE : l.latency()));
-            messages += c[0];
-            replies += c[1];
-            modelCalls += c[2];
-            cost += minuteCost;
-        }
-        MetricsPoint totals = new MetricsPoint(null, messages, replies, modelCalls, round(cost), allLatencies.latency());
-        return new MetricsSeries(from, to, tenant, List.copyOf(series), totals);
+    public Map<String, Long> purge(Duration raw, Duration audit, Duration rollups) throws SQLException {
+        long now = clock.millis();
+        Map<String, Long> deleted = new java.util.LinkedHashMap<>();
+        deleted.put("telemetry_event", purge("telemetry_event", "at_ms", now - raw.toMillis()));
+        deleted.put("reply_audit", purge("reply_audit", "at_ms", now - audit.toMillis()));
+        deleted.put(Rollups.TENANT_TABLE, purge(Rollups.TENANT_TABLE, "minute_ms", now - rollups.toMillis()));
+        deleted.put(Rollups.ALL_TABLE, purge(Rollups.ALL_TABLE, "minute_ms", now - rollups.toMillis()));
+        return deleted;
     }
 
-    private static void bindRange(PreparedStatement statement, long from, long to, String tenant) throws SQLException {
-        statement.setLong(1, from);
-        statement.setLong(2, to);
-        if (tenant != null) {
-            statement.setString(3, tenant);
+    private long purge(String table, String column, long cutoff) throws SQLException {
+        long deleted = 0;
+        while (true) {
+            // A connection per step: on SQLite the feed shares the one writer connection and waits for it.
+            try (Connection connection = writer.getConnection()) {
+                long oldest;
+                try (PreparedStatement statement = connection.prepareStatement(
+                        "SELECT MIN(" + column + ") FROM " + table + " WHERE " + column + " < ?")) {
+                    statement.setLong(1, cutoff);
+                    try (ResultSet rs = statement.executeQuery()) {
+                        rs.next();
+                        oldest = rs.getLong(1);
+                        if (rs.wasNull()) {
+                            return deleted;
+                        }
+                    }
+                }
+                try (PreparedStatement statement = connection.prepareStatement(
+                        "DELETE FROM " + table + " WHERE " + column + " < ?")) {
+                    statement.setLong(1, Math.min(cutoff, oldest + PURGE_STEP_MS));
+                    deleted += statement.executeUpdate();
+                }
+            }
         }
     }
 
@@ -426,22 +624,5 @@ public final class DashboardStore implements AutoCloseable {
             reader.close();
         }
         writer.close();
-    }
-
-    /** A growable array of doubles, to avoid boxing a day's worth of latencies. */
-    private static final class Doubles {
-        private double[] values = new double[64];
-        private int size;
-
-        void add(double value) {
-            if (size == values.length) {
-                values = Arrays.copyOf(values, size * 2);
-            }
-            values[size++] = value;
-        }
-
-        Latency latency() {
-            return size == 0 ? Latency.NONE : Percentiles.of(values, size);
-        }
     }
 }

@@ -4,8 +4,9 @@ import java.time.Instant;
 
 /**
  * Counters of one minute of a metrics series (or of the whole range when {@code minute} is null); same meanings
- * as {@link DayTotals}.
+ * as {@link DayTotals}; inputTokens and outputTokens are summed over the model calls.
  */
-public record MetricsPoint(Instant minute, long messages, long replies, long modelCalls, double costUsd,
+public record MetricsPoint(Instant minute, long messages, long replies, long repliesPosted, long modelCalls,
+                           long failures, long fallbacks, long inputTokens, long outputTokens, double costUsd,
                            Latency latencyMs) {
 }

@@ -17,9 +17,10 @@ public final class Percentiles {
         return sorted[Math.max(0, Math.min(count, rank) - 1)];
     }
 
-    /** p50 and p95 of the values (the array is sorted in place). */
+    /** p50, p95 and p99 of the values (the array is sorted in place). */
     public static Latency of(double[] values, int count) {
         Arrays.sort(values, 0, count);
-        return new Latency(nearestRank(values, count, 50), nearestRank(values, count, 95));
+        return new Latency(nearestRank(values, count, 50), nearestRank(values, count, 95),
+                nearestRank(values, count, 99));
     }
 }

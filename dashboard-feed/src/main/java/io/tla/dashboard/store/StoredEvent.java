@@ -27,7 +27,16 @@ public record StoredEvent(
         Double endToEndMs,
         Long inputTokens,
         Long outputTokens,
-        String attributesJson) {
+        String attributesJson,
+        Audit audit) {
+
+    /**
+     * The attributes of a {@code reply.emitted} event the audit trail keeps (null for other types); never the
+     * text, only its SHA-256.
+     */
+    public record Audit(String replyId, String senderId, String sourceLanguage, String targetLanguages,
+                        String model, String textSha256) {
+    }
 
     /**
      * Attribute names that would carry message content in the pipeline's own events. Telemetry never sets them;
@@ -48,10 +57,36 @@ public record StoredEvent(
         return new StoredEvent(event.eventId(), event.type(), event.tenantId(), event.conversationId(),
                 event.messageId(), event.at().toEpochMilli(),
                 string(attributes.get("decision")), string(attributes.get("kind")),
-                string(attributes.get("provider")), string(attributes.get("outcome")),
+                provider(event.type(), attributes), string(attributes.get("outcome")),
                 number(attributes.get("costUsd")), number(attributes.get("latencyMs")),
                 number(attributes.get("endToEndMs")), integer(attributes.get("inputTokens")),
-                integer(attributes.get("outputTokens")), json);
+                integer(attributes.get("outputTokens")), json, audit(event.type(), attributes));
+    }
+
+    /** A fallback names no provider of its own: it is counted against the provider it fell back from. */
+    private static String provider(String type, Map<String, Object> attributes) {
+        String provider = string(attributes.get("provider"));
+        if (provider == null && DashboardStore.MODEL_FALLBACK.equals(type)) {
+            return string(attributes.get("from"));
+        }
+        return provider;
+    }
+
+    private static Audit audit(String type, Map<String, Object> attributes) {
+        if (!DashboardStore.REPLY_EMITTED.equals(type)) {
+            return null;
+        }
+        return new Audit(string(attributes.get("replyId")), string(attributes.get("senderId")),
+                string(attributes.get("sourceLanguage")), string(attributes.get("languages")),
+                string(attributes.get("model")), string(attributes.get("textSha256")));
+    }
+
+    /**
+     * The provider a rollup row is kept under: the event's provider, else '' (budget decisions, posts and the
+     * like have none).
+     */
+    public String rollupProvider() {
+        return provider != null ? provider : "";
     }
 
     private static String string(Object value) {

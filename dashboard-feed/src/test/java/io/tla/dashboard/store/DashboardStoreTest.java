@@ -112,7 +112,8 @@ class DashboardStoreTest {
                     versions.add(rs.getString(1));
                     assertThat(rs.getBoolean(2)).as("migration " + rs.getString(1) + " succeeded").isTrue();
                 }
-                assertThat(versions).as("each migration applied once").startsWith("1").doesNotHaveDuplicates();
+                assertThat(versions).as("every migration, in order, each applied once")
+                        .containsExactly("1", "2", "2.1", "3");
             }
             if (backend == Backend.SQLITE) {
                 try (ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
@@ -161,6 +162,7 @@ class DashboardStoreTest {
                 event("f1", "reply.failed", "t1", "2026-11-25T09:01:03Z", Map.of("replyId", "r2")),
                 event("fb1", "model.fallback", "t1", "2026-11-25T09:01:01Z",
                         Map.of("from", "primary", "to", "backup", "reason", "timeout", "attempt", 1)),
+                event("bt1", "budget.threshold", "t2", "2026-11-25T09:03:04Z", Map.of("ratio", 0.8)),
                 // Unknown types are stored but count nowhere, even with fields the queries read.
                 event("u1", "audit.unknown", "t1", "2026-11-25T09:05:00Z", Map.of("costUsd", 99.0, "endToEndMs", 1.0)),
                 event("u2", "audit.unknown", "t3", "2026-11-25T09:05:00Z", Map.of("decision", "refused"))));
@@ -175,8 +177,11 @@ class DashboardStoreTest {
         assertThat(today.budgetRefusals()).isEqualTo(1);
         assertThat(today.failures()).as("one failed reply plus one failed post").isEqualTo(2);
         assertThat(today.costUsd()).isEqualTo(0.35);
-        // Nearest rank over 10, 20, 30, 40, 100: p50 is the 3rd value, p95 the 5th.
-        assertThat(today.latencyMs()).isEqualTo(new Latency(30.0, 100.0));
+        assertThat(today.fallbacks()).isEqualTo(1);
+        assertThat(today.repliesFailed()).isEqualTo(1);
+        assertThat(today.budgetAlerts()).isEqualTo(1);
+        // Nearest rank over 10, 20, 30, 40, 100: p50 is the 3rd value, p95 and p99 the 5th, within the bound.
+        assertLatency(today.latencyMs(), 30, 100, 100);
         assertThat(status.tenants()).containsExactly(
                 new TenantTotals("t1", 3, 4, 0.3),
                 new TenantTotals("t2", 1, 1, 0.05));
@@ -204,7 +209,26 @@ class DashboardStoreTest {
 
         StatusSnapshot yesterday = store.status(DAY.minusDays(1));
         assertThat(yesterday.today().messages()).isEqualTo(1);
-        assertThat(yesterday.today().latencyMs()).isEqualTo(new Latency(999.0, 999.0));
+        assertLatency(yesterday.today().latencyMs(), 999, 999, 999);
+    }
+
+    static void assertLatency(Latency actual, double p50, double p95, double p99) {
+        LatencyHistogramTest.assertWithinBound(actual.p50(), p50);
+        LatencyHistogramTest.assertWithinBound(actual.p95(), p95);
+        LatencyHistogramTest.assertWithinBound(actual.p99(), p99);
+    }
+
+    static MetricsPoint counts(MetricsPoint p) {
+        // The counters only: latencies are compared with their bound separately.
+        return new MetricsPoint(p.minute(), p.messages(), p.replies(), p.repliesPosted(), p.modelCalls(), p.failures(),
+                p.fallbacks(), p.inputTokens(), p.outputTokens(), p.costUsd(), null);
+    }
+
+    static MetricsPoint point(String minute, long messages, long replies, long modelCalls, double cost) {
+        long in = modelCalls * 12;
+        long out = modelCalls * 14;
+        return new MetricsPoint(minute == null ? null : Instant.parse(minute), messages, replies, 0, modelCalls, 0, 0,
+                in, out, cost, null);
     }
 
     @ParameterizedTest
@@ -225,19 +249,315 @@ class DashboardStoreTest {
         Instant to = Instant.parse("2026-11-25T15:04:00Z");
 
         MetricsSeries all = store.metrics(from, to, null);
-        assertThat(all.series()).containsExactly(
-                new MetricsPoint(from, 2, 2, 1, 0.01, new Latency(5.0, 15.0)),
-                new MetricsPoint(Instant.parse("2026-11-25T15:01:00Z"), 1, 0, 0, 0.0, Latency.NONE),
-                new MetricsPoint(Instant.parse("2026-11-25T15:02:00Z"), 0, 0, 0, 0.0, Latency.NONE),
-                new MetricsPoint(Instant.parse("2026-11-25T15:03:00Z"), 1, 1, 0, 0.0, new Latency(50.0, 50.0)));
-        assertThat(all.totals()).isEqualTo(new MetricsPoint(null, 4, 3, 1, 0.01, new Latency(15.0, 50.0)));
+        assertThat(all.series()).extracting(DashboardStoreTest::counts).containsExactly(
+                point("2026-11-25T15:00:00Z", 2, 2, 1, 0.01),
+                point("2026-11-25T15:01:00Z", 1, 0, 0, 0.0),
+                point("2026-11-25T15:02:00Z", 0, 0, 0, 0.0),
+                point("2026-11-25T15:03:00Z", 1, 1, 0, 0.0));
+        assertLatency(all.series().get(0).latencyMs(), 5, 15, 15);
+        assertThat(all.series().get(1).latencyMs()).isEqualTo(Latency.NONE);
+        assertLatency(all.series().get(3).latencyMs(), 50, 50, 50);
+        assertThat(counts(all.totals())).isEqualTo(point(null, 4, 3, 1, 0.01));
+        assertLatency(all.totals().latencyMs(), 15, 50, 50);
+        assertThat(all.byTenant()).extracting(MetricsSeries.TenantSeries::tenantId).containsExactly("t1", "t2");
+        assertThat(all.byTenant().get(0).series()).extracting(MetricsSeries.TenantPoint::messages)
+                .containsExactly(2L, 0L, 0L, 1L);
+        assertThat(all.byProvider()).extracting(MetricsSeries.ProviderSeries::provider).containsExactly("offline");
+        assertThat(all.byProvider().get(0).series()).extracting(MetricsSeries.ProviderPoint::replies)
+                .containsExactly(2L, 0L, 0L, 1L);
 
         MetricsSeries t2 = store.metrics(from, to, "t2");
         assertThat(t2.series()).extracting(MetricsPoint::messages).containsExactly(0L, 1L, 0L, 0L);
         assertThat(t2.totals().latencyMs()).isEqualTo(Latency.NONE);
+        assertThat(t2.byTenant()).singleElement().satisfies(t -> {
+            assertThat(t.tenantId()).isEqualTo("t2");
+            assertThat(t.series()).extracting(MetricsSeries.TenantPoint::messages).containsExactly(0L, 1L, 0L, 0L);
+        });
 
-        // A range starting mid-minute counts only what is inside it, in the bucket of that minute.
+        // Rollups are per minute: a range starting or ending mid-minute counts each minute it touches whole.
         MetricsSeries partial = store.metrics(Instant.parse("2026-11-25T15:00:35Z"), Instant.parse("2026-11-25T15:01:00Z"), null);
-        assertThat(partial.series()).containsExactly(new MetricsPoint(from, 1, 1, 0, 0.0, new Latency(15.0, 15.0)));
+        assertThat(partial.series()).extracting(DashboardStoreTest::counts)
+                .containsExactly(point("2026-11-25T15:00:00Z", 2, 2, 1, 0.01));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void countsARedeliveredEventOnceInTheRollupsAndTheAuditTrail(Backend backend) throws SQLException {
+        DashboardStore store = store(backend);
+        StoredEvent reply = audited("reply.emitted:t1:m1", "t1", "2026-11-25T10:00:00Z", "Guten Morgen");
+        StoredEvent call = modelCall("model.call:t1:m1", "t1", "2026-11-25T10:00:00Z", 0.5);
+
+        assertThat(store.insert(List.of(reply, call))).isEqualTo(2);
+        assertThat(store.insert(List.of(reply, call))).as("re-delivered in a later batch").isZero();
+        assertThat(store.insert(List.of(call, reply, reply))).as("repeated within one batch").isZero();
+
+        try (Connection c = store.writer().getConnection(); Statement s = c.createStatement()) {
+            for (String table : List.of("minute_rollup", "minute_rollup_all")) {
+                try (ResultSet rs = s.executeQuery("SELECT SUM(replies), SUM(model_calls), SUM(cost_usd), "
+                        + "SUM(input_tokens), COUNT(*) FROM " + table)) {
+                    rs.next();
+                    assertThat(rs.getLong(1)).as(table + " replies").isEqualTo(1);
+                    assertThat(rs.getLong(2)).as(table + " model calls").isEqualTo(1);
+                    assertThat(rs.getDouble(3)).as(table + " cost").isEqualTo(0.5);
+                    assertThat(rs.getLong(4)).as(table + " input tokens").isEqualTo(12);
+                    assertThat(rs.getLong(5)).as(table + ": a row for the reply's provider, one for the call's").isEqualTo(2);
+                }
+            }
+            try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM reply_audit")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(1);
+            }
+        }
+        assertThat(store.status(DAY).today().replies()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void keepsTheAuditRowWithTheTextHashButNeverTheText(Backend backend) throws SQLException {
+        DashboardStore store = store(backend);
+        String text = "Bitte das Angebot bis Freitag schicken";
+        store.insert(List.of(audited("reply.emitted:t1:m9", "t1", "2026-11-25T11:00:00.250Z", text)));
+
+        try (Connection c = store.writer().getConnection(); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT * FROM reply_audit")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString("event_id")).isEqualTo("reply.emitted:t1:m9");
+                assertThat(rs.getLong("at_ms")).isEqualTo(Instant.parse("2026-11-25T11:00:00.250Z").toEpochMilli());
+                assertThat(rs.getString("tenant_id")).isEqualTo("t1");
+                assertThat(rs.getString("conversation_id")).isEqualTo("c-reply.emitted:t1:m9");
+                assertThat(rs.getString("message_id")).isEqualTo("m-reply.emitted:t1:m9");
+                assertThat(rs.getString("reply_id")).isEqualTo("r-m9");
+                assertThat(rs.getString("sender_id")).isEqualTo("user-42");
+                assertThat(rs.getString("source_language")).isEqualTo("de");
+                assertThat(rs.getString("target_languages")).isEqualTo("en,fr");
+                assertThat(rs.getString("kind")).isEqualTo("translation");
+                assertThat(rs.getString("provider")).isEqualTo("openai");
+                assertThat(rs.getString("model")).isEqualTo("gpt-4o-mini");
+                assertThat(rs.getLong("input_tokens")).isEqualTo(120);
+                assertThat(rs.getLong("output_tokens")).isEqualTo(140);
+                assertThat(rs.getDouble("cost_usd")).isEqualTo(0.0021);
+                assertThat(rs.getString("text_sha256")).isEqualTo(sha256(text));
+                int columns = rs.getMetaData().getColumnCount();
+                for (int i = 1; i <= columns; i++) {
+                    assertThat(rs.getString(i)).as(rs.getMetaData().getColumnName(i)).doesNotContain("Angebot");
+                }
+                assertThat(rs.next()).isFalse();
+            }
+            try (ResultSet rs = s.executeQuery("SELECT attributes FROM telemetry_event")) {
+                rs.next();
+                assertThat(rs.getString(1)).doesNotContain("Angebot").contains(sha256(text));
+            }
+        }
+    }
+
+    static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A reply.emitted as the pipeline now sends it: the audit attributes, and (wrongly) the text as well. */
+    static StoredEvent audited(String id, String tenant, String at, String text) {
+        String messageId = id.substring(id.lastIndexOf(':') + 1);
+        Map<String, Object> attributes = new java.util.HashMap<>();
+        attributes.put("replyId", "r-" + messageId);
+        attributes.put("kind", "translation");
+        attributes.put("provider", "openai");
+        attributes.put("model", "gpt-4o-mini");
+        attributes.put("languages", "en,fr");
+        attributes.put("sourceLanguage", "de");
+        attributes.put("senderId", "user-42");
+        attributes.put("textSha256", sha256(text));
+        attributes.put("inputTokens", 120);
+        attributes.put("outputTokens", 140);
+        attributes.put("costUsd", 0.0021);
+        attributes.put("endToEndMs", 80.0);
+        attributes.put("text", text);
+        return event(id, "reply.emitted", tenant, at, attributes);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void rollupSumsMatchTheRawEventsAndPercentilesStayWithinTheBound(Backend backend) throws SQLException {
+        DashboardStore store = store(backend);
+        java.util.Random random = new java.util.Random(42);
+        List<StoredEvent> events = new ArrayList<>();
+        String[] types = {"budget.decision", "budget.threshold", "reply.emitted", "reply.posted", "reply.failed",
+                "model.fallback", "model.call", "context.retrieved"};
+        String[] providers = {"openai", "azure", "offline"};
+        long start = Instant.parse("2026-11-25T09:00:00Z").toEpochMilli();
+        for (int i = 0; i < 3_000; i++) {
+            String type = types[random.nextInt(types.length)];
+            String tenant = "t" + random.nextInt(13);
+            String at = Instant.ofEpochMilli(start + random.nextInt(30 * 60_000)).toString();
+            String provider = providers[random.nextInt(providers.length)];
+            Map<String, Object> attributes = switch (type) {
+                case "budget.decision" -> Map.of("decision", random.nextInt(10) == 0 ? "refused" : "allowed");
+                case "reply.emitted" -> Map.of("kind", random.nextInt(10) == 0 ? "failed" : "translation",
+                        "provider", provider, "endToEndMs", Math.exp(Math.log(300) + random.nextGaussian()));
+                case "model.call" -> Map.of("provider", provider, "costUsd", random.nextInt(1000) / 1e5,
+                        "inputTokens", random.nextInt(500), "outputTokens", random.nextInt(500));
+                case "model.fallback" -> Map.of("from", provider, "to", "offline", "reason", "http-503");
+                default -> Map.of();
+            };
+            events.add(event("e" + i, type, tenant, at, attributes));
+        }
+        // Batches of various sizes, with a tenth of the events delivered again.
+        List<StoredEvent> deliveries = new ArrayList<>(events);
+        for (int i = 0; i < 300; i++) {
+            deliveries.add(random.nextInt(deliveries.size()), events.get(random.nextInt(events.size())));
+        }
+        for (int i = 0; i < deliveries.size(); ) {
+            int size = 1 + random.nextInt(200);
+            store.insert(deliveries.subList(i, Math.min(deliveries.size(), i + size)));
+            i += size;
+        }
+
+        Instant from = Instant.parse("2026-11-25T09:00:00Z");
+        Instant to = Instant.parse("2026-11-25T09:30:00Z");
+        MetricsSeries metrics = store.metrics(from, to, null);
+        MetricsPoint totals = metrics.totals();
+        assertThat(totals.messages()).isEqualTo(count(events, "budget.decision"));
+        assertThat(totals.replies()).isEqualTo(count(events, "reply.emitted"));
+        assertThat(totals.repliesPosted()).isEqualTo(count(events, "reply.posted"));
+        assertThat(totals.modelCalls()).isEqualTo(count(events, "model.call"));
+        assertThat(totals.fallbacks()).isEqualTo(count(events, "model.fallback"));
+        assertThat(totals.failures()).isEqualTo(count(events, "reply.failed") + events.stream()
+                .filter(e -> e.type().equals("reply.emitted") && "failed".equals(e.kind())).count());
+        assertThat(totals.inputTokens()).isEqualTo(events.stream().filter(e -> e.type().equals("model.call"))
+                .mapToLong(StoredEvent::inputTokens).sum());
+        assertThat(totals.outputTokens()).isEqualTo(events.stream().filter(e -> e.type().equals("model.call"))
+                .mapToLong(StoredEvent::outputTokens).sum());
+        assertThat(totals.costUsd()).isCloseTo(events.stream().filter(e -> e.type().equals("model.call"))
+                .mapToDouble(StoredEvent::costUsd).sum(), org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(metrics.series()).hasSize(30);
+        assertThat(metrics.series().stream().mapToLong(MetricsPoint::messages).sum()).isEqualTo(totals.messages());
+
+        double[] latencies = events.stream().filter(e -> e.type().equals("reply.emitted"))
+                .mapToDouble(StoredEvent::endToEndMs).toArray();
+        Latency exact = Percentiles.of(latencies, latencies.length);
+        assertLatency(totals.latencyMs(), exact.p50(), exact.p95(), exact.p99());
+
+        // Per tenant and per provider, the rollups agree with the raw rows.
+        assertThat(metrics.byTenant()).hasSize(DashboardStore.TOP_TENANTS);
+        for (MetricsSeries.TenantSeries tenant : metrics.byTenant()) {
+            long raw = events.stream().filter(e -> e.type().equals("budget.decision")
+                    && e.tenantId().equals(tenant.tenantId())).count();
+            assertThat(tenant.series().stream().mapToLong(MetricsSeries.TenantPoint::messages).sum())
+                    .as(tenant.tenantId()).isEqualTo(raw);
+            MetricsSeries one = store.metrics(from, to, tenant.tenantId());
+            assertThat(one.totals().messages()).isEqualTo(raw);
+        }
+        List<Long> ranked = metrics.byTenant().stream()
+                .map(t -> t.series().stream().mapToLong(MetricsSeries.TenantPoint::messages).sum()).toList();
+        assertThat(ranked).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        assertThat(metrics.byProvider()).extracting(MetricsSeries.ProviderSeries::provider)
+                .containsExactly("azure", "offline", "openai");
+        for (MetricsSeries.ProviderSeries provider : metrics.byProvider()) {
+            long calls = events.stream().filter(e -> e.type().equals("model.call")
+                    && e.provider().equals(provider.provider())).count();
+            long fallbacks = events.stream().filter(e -> e.type().equals("model.fallback")
+                    && e.provider().equals(provider.provider())).count();
+            assertThat(provider.series().stream().mapToLong(MetricsSeries.ProviderPoint::modelCalls).sum())
+                    .isEqualTo(calls);
+            assertThat(provider.series().stream().mapToLong(MetricsSeries.ProviderPoint::fallbacks).sum())
+                    .isEqualTo(fallbacks);
+        }
+        DayTotals today = store.status(DAY).today();
+        assertThat(today.budgetAlerts()).isEqualTo(count(events, "budget.threshold"));
+        assertThat(today.repliesFailed()).isEqualTo(count(events, "reply.failed"));
+        assertThat(today.budgetRefusals()).isEqualTo(events.stream()
+                .filter(e -> e.type().equals("budget.decision") && "refused".equals(e.decision())).count());
+    }
+
+    static long count(List<StoredEvent> events, String type) {
+        return events.stream().filter(e -> e.type().equals(type)).count();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void purgesOnlyRowsOlderThanEachRetention(Backend backend) throws SQLException {
+        DashboardStore store = store(backend);
+        // The clock is 2026-11-25T15:30Z; retention 30 days raw, 90 days audit, 400 days rollups.
+        store.insert(List.of(
+                audited("reply.emitted:t1:new", "t1", "2026-11-25T10:00:00Z", "a"),
+                audited("reply.emitted:t1:31d", "t1", "2026-10-25T15:29:00Z", "b"),
+                audited("reply.emitted:t1:29d", "t1", "2026-10-27T10:00:00Z", "c"),
+                audited("reply.emitted:t1:91d", "t1", "2026-08-26T15:00:00Z", "d"),
+                audited("reply.emitted:t1:401d", "t1", "2025-10-20T15:00:00Z", "e")));
+        for (int i = 0; i < 50; i++) {
+            // Enough old hours to need several purge steps.
+            store.insert(List.of(decision("old-" + i, "t2", Instant.parse("2026-09-01T00:00:00Z")
+                    .plusSeconds(i * 1800L).toString(), "allowed")));
+        }
+
+        Map<String, Long> deleted = store.purge(java.time.Duration.ofDays(30), java.time.Duration.ofDays(90),
+                java.time.Duration.ofDays(400));
+
+        assertThat(deleted).containsEntry("telemetry_event", 53L).containsEntry("reply_audit", 2L);
+        assertThat(ids(store, "SELECT event_id FROM telemetry_event"))
+                .containsExactlyInAnyOrder("reply.emitted:t1:new", "reply.emitted:t1:29d");
+        assertThat(ids(store, "SELECT event_id FROM reply_audit")).containsExactlyInAnyOrder(
+                "reply.emitted:t1:new", "reply.emitted:t1:31d", "reply.emitted:t1:29d");
+        assertThat(ids(store, "SELECT CAST(minute_ms AS TEXT) FROM minute_rollup WHERE tenant_id = 't1'"))
+                .hasSize(4).doesNotContain(Long.toString(Instant.parse("2025-10-20T15:00:00Z").toEpochMilli()));
+        assertThat(ids(store, "SELECT CAST(minute_ms AS TEXT) FROM minute_rollup_all")).hasSize(54);
+        assertThat(store.purge(java.time.Duration.ofDays(30), java.time.Duration.ofDays(90),
+                java.time.Duration.ofDays(400)).values()).as("nothing left to purge").containsOnly(0L);
+    }
+
+    static List<String> ids(DashboardStore store, String sql) throws SQLException {
+        List<String> ids = new ArrayList<>();
+        try (Connection c = store.writer().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                ids.add(rs.getString(1));
+            }
+        }
+        return ids;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void backfillsEventsStoredBeforeTheRollupsOnce(Backend backend) throws SQLException {
+        String url = url(backend);
+        // A store as the previous version left it: schema V1 and its rows, no rollups yet.
+        try (DashboardStore old = DashboardStore.open(url, CLOCK)) {
+            org.flywaydb.core.Flyway.configure().dataSource(old.writer()).locations(DashboardStore.MIGRATIONS)
+                    .table(DashboardStore.HISTORY_TABLE).target("1").load().migrate();
+            try (Connection c = old.writer().getConnection(); java.sql.PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO telemetry_event (event_id, type, tenant_id, conversation_id, message_id, at_ms, "
+                            + "attributes, stored_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 0)")) {
+                for (StoredEvent e : List.of(decision("d1", "t1", "2026-11-25T09:00:00Z", "allowed"),
+                        modelCall("c1", "t1", "2026-11-25T09:00:01Z", 0.25),
+                        audited("reply.emitted:t1:m1", "t1", "2026-11-25T09:00:02Z", "Hallo"))) {
+                    s.setString(1, e.eventId());
+                    s.setString(2, e.type());
+                    s.setString(3, e.tenantId());
+                    s.setString(4, e.conversationId());
+                    s.setString(5, e.messageId());
+                    s.setLong(6, e.atMillis());
+                    s.setString(7, e.attributesJson());
+                    s.executeUpdate();
+                }
+            }
+        }
+
+        DashboardStore store = open(url);
+        DayTotals today = store.status(DAY).today();
+        assertThat(today.messages()).isEqualTo(1);
+        assertThat(today.modelCalls()).isEqualTo(1);
+        assertThat(today.replies()).isEqualTo(1);
+        assertThat(today.costUsd()).isEqualTo(0.25);
+        assertLatency(today.latencyMs(), 80, 80, 80);
+        assertThat(ids(store, "SELECT text_sha256 FROM reply_audit")).containsExactly(sha256("Hallo"));
+
+        store.close();
+        stores.remove(store);
+        DashboardStore reopened = open(url);
+        assertThat(reopened.status(DAY).today().messages()).as("the backfill ran once").isEqualTo(1);
     }
 }

@@ -10,13 +10,13 @@ class PercentilesTest {
     void picksTheNearestRankValueFromUnsortedInput() {
         double[] values = {40, 10, 100, 30, 20, 0, 0};
         // Only the first five count; the spare capacity at the end must be ignored.
-        assertThat(Percentiles.of(values, 5)).isEqualTo(new Latency(30.0, 100.0));
+        assertThat(Percentiles.of(values, 5)).isEqualTo(new Latency(30.0, 100.0, 100.0));
     }
 
     @Test
     void reportsAnObservedValueForSmallSamples() {
-        assertThat(Percentiles.of(new double[] {7}, 1)).isEqualTo(new Latency(7.0, 7.0));
-        assertThat(Percentiles.of(new double[] {2, 1}, 2)).isEqualTo(new Latency(1.0, 2.0));
+        assertThat(Percentiles.of(new double[] {7}, 1)).isEqualTo(new Latency(7.0, 7.0, 7.0));
+        assertThat(Percentiles.of(new double[] {2, 1}, 2)).isEqualTo(new Latency(1.0, 2.0, 2.0));
     }
 
     @Test
@@ -30,6 +30,6 @@ class PercentilesTest {
         for (int i = 0; i < 100; i++) {
             values[i] = 100 - i;
         }
-        assertThat(Percentiles.of(values, 100)).isEqualTo(new Latency(50.0, 95.0));
+        assertThat(Percentiles.of(values, 100)).isEqualTo(new Latency(50.0, 95.0, 99.0));
     }
 }
