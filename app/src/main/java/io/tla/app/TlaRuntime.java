@@ -36,6 +36,7 @@ import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationStreamsApp;
 import io.tla.topology.TranslationTopology;
 import io.tla.topology.language.LanguageDetection;
+import io.tla.topology.model.ModelProvider;
 import io.tla.topology.model.ModelProviders;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -127,12 +128,12 @@ public final class TlaRuntime implements AutoCloseable {
         SecretStore secretStore = SecretStores.create(config, env);
         SecretExpiryGauges.register(metrics.registry(), secretStore, ConfiguredSecrets.names(config), clock);
 
+        ModelProvider models = null;
         if (roles.contains(Role.TOPOLOGY)) {
+            models = ModelProviders.chain(model, secretStore, metrics.registry(), clock, ComplianceConfig.from(config));
             streamsApp = new TranslationStreamsApp(
-                    TranslationTopology.buildTopology(TopologySettings.from(config),
-                            ModelProviders.chain(model, secretStore, metrics.registry(), clock,
-                                    ComplianceConfig.from(config)),
-                            clock, metrics.registry()),
+                    TranslationTopology.buildTopology(TopologySettings.from(config), models, clock,
+                            metrics.registry()),
                     streamsSettings, clients, data.stateDir(), metrics, health);
             closeables.push(streamsApp);
             streamsApp.start();
@@ -160,6 +161,7 @@ public final class TlaRuntime implements AutoCloseable {
             closeables.push(ingress);
             server.routes(ingress::routes);
         }
+        server.routes(new Diagnostics(config, secretStore, models, clock)::routes);
         server.start();
         // Stop taking requests first on shutdown: pushed last, closed first.
         closeables.push(server);

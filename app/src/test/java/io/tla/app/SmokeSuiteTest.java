@@ -59,6 +59,12 @@ class SmokeSuiteTest {
                     "http://127.0.0.1:" + started.httpPort() + "/health/ready")).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
 
+            String diagnosticsUrl = "http://127.0.0.1:" + started.httpPort() + "/api/diagnostics";
+            JsonNode notYet = Json.mapper().readTree(http.send(HttpRequest.newBuilder(URI.create(diagnosticsUrl))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(notYet.get("ready").asBoolean()).isFalse();
+            assertThat(notYet.get("reasons").toString()).contains("smoke: never run");
+
             Instant before = Instant.now();
             Run ready = tla("smoke", "ready", "--set", "data.dir=" + dataDir, "--set", "http.port=" + started.httpPort(),
                     "--set", "kafka.bootstrap.servers=" + started.bootstrapServers(), "--timeout", "60s");
@@ -73,6 +79,18 @@ class SmokeSuiteTest {
             assertThat(file.at("/checks/reply/facts/postedMs").asLong())
                     .isGreaterThanOrEqualTo(file.at("/checks/reply/facts/replyMs").asLong());
             assertThat(file.at("/checks/metrics/facts/missing")).isEmpty();
+
+            // the diagnostics read the readiness file: HMAC only, secrets usable, outbox sink, a fresh smoke run
+            String body = http.send(HttpRequest.newBuilder(URI.create(diagnosticsUrl)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            JsonNode diagnostics = Json.mapper().readTree(body);
+            assertThat(diagnostics.get("ready").asBoolean()).as(body).isTrue();
+            assertThat(diagnostics.at("/signing/mode").asText()).isEqualTo("hmac-sha256");
+            assertThat(diagnostics.at("/graph/sink").asText()).isEqualTo("outbox");
+            assertThat(diagnostics.at("/providers/0/name").asText()).isEqualTo("offline");
+            assertThat(diagnostics.at("/secrets/0/name").asText()).isEqualTo("teams-webhook-hmac");
+            assertThat(diagnostics.at("/secrets/0/usable").asBoolean()).isTrue();
+            assertThat(body).doesNotContain(Files.readString(dataDir.resolve("secrets/teams-webhook-hmac")).trim());
         }
     }
 

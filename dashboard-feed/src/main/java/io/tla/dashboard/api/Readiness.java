@@ -128,7 +128,7 @@ public final class Readiness {
     }
 
     /** As {@code ./tla run} and {@code ./tla smoke secrets}: the default webhook key may live in the file store. */
-    private SecretLookup lookup(String name) {
+    public SecretLookup lookup(String name) {
         SecretLookup lookup = secrets.lookup(name);
         if (name.equals(webhookKey) && lookup.status() == SecretStatus.MISSING && !(secrets instanceof FileSecretStore)) {
             SecretLookup fromFile = fileSecrets.lookup(name);

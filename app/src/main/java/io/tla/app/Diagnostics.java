@@ -1,0 +1,132 @@
+package io.tla.app;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.tla.dashboard.api.Readiness;
+import io.tla.platform.config.GraphConfig;
+import io.tla.platform.config.ReplyConfig;
+import io.tla.platform.config.TlaConfig;
+import io.tla.platform.config.WebhookConfig;
+import io.tla.platform.secrets.ConfiguredSecrets;
+import io.tla.platform.secrets.SecretLookup;
+import io.tla.platform.secrets.SecretStore;
+import io.tla.schemas.Json;
+import io.tla.topology.model.FallbackModelProvider;
+import io.tla.topology.model.ModelProvider;
+import io.tla.topology.model.ResilientModelProvider;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code GET /api/diagnostics}: what an operator needs to decide whether this deployment may serve traffic, with
+ * the reasons when it may not. It adds to the stage readiness checklist ({@link Readiness}: signing, secrets,
+ * Graph auth, Graph scopes, last smoke run) each secret's status, the Graph settings and the model providers' circuit
+ * breakers. Ready means: HMAC signing only, every secret usable, no static-token Graph auth, a passed Graph scope
+ * check when replies go to Graph, and a passed smoke run in the last 24 hours. Secrets appear by name and status
+ * only.
+ */
+final class Diagnostics {
+
+    private final Readiness readiness;
+    private final TlaConfig config;
+    private final ModelProvider models;
+    private final Clock clock;
+
+    /** {@code models}: the topology's provider chain when the topology runs in this process, else null. */
+    Diagnostics(TlaConfig config, SecretStore secrets, ModelProvider models, Clock clock) {
+        this.readiness = new Readiness(config, secrets, clock);
+        this.config = config;
+        this.models = models;
+        this.clock = clock;
+    }
+
+    void routes(Javalin app) {
+        app.get("/api/diagnostics", this::handle);
+    }
+
+    private void handle(Context ctx) {
+        ctx.header("Cache-Control", "no-store");
+        ctx.contentType("application/json").result(Json.mapper().valueToTree(report()).toString());
+    }
+
+    Map<String, Object> report() {
+        Readiness.Report checklist = readiness.check();
+        GraphConfig graph = GraphConfig.from(config);
+        String sink = ReplyConfig.from(config).sink();
+        List<String> reasons = new ArrayList<>();
+        for (Readiness.Item item : checklist.items()) {
+            boolean scopesUnchecked = item.id().equals("graph-scopes") && "graph".equals(sink)
+                    && item.status() == Readiness.Status.WARN;
+            if (item.status() == Readiness.Status.FAIL || scopesUnchecked) {
+                reasons.add(item.id() + ": " + item.detail());
+            }
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ready", reasons.isEmpty());
+        body.put("reasons", reasons);
+        body.put("checkedAt", checklist.checkedAt().toString());
+
+        WebhookConfig webhook = WebhookConfig.from(config);
+        Map<String, Object> signing = new LinkedHashMap<>();
+        signing.put("mode", "hmac-sha256");
+        signing.put("unsignedAccepted", false);
+        signing.put("defaultKeySecret", webhook.defaultKeySecret());
+        signing.put("registrations", List.copyOf(webhook.registrations().keySet()));
+        body.put("signing", signing);
+
+        Instant now = clock.instant();
+        List<Map<String, Object>> secretRows = new ArrayList<>();
+        for (String name : ConfiguredSecrets.names(config)) {
+            SecretLookup lookup = readiness.lookup(name);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("name", name);
+            row.put("store", lookup.store());
+            row.put("status", lookup.status().label());
+            row.put("usable", lookup.usable());
+            row.put("expiresOn", lookup.expiresOn() == null ? null : lookup.expiresOn().toString());
+            row.put("expiresInSeconds", lookup.expiresIn(now).map(d -> d.toSeconds()).orElse(null));
+            secretRows.add(row);
+        }
+        body.put("secrets", secretRows);
+
+        Map<String, Object> graphBody = new LinkedHashMap<>();
+        graphBody.put("sink", sink);
+        graphBody.put("baseUrl", graph.baseUrl());
+        graphBody.put("authMode", graph.authMode());
+        graphBody.put("productionReady", !"graph".equals(sink) || graph.productionAuth());
+        body.put("graph", graphBody);
+
+        body.put("providers", providers());
+        body.put("checklist", checklist.items().stream().map(item -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("id", item.id());
+            row.put("status", item.status().label());
+            row.put("detail", item.detail());
+            return row;
+        }).toList());
+        return body;
+    }
+
+    /** Each provider of the chain in order with its breaker state; null when the topology runs elsewhere. */
+    private List<Map<String, Object>> providers() {
+        if (models == null) {
+            return null;
+        }
+        List<ModelProvider> chain = models instanceof FallbackModelProvider fallback ? fallback.providers()
+                : List.of(models);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (ModelProvider provider : chain) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("name", provider.name());
+            row.put("breaker", provider instanceof ResilientModelProvider resilient
+                    ? resilient.breakerState().name().toLowerCase(Locale.ROOT) : "none");
+            rows.add(row);
+        }
+        return rows;
+    }
+}
