@@ -24,12 +24,13 @@ public final class SecretExpiryGauges {
 
     public static void register(MeterRegistry registry, SecretStore store, Collection<String> names, Clock clock) {
         for (String name : names) {
-            Gauge.builder(NAME, store, s -> secondsLeft(s, name, clock))
+            // strong: the store may be a view nobody else holds, and a collected one would read NaN
+            Gauge.builder(NAME, store, s -> secondsLeft(s, name, clock)).strongReference(true)
                     .baseUnit("seconds")
                     .description("Seconds until the secret expires (negative: expired; NaN: no expiry or not readable).")
                     .tag("name", name)
                     .register(registry);
-            Gauge.builder(USABLE, store, s -> usable(s, name, clock))
+            Gauge.builder(USABLE, store, s -> usable(s, name, clock)).strongReference(true)
                     .description("1 when the secret is usable now, 0 when missing, disabled, not yet valid, expired or unreadable.")
                     .tag("name", name)
                     .register(registry);
