@@ -32,7 +32,6 @@ final class BudgetGauges {
 
     private static final Map<MeterRegistry, BudgetGauges> BY_REGISTRY = Collections.synchronizedMap(new WeakHashMap<>());
 
-    private final MeterRegistry meters;
     private final Clock clock;
     private final Map<String, Reading> readings = new ConcurrentHashMap<>();
 
@@ -40,25 +39,26 @@ final class BudgetGauges {
     private record Reading(String period, double usedRatio, boolean exhausted) {
     }
 
-    private BudgetGauges(MeterRegistry meters, Clock clock) {
-        this.meters = meters;
+    // holds no reference to its registry: the weak map's entry goes with the registry
+    private BudgetGauges(Clock clock) {
         this.clock = clock;
     }
 
     static BudgetGauges of(MeterRegistry meters, Clock clock) {
-        return BY_REGISTRY.computeIfAbsent(meters, registry -> new BudgetGauges(registry, clock));
+        return BY_REGISTRY.computeIfAbsent(meters, registry -> new BudgetGauges(clock));
     }
 
-    void record(String tenant, BudgetLimit limit, String period, BigDecimal used, BigDecimal value, boolean exhausted) {
+    void record(MeterRegistry meters, String tenant, BudgetLimit limit, String period, BigDecimal used,
+                BigDecimal value, boolean exhausted) {
         double ratio = value.signum() == 0
                 ? (used.signum() > 0 || exhausted ? 1.0 : 0.0)
                 : used.divide(value, 6, RoundingMode.HALF_UP).doubleValue();
         String key = tenant + "|" + limit.wireName();
         if (readings.put(key, new Reading(period, ratio, exhausted)) == null) {
-            Gauge.builder(USED_RATIO, this, gauges -> gauges.current(key, limit.period(), false))
+            Gauge.builder(USED_RATIO, this, gauges -> gauges.current(key, limit.period(), false)).strongReference(true)
                     .description("Share of the tenant's budget limit used in the current period, reservations included")
                     .tag("tenant", tenant).tag("limit", limit.wireName()).register(meters);
-            Gauge.builder(EXHAUSTED, this, gauges -> gauges.current(key, limit.period(), true))
+            Gauge.builder(EXHAUSTED, this, gauges -> gauges.current(key, limit.period(), true)).strongReference(true)
                     .description("1 when the tenant reached 100 % of the limit in the current period (refusals included)")
                     .tag("tenant", tenant).tag("limit", limit.wireName()).register(meters);
         }

@@ -93,6 +93,7 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
     private final Clock clock;
     private final Function<String, String> languageOf;
     private final Map<BudgetLimit, Counter> rejections = new EnumMap<>(BudgetLimit.class);
+    private final MeterRegistry meters;
     private final BudgetGauges gauges;
     private KeyValueStore<String, TenantSpend> spend;
     private ProcessorContext<String, StageOutput> context;
@@ -111,6 +112,7 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
                     .description("Messages refused by the budget guard, by the limit that refused them")
                     .tag("limit", limit.wireName()).register(meters));
         }
+        this.meters = meters;
         this.gauges = BudgetGauges.of(meters, clock);
     }
 
@@ -159,7 +161,7 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
         after.forEach((period, spent) -> spend.put(storeKey(tenant, periods.get(period)), spent));
         for (BudgetLimit limit : BudgetLimit.values()) {
             TenantSpend spent = after.get(limit.period());
-            gauges.record(tenant, limit, periods.get(limit.period()), limit.spentIn(spent), limit.valueIn(limits),
+            gauges.record(meters, tenant, limit, periods.get(limit.period()), limit.spentIn(spent), limit.valueIn(limits),
                     spent.reported(thresholdMark(limit, 1.0)));
         }
 
