@@ -79,7 +79,16 @@ class OpsPromqlTest {
         Set<String> recorded = recordedNames(alertLines);
         assertThat(expressions).as("expressions found in ops/").hasSizeGreaterThan(40);
 
-        Set<String> exported = scrapeAfterOneMessage();
+        String scrape = scrapeAfterOneMessage();
+        // a fresh, healthy `tla run` must not look broken to the alerts: the generated webhook key is usable
+        assertThat(scrape).contains("tla_streams_running 1.0")
+                .contains("tla_secret_usable{name=\"teams-webhook-hmac\"} 1.0");
+        Set<String> exported = new TreeSet<>();
+        for (String line : scrape.split("\n")) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                exported.add(line.split("[{ ]", 2)[0]);
+            }
+        }
         assertThat(exported).as("AFTER_TRAFFIC lists only series the scrape really lacks")
                 .doesNotContainAnyElementsOf(AFTER_TRAFFIC.keySet());
 
@@ -197,7 +206,7 @@ class OpsPromqlTest {
         return names;
     }
 
-    private Set<String> scrapeAfterOneMessage() throws Exception {
+    private String scrapeAfterOneMessage() throws Exception {
         TlaConfig config = TlaConfig.of(Map.of("data.dir", dataDir.toString(), "http.port", "0",
                 "embedded.kafka.port", "0", "embedded.kafka.controller-port", "0", "topics.partitions", "3"));
         try (TlaRuntime runtime = new TlaRuntime()) {
@@ -212,15 +221,8 @@ class OpsPromqlTest {
             HttpResponse<String> accepted = post(base, body, "HMAC " + sign(key, body));
             assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
             Pattern delivered = Pattern.compile("(?m)^tla_reply_end_to_end_seconds_count\\{[^}]*} [1-9]");
-            String scrape = await().atMost(Duration.ofSeconds(60)).until(() -> get(base + "/metrics").body(),
+            return await().atMost(Duration.ofSeconds(60)).until(() -> get(base + "/metrics").body(),
                     text -> delivered.matcher(text).find());
-            Set<String> names = new TreeSet<>();
-            for (String line : scrape.split("\n")) {
-                if (!line.isBlank() && !line.startsWith("#")) {
-                    names.add(line.split("[{ ]", 2)[0]);
-                }
-            }
-            return names;
         }
     }
 
