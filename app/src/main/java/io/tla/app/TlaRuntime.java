@@ -28,7 +28,9 @@ import io.tla.platform.kafka.TopicAdmin;
 import io.tla.platform.metrics.TlaMetrics;
 import io.tla.platform.secrets.ConfiguredSecrets;
 import io.tla.platform.secrets.FileSecretStore;
+import io.tla.platform.secrets.Secret;
 import io.tla.platform.secrets.SecretExpiryGauges;
+import io.tla.platform.secrets.SecretLookup;
 import io.tla.platform.secrets.SecretStore;
 import io.tla.platform.secrets.SecretStores;
 import io.tla.schemas.Topics;
@@ -45,6 +47,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -126,7 +129,12 @@ public final class TlaRuntime implements AutoCloseable {
         HttpServer server = new HttpServer(http, metrics, health);
         Clock clock = Clock.systemUTC();
         SecretStore secretStore = SecretStores.create(config, env);
-        SecretExpiryGauges.register(metrics.registry(), secretStore, ConfiguredSecrets.names(config), clock);
+        Set<String> webhookSecrets = new HashSet<>();
+        webhookSecrets.add(webhook.defaultKeySecret());
+        webhook.registrations().values().forEach(r -> webhookSecrets.add(r.secret()));
+        SecretExpiryGauges.register(metrics.registry(),
+                gaugeStore(secretStore, new FileSecretStore(data.secretsDir()), webhookSecrets),
+                ConfiguredSecrets.names(config), clock);
 
         ModelProvider models = null;
         if (roles.contains(Role.TOPOLOGY)) {
@@ -188,5 +196,38 @@ public final class TlaRuntime implements AutoCloseable {
                 log.warn("event=close_failed component={} error={}", closeable.getClass().getSimpleName(), e.toString());
             }
         }
+    }
+    /**
+     * The store the secret gauges read: the configured one and, for webhook keys only, {@code data.dir/secrets} as
+     * well, where the ingress also reads them (and {@code tla run} generates the default one), so a key the ingress
+     * uses is not reported missing.
+     */
+    private static SecretStore gaugeStore(SecretStore configured, FileSecretStore files, Set<String> webhookSecrets) {
+        return new SecretStore() {
+            @Override
+            public Optional<Secret> get(String name) {
+                return configured.get(name).or(() -> webhookSecrets.contains(name) ? files.get(name) : Optional.empty());
+            }
+
+            @Override
+            public SecretLookup lookup(String name) {
+                SecretLookup found = configured.lookup(name);
+                if (found.present() || !webhookSecrets.contains(name)) {
+                    return found;
+                }
+                SecretLookup file = files.lookup(name);
+                return file.present() ? file : found;
+            }
+
+            @Override
+            public String locationOf(String name) {
+                return configured.locationOf(name);
+            }
+
+            @Override
+            public String kind() {
+                return configured.kind();
+            }
+        };
     }
 }

@@ -1,5 +1,6 @@
 package io.tla.topology;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.tla.platform.config.StreamsSettings;
 import io.tla.platform.http.Health;
@@ -29,6 +30,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class TranslationStreamsApp implements AutoCloseable {
 
+    /**
+     * 1 while the Kafka Streams client is RUNNING, else 0. Kafka's own {@code kafka_stream_client_state} is an enum
+     * ordinal and disappears with the client's metrics; this one stays registered for the process's life, so an
+     * alert sees a topology that stopped or never started, not an absent series.
+     */
+    public static final String RUNNING_METER = "tla.streams.running";
+
     private static final Logger log = LoggerFactory.getLogger(TranslationStreamsApp.class);
 
     private final KafkaStreams streams;
@@ -49,6 +57,8 @@ public final class TranslationStreamsApp implements AutoCloseable {
             log.error("event=stream_thread_failed action=replace_thread error={}", e.getClass().getName(), e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+        Gauge.builder(RUNNING_METER, streams, s -> s.state() == KafkaStreams.State.RUNNING ? 1 : 0)
+                .description("1 while the Kafka Streams client is RUNNING, else 0").register(metrics.registry());
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics.registry());
         health.register("topology", () -> {

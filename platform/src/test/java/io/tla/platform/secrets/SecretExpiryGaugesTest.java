@@ -63,4 +63,27 @@ class SecretExpiryGaugesTest {
             registry.close();
         }
     }
+
+    @Test
+    void usableGaugeIsOneOnlyForASecretThatCanBeUsedNowWhetherOrNotItExpires() {
+        SecretStore store = new FixedStore(Map.of(
+                "api-key", new Secret("api-key", "v1", now.plus(Duration.ofDays(10))),
+                "old-key", new Secret("old-key", "v2", now.minus(Duration.ofHours(1))),
+                "forever", new Secret("forever", "v3", null)));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try {
+            SecretExpiryGauges.register(registry, store, List.of("api-key", "old-key", "forever", "absent"), clock);
+
+            String scrape = registry.scrape();
+            assertThat(scrape).contains("tla_secret_usable{name=\"api-key\"} 1")
+                    .contains("tla_secret_usable{name=\"forever\"} 1")
+                    .contains("tla_secret_usable{name=\"old-key\"} 0")
+                    .contains("tla_secret_usable{name=\"absent\"} 0");
+
+            clock.advance(Duration.ofDays(10));
+            assertThat(registry.get("tla.secret.usable").tag("name", "api-key").gauge().value()).isZero();
+        } finally {
+            registry.close();
+        }
+    }
 }

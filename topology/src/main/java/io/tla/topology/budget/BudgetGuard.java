@@ -93,6 +93,8 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
     private final Clock clock;
     private final Function<String, String> languageOf;
     private final Map<BudgetLimit, Counter> rejections = new EnumMap<>(BudgetLimit.class);
+    private final MeterRegistry meters;
+    private final BudgetGauges gauges;
     private KeyValueStore<String, TenantSpend> spend;
     private ProcessorContext<String, StageOutput> context;
 
@@ -110,6 +112,8 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
                     .description("Messages refused by the budget guard, by the limit that refused them")
                     .tag("limit", limit.wireName()).register(meters));
         }
+        this.meters = meters;
+        this.gauges = BudgetGauges.of(meters, clock);
     }
 
     public static StoreBuilder<KeyValueStore<String, TenantSpend>> storeBuilder() {
@@ -155,6 +159,11 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
                     periods.get(limit.period()), message, now, telemetry));
         }
         after.forEach((period, spent) -> spend.put(storeKey(tenant, periods.get(period)), spent));
+        for (BudgetLimit limit : BudgetLimit.values()) {
+            TenantSpend spent = after.get(limit.period());
+            gauges.record(meters, tenant, limit, periods.get(limit.period()), limit.spentIn(spent), limit.valueIn(limits),
+                    spent.reported(thresholdMark(limit, 1.0)));
+        }
 
         StageOutput output;
         if (allowed) {
@@ -168,6 +177,11 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
             output = StageOutput.reply(reply, telemetry.toArray(TelemetryEvent[]::new));
         }
         context.forward(record.withValue(output));
+    }
+
+    /** How a reported threshold is kept in a period's record: {@code daily-usd@0.8}. */
+    static String thresholdMark(BudgetLimit limit, double threshold) {
+        return limit.wireName() + "@" + threshold;
     }
 
     /** A tenant's spend in one period: {@code TENANT|2026-11-25} for a UTC day, {@code TENANT|2026-11} for a month. */
@@ -185,7 +199,7 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
         BigDecimal used = limit.spentIn(spent);
         BigDecimal value = limit.valueIn(limits);
         for (double threshold : THRESHOLDS) {
-            String mark = limit.wireName() + "@" + threshold;
+            String mark = thresholdMark(limit, threshold);
             boolean reached = used.signum() > 0 && used.compareTo(value.multiply(BigDecimal.valueOf(threshold))) >= 0
                     || refusedBy && threshold == 1.0;
             if (reached && !spent.reported(mark)) {
