@@ -1,5 +1,6 @@
 package io.tla.app;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.tla.dashboard.api.Readiness;
@@ -14,8 +15,11 @@ import io.tla.schemas.Json;
 import io.tla.topology.model.FallbackModelProvider;
 import io.tla.topology.model.ModelProvider;
 import io.tla.topology.model.ResilientModelProvider;
+import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,7 +103,19 @@ final class Diagnostics {
         graphBody.put("baseUrl", graph.baseUrl());
         graphBody.put("authMode", graph.authMode());
         graphBody.put("productionReady", !"graph".equals(sink) || graph.productionAuth());
+        JsonNode smoke = readSmoke();
+        graphBody.put("scopeCheck", smoke == null || smoke.at("/checks/graph-scopes").isMissingNode() ? null
+                : Map.of("ok", (Object) smoke.at("/checks/graph-scopes/ok").asBoolean(false),
+                        "detail", smoke.at("/checks/graph-scopes/detail").asText("")));
         body.put("graph", graphBody);
+
+        Map<String, Object> smokeBody = new LinkedHashMap<>();
+        smokeBody.put("file", SmokeChecks.readinessFile(config).toString());
+        Instant at = smoke == null ? null : parseInstant(smoke.path("at").asText(null));
+        smokeBody.put("at", at == null ? null : at.toString());
+        smokeBody.put("ok", smoke == null ? null : smoke.path("ok").asBoolean(false));
+        smokeBody.put("ageSeconds", at == null ? null : Duration.between(at, now).toSeconds());
+        body.put("smoke", smokeBody);
 
         body.put("providers", providers());
         body.put("checklist", checklist.items().stream().map(item -> {
@@ -110,6 +126,23 @@ final class Diagnostics {
             return row;
         }).toList());
         return body;
+    }
+
+    /** The last {@code tla smoke ready} result, or null when there is none or it cannot be read. */
+    private JsonNode readSmoke() {
+        try {
+            return Json.mapper().readTree(SmokeChecks.readinessFile(config).toFile());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static Instant parseInstant(String value) {
+        try {
+            return value == null ? null : Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
     }
 
     /** Each provider of the chain in order with its breaker state; null when the topology runs elsewhere. */

@@ -88,6 +88,8 @@ class SmokeSuiteTest {
             assertThat(diagnostics.at("/signing/mode").asText()).isEqualTo("hmac-sha256");
             assertThat(diagnostics.at("/graph/sink").asText()).isEqualTo("outbox");
             assertThat(diagnostics.at("/providers/0/name").asText()).isEqualTo("offline");
+            assertThat(diagnostics.at("/smoke/ok").asBoolean()).isTrue();
+            assertThat(diagnostics.at("/smoke/ageSeconds").asLong()).isBetween(0L, 300L);
             assertThat(diagnostics.at("/secrets/0/name").asText()).isEqualTo("teams-webhook-hmac");
             assertThat(diagnostics.at("/secrets/0/usable").asBoolean()).isTrue();
             assertThat(body).doesNotContain(Files.readString(dataDir.resolve("secrets/teams-webhook-hmac")).trim());
