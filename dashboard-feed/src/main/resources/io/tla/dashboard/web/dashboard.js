@@ -313,9 +313,9 @@
                         backgroundColor: colour(i), borderColor: colour(i) });
         datasets.push({ type: 'line', label: p.provider + ' p95 latency (ms)', data: p95Data, yAxisID: 'latency',
                         borderColor: colour(i), backgroundColor: colour(i), borderDash: [6, 4], pointRadius: 2 });
-        var worst = Math.max.apply(null, p95Data.filter(isNum).concat([0]));
-        summary.push(p.provider + ': ' + sum(callData) + ' model calls, ' + usd(cost) + ' USD, worst p95 '
-                     + ms(worst) + ' ms');
+        var measured = p95Data.filter(isNum);
+        summary.push(p.provider + ': ' + sum(callData) + ' model calls, ' + usd(cost) + ' USD, '
+                     + (measured.length ? 'worst p95 ' + ms(Math.max.apply(null, measured)) + ' ms' : 'no reply latency'));
       });
     } else {
       var all = m.series || [];

@@ -286,7 +286,8 @@ class DashboardPageBrowserTest {
         assertThat(driver.findElement(By.cssSelector("canvas#chart-providers")).getSize().getHeight()).isPositive();
         // The charts' text alternatives carry the same figures.
         assertThat(driver.findElement(By.id("chart-tenants-text")).getText()).contains("tenant-alpha: 3 messages, 2 replies", "tenant-beta: 1 messages, 1 replies");
-        assertThat(driver.findElement(By.id("chart-providers-text")).getText()).contains("4 model calls");
+        assertThat(driver.findElement(By.id("chart-providers-text")).getText()).contains(
+                "azure-openai: 1 model calls, 0.0200 USD, no reply latency", "openai: 3 model calls, 0.0330 USD, worst p95");
         assertThat(driver.findElement(By.id("chart-tenants")).getAttribute("aria-label")).isNotBlank();
         assertThat(driver.findElement(By.id("toast")).isDisplayed()).isFalse();
         assertThat(stat("failures")).isZero();
