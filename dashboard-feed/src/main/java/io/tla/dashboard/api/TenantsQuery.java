@@ -45,8 +45,9 @@ public final class TenantsQuery {
             + "AND type IN ('budget.decision', 'reply.emitted', 'model.call') GROUP BY tenant_id";
 
     /** The month before today: the slow part (a month of model calls), so it is cached for {@link #MONTH_TTL}. */
-    private static final String MONTH_BEFORE_TODAY = "SELECT tenant_id, COALESCE(SUM(COALESCE(cost_usd, 0)), 0) "
-            + "FROM telemetry_event WHERE at_ms >= ? AND at_ms < ? AND type = 'model.call' GROUP BY tenant_id";
+    // From the per-minute rollups (model calls' cost only), which outlive the raw events' retention.
+    private static final String MONTH_BEFORE_TODAY = "SELECT tenant_id, COALESCE(SUM(cost_usd), 0) "
+            + "FROM minute_rollup WHERE minute_ms >= ? AND minute_ms < ? GROUP BY tenant_id";
     /** Earlier days change only when telemetry arrives late (after an outage of the feed): re-read now and then. */
     static final Duration MONTH_TTL = Duration.ofMinutes(5);
 

@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -112,6 +113,19 @@ class DashboardQueriesTest {
         assertThat(t2.costTodayUsd()).isZero();
         assertThat(t2.costMonthUsd()).as("active this month only").isEqualTo(1.0);
         assertThat(t2.budget().dailyUsedRatio()).isEqualTo(0.0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void theMonthsCostOutlivesTheRawEventsRetention(Backend backend) throws Exception {
+        DashboardStore store = store(backend);
+        store.insert(List.of(event("model.call", "t3", "p0", "2026-11-01T09:00:00Z", Map.of("costUsd", 2.0))));
+        store.purge(Duration.ofDays(10), Duration.ofDays(90), Duration.ofDays(400)); // raw events before 15 November go
+
+        List<TenantsQuery.TenantUse> tenants = new TenantsQuery(BudgetConfig.from(TlaConfig.of(Map.of())))
+                .run(store.reader(), DAY);
+
+        assertThat(tenants).singleElement().satisfies(t -> assertThat(t.costMonthUsd()).isEqualTo(2.0));
     }
 
     @ParameterizedTest
