@@ -75,11 +75,16 @@ public final class GraphReplyClient implements AutoCloseable {
     private final RetryConfig retryConfig;
     private final MeterRegistry registry;
     private final Map<String, Counter> requestCounters = new ConcurrentHashMap<>();
+    private final Timer postTimer;
+    private final Timer listTimer;
 
     public GraphReplyClient(GraphConfig config, GraphAuth auth, MeterRegistry registry) {
         this.config = config;
         this.auth = auth;
         this.registry = registry;
+        // registered up front, so dashboards and alerts see them before the first request
+        this.postTimer = requestTimer(registry, "post");
+        this.listTimer = requestTimer(registry, "list");
         List<Interceptor> interceptors = new ArrayList<>();
         interceptors.add(this::measure); // outermost: one count and one timing per HTTP request
         Arrays.stream(GraphClientFactory.createDefaultGraphInterceptors(new GraphClientOption()))
@@ -412,18 +417,11 @@ public final class GraphReplyClient implements AutoCloseable {
             requestCounters.computeIfAbsent(operation + "|" + tagStatus, key -> Counter.builder("tla.graph.requests")
                     .description("HTTP requests to Microsoft Graph by status").tag("operation", operation)
                     .tag("status", tagStatus).register(registry)).increment();
-            requestTimer(operation).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            ("post".equals(operation) ? postTimer : listTimer).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
     }
 
-    /** Registers the request meters with no traffic yet, so dashboards and alerts see them from the start. */
-    public void registerMeters() {
-        for (String operation : List.of("post", "list")) {
-            requestTimer(operation);
-        }
-    }
-
-    private Timer requestTimer(String operation) {
+    private static Timer requestTimer(MeterRegistry registry, String operation) {
         return Timer.builder("tla.graph.request").description("Duration of one HTTP request to Microsoft Graph")
                 .tag("operation", operation).publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))

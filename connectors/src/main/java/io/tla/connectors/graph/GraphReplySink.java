@@ -42,7 +42,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,7 +124,6 @@ public final class GraphReplySink extends ReplySink {
         this.rateLimiters = RateLimiterRegistry.of(RateLimiterConfig.custom()
                 .limitForPeriod(graph.tenantRequestsPerSecond()).limitRefreshPeriod(Duration.ofSeconds(1))
                 .timeoutDuration(Duration.ofMinutes(5)).build());
-        client.registerMeters();
         if (!graph.productionAuth()) {
             log.warn("event=graph_auth_not_for_production mode={} detail=\"a static bearer token is for Graph"
                     + " emulators; use client-secret or obo against Microsoft Graph\"", graph.authMode());
@@ -177,19 +175,14 @@ public final class GraphReplySink extends ReplySink {
         List<Delivery> deliveries = new ArrayList<>();
         Set<String> batchIds = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
-            ReplyEvent reply;
-            try {
-                reply = deserialize(record);
-            } catch (SerializationException | IllegalArgumentException e) {
-                deadLetters.add(deadLetterPoison(record, e));
+            ReplyEvent reply = readOrDeadLetter(record, deadLetters);
+            if (reply == null) {
                 continue;
             }
             Optional<ReplyLedgerEntry> known = ledger.get(record.partition(), reply.replyId());
             if (known.map(entry -> entry.state() == ReplyLedgerEntry.State.POSTED).orElse(false)
                     || !batchIds.add(reply.replyId())) {
-                duplicates.increment();
-                log.info("event=reply_duplicate_skipped sink=graph tenant={} conversation={} reply_id={}",
-                        reply.tenantId(), reply.conversationId(), reply.replyId());
+                skipDuplicate(reply);
                 continue;
             }
             ReplyAddress address;

@@ -26,7 +26,6 @@ import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,17 +81,12 @@ public final class OutboxReplySink extends ReplySink {
         List<ReplyEvent> toWrite = new ArrayList<>();
         List<Future<RecordMetadata>> deadLetters = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
-            ReplyEvent reply;
-            try {
-                reply = deserialize(record);
-            } catch (SerializationException | IllegalArgumentException e) {
-                deadLetters.add(deadLetterPoison(record, e));
+            ReplyEvent reply = readOrDeadLetter(record, deadLetters);
+            if (reply == null) {
                 continue;
             }
             if (index.contains(reply.replyId()) || !batchIds.add(reply.replyId())) {
-                duplicates.increment();
-                log.info("event=reply_duplicate_skipped tenant={} conversation={} reply_id={}", reply.tenantId(),
-                        reply.conversationId(), reply.replyId());
+                skipDuplicate(reply);
                 continue;
             }
             writer.append(Json.mapper().writeValueAsBytes(reply));

@@ -82,7 +82,7 @@ public abstract class ReplySink implements AutoCloseable {
     private final KafkaClientMetrics consumerMetrics;
     private final KafkaClientMetrics producerMetrics;
     protected final Counter delivered;
-    protected final Counter duplicates;
+    private final Counter duplicates;
     protected final Counter deadLettered;
     private final Counter telemetryFailed;
     private final Counter batchFailures;
@@ -321,6 +321,27 @@ public abstract class ReplySink implements AutoCloseable {
             throw new IllegalArgumentException("replyId, tenantId and conversationId must not be blank");
         }
         return reply;
+    }
+
+    /**
+     * The record's reply, or null after adding a dead letter for it to {@code deadLetters} when it is not a reply
+     * event.
+     */
+    protected ReplyEvent readOrDeadLetter(ConsumerRecord<byte[], byte[]> record,
+                                          List<Future<RecordMetadata>> deadLetters) {
+        try {
+            return deserialize(record);
+        } catch (SerializationException | IllegalArgumentException e) {
+            deadLetters.add(deadLetterPoison(record, e));
+            return null;
+        }
+    }
+
+    /** Counts and logs a reply not delivered again because it was delivered already. */
+    protected void skipDuplicate(ReplyEvent reply) {
+        duplicates.increment();
+        log.info("event=reply_duplicate_skipped sink={} tenant={} conversation={} reply_id={}", sink,
+                reply.tenantId(), reply.conversationId(), reply.replyId());
     }
 
     /** Dead-letters a record that is not a reply event, saying what is wrong without quoting it. */
