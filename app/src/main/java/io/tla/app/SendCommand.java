@@ -18,6 +18,7 @@ import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Topics;
 import io.tla.schemas.Translation;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -86,9 +87,7 @@ final class SendCommand implements Callable<Integer> {
             }
             secretName = reg.secret();
         }
-        SecretStore store = SecretStores.create(config, System.getenv());
-        FileSecretStore fileStore = new FileSecretStore(DataConfig.from(config).secretsDir());
-        Secret key = SecretStores.webhookKey(store, fileStore, secretName, false).secret();
+        Secret key = webhookKey(config, secretName);
 
         String target = url != null ? url : "http://127.0.0.1:" + HttpConfig.from(config).port() + "/api/messages";
         if (registration != null) {
@@ -100,12 +99,7 @@ final class SendCommand implements Callable<Integer> {
 
         try (KafkaConsumer<String, String> replies = waitSeconds > 0 ? replyConsumer(config) : null) {
             long started = System.nanoTime();
-            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(target))
-                            .timeout(Duration.ofSeconds(15))
-                            .header("Content-Type", "application/json; charset=utf-8")
-                            .header("Authorization", HmacSignature.ofBase64Key(key.reveal()).authorizationHeader(body))
-                            .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = postSigned(target, body, key);
             System.out.printf("POST %s -> %d %s (%d ms)%n", target, response.statusCode(), response.body(),
                     (System.nanoTime() - started) / 1_000_000);
             if (response.statusCode() / 100 != 2) {
@@ -116,6 +110,24 @@ final class SendCommand implements Callable<Integer> {
             }
             return awaitReply(replies, messageId, started) ? 0 : 3;
         }
+    }
+
+    /** The webhook signing key as the ingress finds it: the secret store, else the file store under data.dir. */
+    static Secret webhookKey(TlaConfig config, String secretName) {
+        SecretStore store = SecretStores.create(config, System.getenv());
+        FileSecretStore fileStore = new FileSecretStore(DataConfig.from(config).secretsDir());
+        return SecretStores.webhookKey(store, fileStore, secretName, false).secret();
+    }
+
+    /** POSTs an activity to the ingress as Teams does: JSON, signed with {@code key}. */
+    static HttpResponse<String> postSigned(String target, byte[] body, Secret key)
+            throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(target))
+                        .timeout(Duration.ofSeconds(15))
+                        .header("Content-Type", "application/json; charset=utf-8")
+                        .header("Authorization", HmacSignature.ofBase64Key(key.reveal()).authorizationHeader(body))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /**

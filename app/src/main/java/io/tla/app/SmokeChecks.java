@@ -3,16 +3,13 @@ package io.tla.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tla.connectors.graph.GraphAuth;
-import io.tla.connectors.ingress.HmacSignature;
 import io.tla.platform.config.DataConfig;
 import io.tla.platform.config.GraphConfig;
 import io.tla.platform.config.HttpConfig;
 import io.tla.platform.config.ReplyConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.config.WebhookConfig;
-import io.tla.platform.secrets.FileSecretStore;
 import io.tla.platform.secrets.Secret;
-import io.tla.platform.secrets.SecretStore;
 import io.tla.platform.secrets.SecretStores;
 import io.tla.schemas.Json;
 import io.tla.schemas.ReplyEvent;
@@ -74,10 +71,7 @@ final class SmokeChecks {
     static Result reply(TlaConfig config, String text, Duration timeout) throws Exception {
         String tenant = SendCommand.DEFAULT_TENANT;
         String conversation = SendCommand.DEFAULT_CONVERSATION;
-        SecretStore store = SecretStores.create(config, System.getenv());
-        FileSecretStore fileStore = new FileSecretStore(DataConfig.from(config).secretsDir());
-        Secret key = SecretStores.webhookKey(store, fileStore, WebhookConfig.from(config).defaultKeySecret(), false)
-                .secret();
+        Secret key = SendCommand.webhookKey(config, WebhookConfig.from(config).defaultKeySecret());
         Instant now = Instant.now();
         String messageId = SendCommand.messageId(now);
         byte[] body = Json.mapper().writeValueAsBytes(SendCommand.activity(messageId, now, text, tenant, conversation));
@@ -86,10 +80,7 @@ final class SmokeChecks {
         facts.put("messageId", messageId);
         try (KafkaConsumer<String, String> consumer = SendCommand.replyConsumer(config)) {
             long started = System.nanoTime();
-            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(target))
-                    .timeout(Duration.ofSeconds(15)).header("Content-Type", "application/json; charset=utf-8")
-                    .header("Authorization", HmacSignature.ofBase64Key(key.reveal()).authorizationHeader(body))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = SendCommand.postSigned(target, body, key);
             facts.put("ingressStatus", response.statusCode());
             facts.put("ingressMs", millisSince(started));
             if (response.statusCode() != 202) {
