@@ -16,6 +16,7 @@ import io.tla.topology.model.FallbackModelProvider;
 import io.tla.topology.model.ModelProvider;
 import io.tla.topology.model.ResilientModelProvider;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,14 +38,23 @@ import java.util.Map;
 final class Diagnostics {
 
     private final Readiness readiness;
-    private final TlaConfig config;
+    private final GraphConfig graph;
+    private final String sink;
+    private final WebhookConfig webhook;
+    private final List<String> secretNames;
+    private final Path smokeFile;
     private final ModelProvider models;
     private final Clock clock;
 
     /** {@code models}: the topology's provider chain when the topology runs in this process, else null. */
     Diagnostics(TlaConfig config, SecretStore secrets, ModelProvider models, Clock clock) {
         this.readiness = new Readiness(config, secrets, clock);
-        this.config = config;
+        // the configuration is fixed for the process's life: parsed once, not per request
+        this.graph = GraphConfig.from(config);
+        this.sink = ReplyConfig.from(config).sink();
+        this.webhook = WebhookConfig.from(config);
+        this.secretNames = ConfiguredSecrets.names(config);
+        this.smokeFile = SmokeChecks.readinessFile(config);
         this.models = models;
         this.clock = clock;
     }
@@ -60,8 +70,6 @@ final class Diagnostics {
 
     Map<String, Object> report() {
         Readiness.Report checklist = readiness.check();
-        GraphConfig graph = GraphConfig.from(config);
-        String sink = ReplyConfig.from(config).sink();
         List<String> reasons = new ArrayList<>();
         for (Readiness.Item item : checklist.items()) {
             boolean scopesUnchecked = item.id().equals("graph-scopes") && "graph".equals(sink)
@@ -75,7 +83,6 @@ final class Diagnostics {
         body.put("reasons", reasons);
         body.put("checkedAt", checklist.checkedAt().toString());
 
-        WebhookConfig webhook = WebhookConfig.from(config);
         Map<String, Object> signing = new LinkedHashMap<>();
         signing.put("mode", "hmac-sha256");
         signing.put("unsignedAccepted", false);
@@ -85,7 +92,7 @@ final class Diagnostics {
 
         Instant now = clock.instant();
         List<Map<String, Object>> secretRows = new ArrayList<>();
-        for (String name : ConfiguredSecrets.names(config)) {
+        for (String name : secretNames) {
             SecretLookup lookup = readiness.lookup(name);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("name", name);
@@ -110,7 +117,7 @@ final class Diagnostics {
         body.put("graph", graphBody);
 
         Map<String, Object> smokeBody = new LinkedHashMap<>();
-        smokeBody.put("file", SmokeChecks.readinessFile(config).toString());
+        smokeBody.put("file", smokeFile.toString());
         Instant at = smoke == null ? null : parseInstant(smoke.path("at").asText(null));
         smokeBody.put("at", at == null ? null : at.toString());
         smokeBody.put("ok", smoke == null ? null : smoke.path("ok").asBoolean(false));
@@ -131,7 +138,7 @@ final class Diagnostics {
     /** The last {@code tla smoke ready} result, or null when there is none or it cannot be read. */
     private JsonNode readSmoke() {
         try {
-            return Json.mapper().readTree(SmokeChecks.readinessFile(config).toFile());
+            return Json.mapper().readTree(smokeFile.toFile());
         } catch (IOException e) {
             return null;
         }
