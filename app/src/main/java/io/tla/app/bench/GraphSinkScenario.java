@@ -124,7 +124,7 @@ final class GraphSinkScenario {
                 .put("dead_lettered", graph.deadLettered)
                 .put("timed_out", graph.timedOut)
                 .put("duration_s", graph.elapsedS())
-                .put("first_post_s", graph.firstPostS())
+                .put("first_post_s", graph.firstS())
                 .put("steady_per_s", graph.steadyPerS())
                 .put("http_request_mean_ms", graph.httpMeanMs)
                 .put("http_requests", graph.httpRequests)
@@ -136,7 +136,7 @@ final class GraphSinkScenario {
                 .put("baseline", "outbox sink (JSON lines, fsync per batch) on the same replies, own consumer group")
                 .put("baseline_completed", outbox.completed)
                 .put("baseline_duration_s", outbox.elapsedS())
-                .put("baseline_first_write_s", outbox.firstWriteS())
+                .put("baseline_first_write_s", outbox.firstS())
                 .put("baseline_timed_out", outbox.timedOut)
                 .put("graph_stub", "JDK HttpServer in this JVM, " + STUB_THREADS + " threads, answers 201 at once")
                 .put("warmup_messages", warmupMessages)
@@ -229,12 +229,25 @@ final class GraphSinkScenario {
         }
     }
 
-    /** What the Graph side measured. */
-    private static final class GraphPhase {
-        GraphConfig settings;
+    /** When a phase started, delivered its first reply and its last. */
+    private abstract static class Span {
         long startNanos;
-        long firstNanos;
+        long firstNanos = -1;
         long lastNanos;
+
+        double elapsedS() {
+            return Math.max(1, lastNanos - startNanos) / 1e9;
+        }
+
+        /** Seconds from the sink's start to its first delivered reply: joining the group, loading the ledger. */
+        double firstS() {
+            return firstNanos < 0 ? 0 : (firstNanos - startNanos) / 1e9;
+        }
+    }
+
+    /** What the Graph side measured. */
+    private static final class GraphPhase extends Span {
+        GraphConfig settings;
         int distinct;
         long confirmed;
         long duplicates;
@@ -253,16 +266,8 @@ final class GraphSinkScenario {
         double cpuCores;
         double heapMaxMb;
 
-        double elapsedS() {
-            return Math.max(1, lastNanos - startNanos) / 1e9;
-        }
-
         double throughputPerS() {
             return distinct / elapsedS();
-        }
-
-        double firstPostS() {
-            return firstNanos < 0 ? 0 : (firstNanos - startNanos) / 1e9;
         }
 
         /** From the first post to the last: the rate once the consumer has joined and the ledger is loaded. */
@@ -343,23 +348,12 @@ final class GraphSinkScenario {
     }
 
     /** What the outbox side measured. */
-    private static final class OutboxPhase {
-        long startNanos;
-        long firstNanos = -1;
-        long lastNanos;
+    private static final class OutboxPhase extends Span {
         long completed;
         boolean timedOut;
 
-        double elapsedS() {
-            return Math.max(1, lastNanos - startNanos) / 1e9;
-        }
-
         double throughputPerS() {
             return completed / elapsedS();
-        }
-
-        double firstWriteS() {
-            return firstNanos < 0 ? 0 : (firstNanos - startNanos) / 1e9;
         }
     }
 

@@ -86,6 +86,7 @@ class GraphReplySinkTest {
     private static final String TEAM = "0d9b8c7a-1111-4222-8333-444455556666";
     private static final String CHANNEL = "19:c0ffee00000000000000000000000000@thread.tacv2";
     private static final String TOKEN = "emulator-token";
+    private static final String TOKEN_PATH = "/" + TENANT + "/oauth2/v2.0/token";
 
     @TempDir
     static Path brokerDir;
@@ -329,10 +330,7 @@ class GraphReplySinkTest {
     @Test
     void clientSecretModePostsWithTheAppTokenFromTheAuthority() throws Exception {
         String root = "1700000000008";
-        graph.stubFor(post(urlPathMatching("/" + TENANT + "/oauth2/v2.0/token"))
-                .withRequestBody(containing("grant_type=client_credentials"))
-                .willReturn(token("app-token")));
-        stubOpenIdConfiguration();
+        stubAuthority("grant_type=client_credentials", "app-token");
         graph.stubFor(post(urlPathEqualTo(repliesPath(root))).withHeader("Authorization", equalTo("Bearer app-token"))
                 .willReturn(created()));
         start(Map.of(GraphConfig.AUTH_MODE, "client-secret", GraphConfig.TENANT_ID, TENANT,
@@ -343,17 +341,14 @@ class GraphReplySinkTest {
         awaitPosted(reply.replyId());
         assertThat(graph.findAll(postRequestedFor(urlPathEqualTo(repliesPath(root))))).singleElement()
                 .satisfies(request -> assertThat(request.getHeader("Authorization")).isEqualTo("Bearer app-token"));
-        assertThat(graph.findAll(postRequestedFor(urlPathMatching("/" + TENANT + "/oauth2/v2.0/token"))).get(0)
+        assertThat(graph.findAll(postRequestedFor(urlPathMatching(TOKEN_PATH))).get(0)
                 .getBodyAsString()).contains("client_secret=app-secret");
     }
 
     @Test
     void oboModeExchangesTheSendersAssertionAndDeadLettersASenderWithoutOne() throws Exception {
         String root = "1700000000009";
-        graph.stubFor(post(urlPathMatching("/" + TENANT + "/oauth2/v2.0/token"))
-                .withRequestBody(containing("assertion=alice-assertion"))
-                .willReturn(token("alice-token")));
-        stubOpenIdConfiguration();
+        stubAuthority("assertion=alice-assertion", "alice-token");
         graph.stubFor(post(urlPathEqualTo(repliesPath(root))).withHeader("Authorization", equalTo("Bearer alice-token"))
                 .willReturn(created()));
         start(Map.of(GraphConfig.AUTH_MODE, "obo", GraphConfig.TENANT_ID, TENANT,
@@ -366,7 +361,7 @@ class GraphReplySinkTest {
         awaitPosted(alice.replyId());
         ConsumerRecord<byte[], byte[]> dead = awaitDeadLetter(bob.replyId());
         assertThat(header(dead, ErrorHeaders.REASON)).isEqualTo("graph-no-user-assertion");
-        assertThat(graph.findAll(postRequestedFor(urlPathMatching("/" + TENANT + "/oauth2/v2.0/token"))).get(0)
+        assertThat(graph.findAll(postRequestedFor(urlPathMatching(TOKEN_PATH))).get(0)
                 .getBodyAsString()).contains("urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer");
         assertThat(graph.findAll(postRequestedFor(urlPathEqualTo(repliesPath(root))))).hasSize(1);
     }
@@ -415,6 +410,13 @@ class GraphReplySinkTest {
                     }
                 });
         return new NettyAsyncHttpClientBuilder(netty).build();
+    }
+
+    /** The local Entra authority: its OpenID metadata, and a token for requests whose form contains {@code grant}. */
+    private void stubAuthority(String grant, String accessToken) {
+        graph.stubFor(post(urlPathMatching(TOKEN_PATH)).withRequestBody(containing(grant))
+                .willReturn(token(accessToken)));
+        stubOpenIdConfiguration();
     }
 
     private void stubOpenIdConfiguration() {
