@@ -6,7 +6,11 @@ import java.util.Objects;
 /**
  * A Teams activity accepted by the ingress, normalised: the value of {@code teams.messages.v1}, keyed by
  * {@link #conversationId()}. {@code text} is plain text with the bot mention and HTML removed.
- * Channel fields ({@code teamAadGroupId}, {@code channelId}, {@code rootMessageId}) are null in chats.
+ * Channel fields ({@code teamAadGroupId}, {@code teamId}, {@code channelId}, {@code rootMessageId}) are null in
+ * chats. {@code teamId} is the team's {@code 19:...@thread} id, from which its AAD group id can be resolved when the
+ * activity does not carry it. {@code registration} names the outgoing-webhook registration the request was signed
+ * for (null for the default key); {@code replyDeadline} is set when that registration answers the webhook call with
+ * the reply ({@code sync-reply}): a reply ready before it may be delivered as the HTTP response instead of posted.
  */
 public record NormalizedMessage(
         String messageId,
@@ -19,7 +23,10 @@ public record NormalizedMessage(
         String channelId,
         String rootMessageId,
         String serviceUrl,
-        Instant receivedAt) {
+        Instant receivedAt,
+        String teamId,
+        String registration,
+        Instant replyDeadline) {
 
     public NormalizedMessage {
         Objects.requireNonNull(messageId, "messageId");
@@ -29,5 +36,19 @@ public record NormalizedMessage(
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(receivedAt, "receivedAt");
+    }
+
+    /** A message without team thread id, registration or reply deadline. */
+    public NormalizedMessage(String messageId, String tenantId, String conversationId, ConversationType conversationType,
+                             Sender from, String text, String teamAadGroupId, String channelId, String rootMessageId,
+                             String serviceUrl, Instant receivedAt) {
+        this(messageId, tenantId, conversationId, conversationType, from, text, teamAadGroupId, channelId,
+                rootMessageId, serviceUrl, receivedAt, null, null, null);
+    }
+
+    /** This message with {@code text} in place of its text (every other field kept). */
+    public NormalizedMessage withText(String text) {
+        return new NormalizedMessage(messageId, tenantId, conversationId, conversationType, from, text, teamAadGroupId,
+                channelId, rootMessageId, serviceUrl, receivedAt, teamId, registration, replyDeadline);
     }
 }

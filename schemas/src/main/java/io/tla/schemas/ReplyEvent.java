@@ -8,7 +8,10 @@ import java.util.Objects;
  * A reply to one Teams message: the value of {@code teams.replies.v1}, keyed by conversation id.
  * The contract fields come first; the addressing fields after {@code createdAt} let a reply connector post
  * it without reading any other topic, {@code messageReceivedAt} gives end-to-end latency, and
- * {@code senderAadObjectId} names the user an on-behalf-of Graph post acts for.
+ * {@code senderAadObjectId} names the user an on-behalf-of Graph post acts for, {@code teamId} (the team's
+ * {@code 19:...@thread} id) lets a connector resolve a missing AAD group id, and {@code replyDeadline} (copied from
+ * the message) tells reply connectors that the ingress may deliver this reply as the webhook's HTTP response until
+ * then.
  */
 public record ReplyEvent(
         String replyId,
@@ -28,7 +31,9 @@ public record ReplyEvent(
         String rootMessageId,
         String serviceUrl,
         Instant messageReceivedAt,
-        String senderAadObjectId) {
+        String senderAadObjectId,
+        String teamId,
+        Instant replyDeadline) {
 
     public ReplyEvent {
         Objects.requireNonNull(replyId, "replyId");
@@ -41,6 +46,16 @@ public record ReplyEvent(
         usage = usage == null ? Usage.NONE : usage;
     }
 
+    /** A reply without team thread id or reply deadline. */
+    public ReplyEvent(String replyId, String tenantId, String conversationId, String replyToId, ReplyKind kind,
+                      String sourceLanguage, List<Translation> translations, String provider, String model, Usage usage,
+                      Instant createdAt, ConversationType conversationType, String teamAadGroupId, String channelId,
+                      String rootMessageId, String serviceUrl, Instant messageReceivedAt, String senderAadObjectId) {
+        this(replyId, tenantId, conversationId, replyToId, kind, sourceLanguage, translations, provider, model, usage,
+                createdAt, conversationType, teamAadGroupId, channelId, rootMessageId, serviceUrl, messageReceivedAt,
+                senderAadObjectId, null, null);
+    }
+
     /** A reply to {@code message}, carrying its addressing fields. */
     public static ReplyEvent answering(NormalizedMessage message, String replyId, ReplyKind kind, String sourceLanguage,
                                        List<Translation> translations, String provider, String model, Usage usage,
@@ -48,6 +63,7 @@ public record ReplyEvent(
         return new ReplyEvent(replyId, message.tenantId(), message.conversationId(), message.messageId(), kind,
                 sourceLanguage, translations, provider, model, usage, createdAt, message.conversationType(),
                 message.teamAadGroupId(), message.channelId(), message.rootMessageId(), message.serviceUrl(),
-                message.receivedAt(), message.from() == null ? null : message.from().aadObjectId());
+                message.receivedAt(), message.from() == null ? null : message.from().aadObjectId(), message.teamId(),
+                message.replyDeadline());
     }
 }

@@ -81,7 +81,7 @@ public final class PiiGuard implements Processor<String, TranslationRequest, Str
         attributes.put("action", action);
         TelemetryEvent detected = TelemetryEvents.forMessage(TelemetryEvent.Types.PII_DETECTED, message, now, attributes);
         if (action.equals(REDACTED)) {
-            context.forward(record.withValue(StageOutput.proceed(request.withMessage(withText(message,
+            context.forward(record.withValue(StageOutput.proceed(request.withMessage(message.withText(
                     redaction.text())), detected)));
             return;
         }
@@ -93,10 +93,5 @@ public final class PiiGuard implements Processor<String, TranslationRequest, Str
         context.forward(record.withValue(StageOutput.reply(refusal, detected,
                         TelemetryEvents.replyEmitted(message, refusal, now))
                 .settling(BudgetSettlement.release(message.tenantId(), message.messageId(), request.reservation()))));
-    }
-
-    private static NormalizedMessage withText(NormalizedMessage m, String text) {
-        return new NormalizedMessage(m.messageId(), m.tenantId(), m.conversationId(), m.conversationType(), m.from(),
-                text, m.teamAadGroupId(), m.channelId(), m.rootMessageId(), m.serviceUrl(), m.receivedAt());
     }
 }
