@@ -166,7 +166,9 @@ public final class TlaRuntime implements AutoCloseable {
             SecretStores.ResolvedKey key = SecretStores.webhookKey(secretStore, fileStore, webhook.defaultKeySecret(), true);
             webhookKey = Optional.of(key);
             TeamsIngress ingress = new TeamsIngress(http, webhook, key.secret(), clients, metrics, health, clock,
-                    name -> secretStore.get(name).or(() -> fileStore.get(name)), SyncReplyConfig.from(config));
+                    name -> Optional.ofNullable(webhook.registrations().get(name)).map(WebhookConfig.Registration::secret)
+                            .flatMap(secret -> secretStore.get(secret).or(() -> fileStore.get(secret))),
+                    SyncReplyConfig.from(config));
             closeables.push(ingress);
             server.routes(ingress::routes);
         }
