@@ -1,6 +1,7 @@
 package io.tla.connectors.ingress;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tla.platform.config.SyncReplyConfig;
@@ -100,6 +101,9 @@ public final class SyncReplies implements AutoCloseable {
                 .description("From storing a sync-reply message to answering its webhook call, either way")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(5))
                 .maximumExpectedValue(Duration.ofSeconds(5)).register(registry);
+        Gauge.builder("tla.ingress.sync.replies.pending", pending,
+                        byConversation -> byConversation.values().stream().mapToInt(Map::size).sum())
+                .description("Webhook calls of sync-reply registrations waiting for their reply").register(registry);
     }
 
     public SyncReplies start() {

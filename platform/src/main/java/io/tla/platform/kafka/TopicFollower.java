@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads every partition of one topic on its own thread, without a consumer group: each process that follows the
  * topic sees all of it (what a group would split). Starts at the end, or at the first record at or after a given
- * time; partitions added later are picked up from their beginning. Records are handed over committed
+ * time; partitions added later, and a topic created after the follower started, are read from their beginning. Records are handed over committed
  * ({@code read_committed}) and in partition order; a failing handler is logged and does not stop the thread.
  */
 public final class TopicFollower implements AutoCloseable {
@@ -44,6 +44,7 @@ public final class TopicFollower implements AutoCloseable {
     private volatile boolean running;
     private volatile boolean started;
     private volatile long records;
+    private boolean topicWasMissing;
 
     /**
      * @param startAt null to follow from the end; else the first record at or after this time
@@ -148,9 +149,11 @@ public final class TopicFollower implements AutoCloseable {
             }
         }
         if (added.isEmpty()) {
+            topicWasMissing |= assigned.isEmpty();
             return added;
         }
-        boolean first = assigned.isEmpty();
+        // a topic that appeared after the follower started holds only newer records: read it all
+        boolean first = assigned.isEmpty() && !topicWasMissing;
         assigned.addAll(added);
         consumer.assign(new ArrayList<>(assigned));
         if (!first) {
