@@ -86,9 +86,9 @@ class ActivityNormalizerTest {
     // --- HTML to text ----------------------------------------------------------------------------------------
 
     @Test
-    void reducesHtmlToTextAndCollapsesWhitespace() {
+    void reducesHtmlToTextCollapsingHorizontalWhitespaceButKeepingLines() {
         assertThat(plain("<p>Erste&nbsp;&nbsp;Zeile</p><p>zweite <b>fett</b> &amp; <i>kursiv</i></p>\n\n<br>Ende\t"))
-                .isEqualTo("Erste Zeile zweite fett & kursiv Ende");
+                .isEqualTo("Erste Zeile\nzweite fett & kursiv\n\nEnde");
     }
 
     @Test
@@ -220,6 +220,8 @@ class ActivityNormalizerTest {
     @Test
     void rejectsAMessageThatIsOnlyTheBotMention() {
         ObjectNode activity = Fixtures.json(Fixtures.CHANNEL_MENTION).put("text", "<at>TranslateBot</at>&nbsp;<p></p>");
+        ((ObjectNode) activity.get("attachments").get(0)).put("content",
+                "<div><span itemscope=\"\" itemtype=\"http://schema.skype.com/Mention\" itemid=\"0\">TranslateBot</span></div>");
 
         assertThatThrownBy(() -> ActivityNormalizer.normalize(activity, Defaults.NONE, RECEIVED))
                 .isInstanceOfSatisfying(InvalidActivityException.class, e -> {
