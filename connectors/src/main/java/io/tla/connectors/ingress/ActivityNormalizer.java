@@ -132,7 +132,7 @@ public final class ActivityNormalizer {
 
     /**
      * The text to translate: the activity's {@code text}, or its {@code text/html} attachment when that carries
-     * structure the text lost (line breaks, list items, link URLs, code) or the text is empty; either reduced by
+     * structure the text lost (line breaks, list items, link URLs, code); either reduced by
      * {@link MessageText} with the bot's own mention removed (see {@link #botMention}) and other people's mentions
      * kept as their names.
      */
@@ -149,7 +149,7 @@ public final class ActivityNormalizer {
             }
             MessageText.Converted html = MessageText.convert(MessageText.parse(attachment.path("content").asText()),
                     false, bot::matches);
-            if (!html.text().isEmpty() && (best.text().isEmpty() || html.structure() > best.structure())) {
+            if (html.structure() > best.structure()) {
                 best = html;
             }
         }
