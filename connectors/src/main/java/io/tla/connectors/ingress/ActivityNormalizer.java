@@ -7,7 +7,9 @@ import io.tla.schemas.Sender;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -163,7 +165,11 @@ public final class ActivityNormalizer {
      * failing that, the mention the text starts with (Teams only calls a webhook that is @mentioned), unless the
      * entities name that one as somebody else. Every mention element with the recognised name is removed.
      */
-    record BotMention(Set<String> names, boolean leading, Set<String> others) {
+    record BotMention(Set<String> names, boolean leading, Set<String> others, Map<Node, Node> firstByDocument) {
+
+        BotMention(Set<String> names, boolean leading, Set<String> others) {
+            this(names, leading, others, new IdentityHashMap<>());
+        }
 
         boolean matches(Element mention) {
             String name = MessageText.squash(mention.text());
@@ -174,25 +180,20 @@ public final class ActivityNormalizer {
         }
 
         /** Whether nothing but whitespace and markup comes before this element in its document. */
-        private static boolean isLeading(Element mention) {
-            Element root = mention;
-            while (root.parent() != null) {
-                root = root.parent();
-            }
-            return firstMeaningful(root) == mention;
+        private boolean isLeading(Element mention) {
+            Node root = mention.root();
+            return firstByDocument.computeIfAbsent(root, BotMention::firstMeaningful) == mention;
         }
 
-        private static Node firstMeaningful(Element element) {
-            for (Node child : element.childNodes()) {
+        private static Node firstMeaningful(Node node) {
+            // siblings, not childNodes(): jsoup copies the child list on every childNodes() call
+            for (Node child = node.firstChild(); child != null; child = child.nextSibling()) {
                 if (child instanceof TextNode t) {
                     if (!MessageText.squash(t.getWholeText()).isEmpty()) {
                         return t;
                     }
                 } else if (child instanceof Element e) {
-                    if (MessageText.isMention(e)) {
-                        return e;
-                    }
-                    if (e.normalName().equals("img")) {
+                    if (MessageText.isMention(e) || e.normalName().equals("img")) {
                         return e;
                     }
                     Node inner = firstMeaningful(e);

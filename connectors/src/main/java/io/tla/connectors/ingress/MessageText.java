@@ -2,6 +2,7 @@ package io.tla.connectors.ingress;
 
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Element;
 import org.jsoup.nodes.Node;
@@ -23,6 +24,8 @@ final class MessageText {
             "table", "thead", "tbody", "tfoot", "tr", "section", "article", "header", "footer", "hr", "dl", "dt",
             "dd", "figure", "figcaption", "address", "main", "nav", "aside");
     private static final Set<String> VERBATIM_BLOCKS = Set.of("pre", "codeblock");
+    private static final Pattern SPACES = Pattern.compile("[\\s\\u00A0\\u2000-\\u200A\\u202F\\u205F\\u3000]+");
+    private static final Pattern INVISIBLE = Pattern.compile("[\\u200B\\u200C\\u200D\\u2060\\uFEFF]");
     private static final Set<String> SKIPPED = Set.of("script", "style", "head", "title", "template");
 
     /** The text, and how much structure (line breaks, list items, link URLs, code) it carries. */
@@ -53,8 +56,7 @@ final class MessageText {
 
     /** Collapses all whitespace (newlines too) to single spaces and strips: for comparing names. */
     static String squash(String s) {
-        return s.replaceAll("[\\s\\u00A0\\u2000-\\u200A\\u202F\\u205F\\u3000]+", " ")
-                .replaceAll("[\\u200B\\u200C\\u200D\\u2060\\uFEFF]", "").strip();
+        return INVISIBLE.matcher(SPACES.matcher(s).replaceAll(" ")).replaceAll("").strip();
     }
 
     private record Walker(Writer out, boolean plainNewlines, Predicate<Element> dropMention) {
@@ -207,6 +209,8 @@ final class MessageText {
     private static final class Writer {
         private final StringBuilder sb = new StringBuilder();
         private boolean pendingSpace;
+        /** Just after a list marker, which must keep its trailing space. */
+        private boolean afterMarker;
         int marks;
 
         int length() {
@@ -254,6 +258,7 @@ final class MessageText {
         void raw(String s) {
             pendingSpace = false;
             sb.append(s);
+            afterMarker = true;
         }
 
         void lineBreak() {
@@ -264,6 +269,7 @@ final class MessageText {
                 return; // at most one blank line in a row
             }
             sb.append('\n');
+            afterMarker = false;
         }
 
         /** Starts a new line unless at the start of one. */
@@ -273,6 +279,7 @@ final class MessageText {
             if (!sb.isEmpty() && sb.charAt(sb.length() - 1) != '\n') {
                 sb.append('\n');
             }
+            afterMarker = false;
         }
 
         String finish() {
@@ -289,30 +296,23 @@ final class MessageText {
         private void flushSpace() {
             if (pendingSpace && !sb.isEmpty()) {
                 char last = sb.charAt(sb.length() - 1);
-                if (last != '\n' && last != ' ' && !endsWithListMarker()) {
+                if (last != '\n' && last != ' ') { // a list marker ends with its own space
                     sb.append(' ');
                 }
             }
             pendingSpace = false;
-        }
-
-        private boolean endsWithListMarker() {
-            int lineStart = sb.lastIndexOf("\n") + 1;
-            String line = sb.substring(lineStart);
-            return line.matches(" *(- |\\d+\\. )");
+            afterMarker = false;
         }
 
         private void trimTrailingSpaces() {
+            if (afterMarker) {
+                return; // an empty list item keeps its marker
+            }
             int n = sb.length();
-            while (n > 0 && sb.charAt(n - 1) == ' ' && !endsWithListMarkerAt(n)) {
+            while (n > 0 && sb.charAt(n - 1) == ' ') {
                 n--;
             }
             sb.setLength(n);
-        }
-
-        private boolean endsWithListMarkerAt(int end) {
-            int lineStart = sb.lastIndexOf("\n", end - 1) + 1;
-            return sb.substring(lineStart, end).matches(" *(- |\\d+\\. )");
         }
 
         private static boolean isHorizontalSpace(char c) {

@@ -178,6 +178,20 @@ class ActivityNormalizerTest {
     }
 
     @Test
+    void reducesAMessageNearTheBodyLimitInLinearTime() {
+        // one long line with many spaces and mentions: nothing may rescan the line per character
+        String text = "<at>TranslateBot</at> " + "wort <at>Jonas Weber</at> und ".repeat(8_000);
+        String html = "<ul>" + "<li>Punkt <b>fett</b> <a href=\"https://x.example/a\">Link</a></li>".repeat(3_000) + "</ul>";
+        ObjectNode activity = Json.mapper().createObjectNode().put("text", text);
+        activity.putArray("attachments").addObject().put("contentType", "text/html").put("content", html);
+
+        String plain = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> ActivityNormalizer.plainText(activity));
+
+        assertThat(plain).startsWith("- Punkt fett Link (https://x.example/a)\n- Punkt");
+    }
+
+    @Test
     void prefersTheHtmlAttachmentOnlyWhenItCarriesStructureTheTextLost() throws Exception {
         JsonNode richer = activity("{'text':'Punkte: eins zwei','attachments':[{'contentType':'text/html',"
                 + "'content':'<p>Punkte:</p><ul><li>eins</li><li>zwei</li></ul>'}]}");
