@@ -284,11 +284,11 @@ final class MessageText {
 
         String finish() {
             trimTrailingSpaces();
-            // a line's leading spaces come only from list indentation or code; lines made of spaces are empty
+            // a line's leading spaces come only from list indentation or code, so only trailing ones go
             String[] lines = sb.toString().split("\n", -1);
             StringBuilder out = new StringBuilder();
             for (String line : lines) {
-                out.append(line.isBlank() ? "" : line).append('\n');
+                out.append(line.stripTrailing()).append('\n');
             }
             return out.toString().strip().replaceAll("\n{3,}", "\n\n");
         }

@@ -155,6 +155,7 @@ class ActivityNormalizerTest {
         assertThat(plain("<ul><li>Äpfel</li><li>Birnen<ul><li>reif</li></ul></li></ul><ol start=\"3\"><li>drei</li>"
                 + "<li>vier</li></ol>"))
                 .isEqualTo("- Äpfel\n- Birnen\n  - reif\n3. drei\n4. vier");
+        assertThat(plain("<ul><li>eins</li><li> </li></ul>")).isEqualTo("- eins\n-");
     }
 
     @Test
