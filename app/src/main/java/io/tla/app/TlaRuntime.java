@@ -5,6 +5,7 @@ import io.tla.connectors.graph.GraphAuth;
 import io.tla.connectors.graph.GraphReplySink;
 import io.tla.connectors.outbox.OutboxReplySink;
 import io.tla.connectors.replies.ReplySink;
+import io.tla.connectors.teams.TeamDirectory;
 import io.tla.dashboard.DashboardFeed;
 import io.tla.platform.config.BudgetConfig;
 import io.tla.platform.config.ComplianceConfig;
@@ -17,6 +18,7 @@ import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.ReplyConfig;
 import io.tla.platform.config.SecretsConfig;
 import io.tla.platform.config.StreamsSettings;
+import io.tla.platform.config.TeamsBotConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.config.TranslationConfig;
 import io.tla.platform.config.WebhookConfig;
@@ -97,6 +99,7 @@ public final class TlaRuntime implements AutoCloseable {
         BudgetConfig.from(config);
         ReplyConfig reply = ReplyConfig.from(config);
         GraphConfig graph = GraphConfig.from(config);
+        TeamsBotConfig bot = TeamsBotConfig.from(config);
         DashboardConfig.from(config);
         if (roles.contains(Role.TOPOLOGY)) {
             // The language models take seconds to load: load them while the broker and the other roles start.
@@ -146,9 +149,16 @@ public final class TlaRuntime implements AutoCloseable {
             closeables.push(streamsApp);
             streamsApp.start();
         }
+        // the ingress learns team mappings from activities; the Graph sink resolves them: one directory for both
+        TeamDirectory teams = null;
+        if (roles.contains(Role.INGRESS) || roles.contains(Role.REPLIES) && "graph".equals(reply.sink())) {
+            teams = new TeamDirectory(bot, secretStore, clients, metrics.registry(), clock, null).start();
+            closeables.push(teams);
+        }
         if (roles.contains(Role.REPLIES)) {
             ReplySink sink = "graph".equals(reply.sink())
-                    ? new GraphReplySink(graph, new GraphAuth(graph, secretStore, null), reply, clients, metrics, health)
+                    ? new GraphReplySink(graph, new GraphAuth(graph, secretStore, null), reply, clients, metrics, health,
+                    teams)
                     : new OutboxReplySink(data.outboxDir(), reply, clients, metrics, health);
             closeables.push(sink);
             sink.start();
@@ -166,6 +176,7 @@ public final class TlaRuntime implements AutoCloseable {
             webhookKey = Optional.of(key);
             TeamsIngress ingress = new TeamsIngress(http, webhook, key.secret(), clients, metrics, health, clock,
                     name -> secretStore.get(name).or(() -> fileStore.get(name)));
+            ingress.learnTeams(teams);
             closeables.push(ingress);
             server.routes(ingress::routes);
         }
