@@ -291,45 +291,72 @@ public final class TeamDirectory implements TeamSightings, AutoCloseable {
         return value.length() > 120 ? value.substring(0, 120) + "..." : value;
     }
 
-    /** Reads every partition from its start, then keeps up; picks up partitions added later. */
+    /**
+     * Reads every partition from its start, then keeps up; picks up partitions added later. A topic whose metadata
+     * is not visible yet (just created) or a broker error is retried rather than ending the thread.
+     */
     private void follow() {
-        try {
-            Set<TopicPartition> assigned = new HashSet<>(assign(Set.of()));
-            Map<TopicPartition, Long> end = reader.endOffsets(assigned, Duration.ofSeconds(30));
-            long records = 0;
-            long started = System.nanoTime();
-            Instant nextCheck = clock.instant().plus(PARTITION_CHECK);
-            while (running) {
+        Set<TopicPartition> assigned = new HashSet<>();
+        Map<TopicPartition, Long> end = null;
+        long records = 0;
+        long started = System.nanoTime();
+        Instant nextCheck = Instant.MIN;
+        while (running) {
+            try {
+                if (assigned.isEmpty() || clock.instant().isAfter(nextCheck)) {
+                    assigned.addAll(assign(assigned));
+                    nextCheck = clock.instant().plus(PARTITION_CHECK);
+                    if (assigned.isEmpty()) {
+                        Thread.sleep(200);
+                        continue;
+                    }
+                }
+                if (end == null) {
+                    end = reader.endOffsets(assigned, Duration.ofSeconds(30));
+                }
                 for (ConsumerRecord<String, TeamDirectoryEntry> record : reader.poll(Duration.ofMillis(500))) {
                     apply(record);
                     records++;
                 }
-                if (caughtUp.getCount() > 0 && assigned.stream()
-                        .allMatch(tp -> reader.position(tp, Duration.ofSeconds(30)) >= end.getOrDefault(tp, 0L))) {
+                if (caughtUp.getCount() > 0 && allReached(assigned, end)) {
                     caughtUp.countDown();
                     log.info("event=team_directory_loaded teams={} records={} millis={}", entries.size(), records,
                             (System.nanoTime() - started) / 1_000_000);
                 }
-                if (clock.instant().isAfter(nextCheck)) {
-                    assigned.addAll(assign(assigned));
-                    nextCheck = clock.instant().plus(PARTITION_CHECK);
+            } catch (WakeupException e) {
+                // close() stops the thread
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.warn("event=team_directory_read_failed error={} detail=\"retrying\"", e.getClass().getName());
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
             }
-        } catch (WakeupException e) {
-            if (running) {
-                log.error("event=team_directory_stopped error=WakeupException");
-            }
-        } catch (RuntimeException e) {
-            log.error("event=team_directory_stopped error={}", e.getClass().getName(), e);
         }
+    }
+
+    private boolean allReached(Set<TopicPartition> assigned, Map<TopicPartition, Long> end) {
+        for (TopicPartition tp : assigned) {
+            if (reader.position(tp, Duration.ofSeconds(30)) < end.getOrDefault(tp, 0L)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Assigns every partition of the topic, reading the ones not in {@code known} from their start. */
     private List<TopicPartition> assign(Set<TopicPartition> known) {
         List<TopicPartition> all = new ArrayList<>();
-        reader.partitionsFor(TOPIC, Duration.ofSeconds(30))
-                .forEach(p -> all.add(new TopicPartition(TOPIC, p.partition())));
-        if (all.size() == known.size()) {
+        var partitions = reader.partitionsFor(TOPIC, Duration.ofSeconds(30));
+        if (partitions != null) {
+            partitions.forEach(p -> all.add(new TopicPartition(TOPIC, p.partition())));
+        }
+        if (all.size() <= known.size()) {
             return all;
         }
         List<TopicPartition> added = all.stream().filter(tp -> !known.contains(tp)).toList();
