@@ -5,6 +5,7 @@ import io.tla.connectors.graph.GraphAuth;
 import io.tla.connectors.graph.GraphReplySink;
 import io.tla.connectors.outbox.OutboxReplySink;
 import io.tla.connectors.replies.ReplySink;
+import io.tla.connectors.teams.TeamDirectory;
 import io.tla.dashboard.DashboardFeed;
 import io.tla.platform.config.BudgetConfig;
 import io.tla.platform.config.ComplianceConfig;
@@ -18,6 +19,7 @@ import io.tla.platform.config.ReplyConfig;
 import io.tla.platform.config.SecretsConfig;
 import io.tla.platform.config.StreamsSettings;
 import io.tla.platform.config.SyncReplyConfig;
+import io.tla.platform.config.TeamsBotConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.config.TranslationConfig;
 import io.tla.platform.config.WebhookConfig;
@@ -98,6 +100,7 @@ public final class TlaRuntime implements AutoCloseable {
         BudgetConfig.from(config);
         ReplyConfig reply = ReplyConfig.from(config);
         GraphConfig graph = GraphConfig.from(config);
+        TeamsBotConfig bot = TeamsBotConfig.from(config);
         DashboardConfig.from(config);
         if (roles.contains(Role.TOPOLOGY)) {
             // The language models take seconds to load: load them while the broker and the other roles start.
@@ -147,9 +150,16 @@ public final class TlaRuntime implements AutoCloseable {
             closeables.push(streamsApp);
             streamsApp.start();
         }
+        // the ingress learns team mappings from activities; the Graph sink resolves them: one directory for both
+        TeamDirectory teams = null;
+        if (roles.contains(Role.INGRESS) || roles.contains(Role.REPLIES) && "graph".equals(reply.sink())) {
+            teams = new TeamDirectory(bot, secretStore, clients, metrics.registry(), clock, null).start();
+            closeables.push(teams);
+        }
         if (roles.contains(Role.REPLIES)) {
             ReplySink sink = "graph".equals(reply.sink())
-                    ? new GraphReplySink(graph, new GraphAuth(graph, secretStore, null), reply, clients, metrics, health)
+                    ? new GraphReplySink(graph, new GraphAuth(graph, secretStore, null), reply, clients, metrics, health,
+                    teams)
                     : new OutboxReplySink(data.outboxDir(), reply, clients, metrics, health);
             closeables.push(sink);
             sink.start();
@@ -169,6 +179,7 @@ public final class TlaRuntime implements AutoCloseable {
                     name -> Optional.ofNullable(webhook.registrations().get(name)).map(WebhookConfig.Registration::secret)
                             .flatMap(secret -> secretStore.get(secret).or(() -> fileStore.get(secret))),
                     SyncReplyConfig.from(config));
+            ingress.learnTeams(teams);
             closeables.push(ingress);
             server.routes(ingress::routes);
         }

@@ -64,6 +64,15 @@ public final class Topics {
     /** How long answers delivered in webhook responses are kept. */
     public static final Duration ANSWERS_RETENTION = Duration.ofDays(1);
 
+    /**
+     * The team directory, compacted: key a team's {@code 19:...@thread} id, value {@link TeamDirectoryEntry} (its
+     * AAD group id, tenant and where that was learned). Written by the ingress when an activity or a registration
+     * names both ids, and by the Graph reply connector after a Bot Framework lookup; read whole by both, so a team
+     * is looked up once, not per message.
+     */
+    public static final Topic<String, TeamDirectoryEntry> TEAM_DIRECTORY =
+            new Topic<>("tla.teams.directory.v1", Serdes.String(), new JsonSerde<>(TeamDirectoryEntry.class));
+
     /** How long the reply ledger remembers a reply: replaying a reply older than this checks Graph instead. */
     public static final Duration LEDGER_RETENTION = Duration.ofDays(7);
 
@@ -71,11 +80,12 @@ public final class Topics {
     public static final List<Topic<?, ?>> ALL = List.of(MESSAGES, REPLIES, TELEMETRY, MESSAGES_DLQ, REPLIES_DLQ);
 
     /** Tables rather than logs: created with {@code cleanup.policy=compact}. */
-    public static final List<Topic<?, ?>> COMPACTED = List.of(GLOSSARY, REPLAY, REPLY_LEDGER, WEBHOOK_ANSWERS);
+    public static final List<Topic<?, ?>> COMPACTED = List.of(GLOSSARY, REPLAY, REPLY_LEDGER, WEBHOOK_ANSWERS,
+            TEAM_DIRECTORY);
 
     /** Every topic a process creates and checks before its roles start: {@link #ALL} and {@link #COMPACTED}. */
     public static final List<Topic<?, ?>> REQUIRED = List.of(MESSAGES, REPLIES, TELEMETRY, MESSAGES_DLQ, REPLIES_DLQ,
-            GLOSSARY, REPLY_LEDGER, WEBHOOK_ANSWERS);
+            GLOSSARY, REPLY_LEDGER, WEBHOOK_ANSWERS, TEAM_DIRECTORY);
 
     private Topics() {
     }

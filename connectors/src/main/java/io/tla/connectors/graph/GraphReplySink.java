@@ -4,6 +4,7 @@ import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
 import io.tla.connectors.replies.ReplySink;
+import io.tla.connectors.teams.TeamDirectory;
 import io.tla.platform.config.GraphConfig;
 import io.tla.platform.config.ReplyConfig;
 import io.tla.platform.http.Health;
@@ -56,13 +57,17 @@ import org.slf4j.LoggerFactory;
  * posts per tenant, so one tenant's storm leaves room for the others. Confirmed replies get a {@code posted} entry
  * and {@code reply.posted} telemetry; replies that exhausted their attempts or were refused go to
  * {@code teams.replies.dlq.v1} with {@code tla.error.*} headers and {@code reply.failed} telemetry. Offsets are
- * committed after all of that. A reply found {@code posting} (a crash or rebalance between post and confirmation)
+ * committed after all of that. A channel reply carrying only the team's thread id gets the team's AAD group id
+ * from the {@link TeamDirectory} first; one it cannot resolve is dead-lettered with reason {@code team-unresolved}.
+ * A reply found {@code posting} (a crash or rebalance between post and confirmation)
  * or re-published by {@code tla replay} is first looked for in its thread or chat by its marker.
  */
 public final class GraphReplySink extends ReplySink {
 
     public static final String STAGE = "graph-sink";
     public static final String SINK = "graph";
+    /** Dead-letter reason of a channel reply whose team's AAD group id could not be resolved from its thread id. */
+    public static final String TEAM_UNRESOLVED = "team-unresolved";
     /** The smallest part size a 413 may halve the limit to. */
     private static final int MIN_PART_BYTES = 2_000;
 
@@ -75,6 +80,7 @@ public final class GraphReplySink extends ReplySink {
     private final KafkaClients clients;
     private final ExecutorService pool;
     private final RateLimiterRegistry rateLimiters;
+    private final TeamDirectory teams;
 
     /** One reply of the batch and what became of it. */
     private static final class Delivery {
@@ -102,15 +108,26 @@ public final class GraphReplySink extends ReplySink {
         }
     }
 
+    /** Without a team directory: channel replies must carry the team's AAD group id. */
     public GraphReplySink(GraphConfig graph, GraphAuth auth, ReplyConfig config, KafkaClients clients,
                           TlaMetrics metrics, Health health) {
-        this(graph, auth, config, clients, metrics, health, Clock.systemUTC());
+        this(graph, auth, config, clients, metrics, health, null);
+    }
+
+    /**
+     * @param teams resolves a channel reply's team AAD group id from its thread id; started and closed by the
+     *              caller; null to dead-letter such replies as unaddressable
+     */
+    public GraphReplySink(GraphConfig graph, GraphAuth auth, ReplyConfig config, KafkaClients clients,
+                          TlaMetrics metrics, Health health, TeamDirectory teams) {
+        this(graph, auth, config, clients, metrics, health, teams, Clock.systemUTC());
     }
 
     GraphReplySink(GraphConfig graph, GraphAuth auth, ReplyConfig config, KafkaClients clients, TlaMetrics metrics,
-                   Health health, Clock clock) {
+                   Health health, TeamDirectory teams, Clock clock) {
         super(SINK, STAGE, config, clients, metrics, health, clock);
         this.graph = graph;
+        this.teams = teams;
         this.clients = clients;
         this.client = new GraphReplyClient(graph, auth, metrics.registry());
         this.renderer = new TeamsReplyRenderer(graph.replyFormat());
@@ -144,6 +161,10 @@ public final class GraphReplySink extends ReplySink {
                         + "; add partitions to the ledger so every replies partition has its own");
             }
         }
+        // resolving a team before the directory is read would look up teams it already knows
+        if (teams != null && !teams.awaitReady(Duration.ofSeconds(60))) {
+            log.warn("event=team_directory_not_loaded detail=\"starting anyway; known teams may be looked up\"");
+        }
         log.info("event=graph_sink_starting base_url={} auth_mode={} format={} max_concurrency={}"
                         + " tenant_max_concurrency={} tenant_rps={}", graph.baseUrl(), graph.authMode(),
                 graph.replyFormat(), graph.maxConcurrency(), graph.tenantMaxConcurrency(),
@@ -163,7 +184,8 @@ public final class GraphReplySink extends ReplySink {
     @Override
     protected String readyDetail() {
         return "posting " + Topics.REPLIES.name() + " to " + graph.baseUrl() + " (auth " + graph.authMode()
-                + (graph.productionAuth() ? "" : ", not production-ready") + ")";
+                + (graph.productionAuth() ? "" : ", not production-ready") + ")"
+                + (teams == null ? "" : "; " + teams.size() + " teams in " + Topics.TEAM_DIRECTORY.name());
     }
 
     @Override
@@ -185,20 +207,23 @@ public final class GraphReplySink extends ReplySink {
                 skipDuplicate(reply);
                 continue;
             }
+            String teamAadGroupId = reply.teamAadGroupId();
+            if (teams != null && ReplyAddress.isChannel(reply) && blank(teamAadGroupId) && !blank(reply.teamId())) {
+                TeamDirectory.Resolution team = teams.resolve(reply.teamId(), reply.serviceUrl(), reply.tenantId());
+                if (!team.resolved()) {
+                    refuse(record, reply, TEAM_UNRESOLVED, TeamDirectory.class.getName(),
+                            "channel reply without the team's AAD group id: " + team.detail(), now, deadLetters,
+                            telemetry);
+                    continue;
+                }
+                teamAadGroupId = team.aadGroupId();
+            }
             ReplyAddress address;
             try {
-                address = ReplyAddress.of(reply);
+                address = ReplyAddress.of(reply, teamAadGroupId);
             } catch (ReplyAddress.UnaddressableException e) {
-                Map<String, String> error = new LinkedHashMap<>();
-                error.put(ErrorHeaders.CLASS, e.getClass().getName());
-                error.put(ErrorHeaders.MESSAGE, e.getMessage());
-                error.put(ErrorHeaders.REASON, "graph-unaddressable");
-                error.put(ErrorHeaders.STATUS, "0");
-                error.put(ErrorHeaders.ATTEMPTS, "0");
-                deadLetters.add(deadLetter(record, error));
-                telemetry.add(sendTelemetry(failedEventId(record, reply), TelemetryEvent.Types.REPLY_FAILED, reply,
-                        now, Map.of("replyId", reply.replyId(), "sink", SINK, "kind", reply.kind().wireName(),
-                                "reason", "graph-unaddressable", "attempts", 0, "status", 0)));
+                refuse(record, reply, "graph-unaddressable", e.getClass().getName(), e.getMessage(), now, deadLetters,
+                        telemetry);
                 continue;
             }
             boolean replayed = record.headers().lastHeader(ErrorHeaders.REPLAY_ATTEMPT) != null;
@@ -266,6 +291,26 @@ public final class GraphReplySink extends ReplySink {
             // nothing can be posted with this credential: re-read the batch later instead of dead-lettering it
             throw stalled;
         }
+    }
+
+    /** Dead-letters a reply that is not posted anywhere, with {@code reason}, and counts it as failed. */
+    private void refuse(ConsumerRecord<byte[], byte[]> record, ReplyEvent reply, String reason, String errorClass,
+                        String message, Instant now, List<Future<RecordMetadata>> deadLetters,
+                        List<Future<RecordMetadata>> telemetry) {
+        Map<String, String> error = new LinkedHashMap<>();
+        error.put(ErrorHeaders.CLASS, errorClass);
+        error.put(ErrorHeaders.MESSAGE, message);
+        error.put(ErrorHeaders.REASON, reason);
+        error.put(ErrorHeaders.STATUS, "0");
+        error.put(ErrorHeaders.ATTEMPTS, "0");
+        deadLetters.add(deadLetter(record, error));
+        telemetry.add(sendTelemetry(failedEventId(record, reply), TelemetryEvent.Types.REPLY_FAILED, reply, now,
+                Map.of("replyId", reply.replyId(), "sink", SINK, "kind", reply.kind().wireName(), "reason", reason,
+                        "attempts", 0, "status", 0)));
+    }
+
+    private static boolean blank(String value) {
+        return value == null || value.isBlank();
     }
 
     /**

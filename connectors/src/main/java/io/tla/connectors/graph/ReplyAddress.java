@@ -46,11 +46,15 @@ public sealed interface ReplyAddress {
      * Graph chat id: Bot Framework's personal conversation ids ({@code a:...}) are not one.
      */
     static ReplyAddress of(ReplyEvent reply) throws UnaddressableException {
+        return of(reply, reply.teamAadGroupId());
+    }
+
+    /** The address of {@code reply} in team {@code teamAadGroupId} (resolved from its thread id), same checks. */
+    static ReplyAddress of(ReplyEvent reply, String teamAadGroupId) throws UnaddressableException {
         String conversationId = reply.conversationId();
-        ConversationType type = reply.conversationType() != null ? reply.conversationType()
-                : conversationId.contains(MESSAGE_ID_MARKER) ? ConversationType.CHANNEL : ConversationType.GROUP_CHAT;
+        ConversationType type = typeOf(reply);
         if (type == ConversationType.CHANNEL) {
-            String team = reply.teamAadGroupId();
+            String team = teamAadGroupId;
             if (blank(team)) {
                 throw new UnaddressableException("channel reply without the team's AAD group id"
                         + " (channelData.team.aadGroupId, or the webhook registration's team-aad-group-id)");
@@ -79,6 +83,17 @@ public sealed interface ReplyAddress {
         }
         int marker = conversationId.indexOf(MESSAGE_ID_MARKER);
         return new Chat(marker > 0 ? conversationId.substring(0, marker) : conversationId);
+    }
+
+    /** Whether {@code reply} goes to a channel thread (by its type, else by {@code ;messageid=} in its id). */
+    static boolean isChannel(ReplyEvent reply) {
+        return typeOf(reply) == ConversationType.CHANNEL;
+    }
+
+    private static ConversationType typeOf(ReplyEvent reply) {
+        return reply.conversationType() != null ? reply.conversationType()
+                : reply.conversationId().contains(MESSAGE_ID_MARKER) ? ConversationType.CHANNEL
+                : ConversationType.GROUP_CHAT;
     }
 
     private static boolean blank(String value) {

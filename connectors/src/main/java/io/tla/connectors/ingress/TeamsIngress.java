@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.tla.connectors.teams.TeamSightings;
 import io.tla.platform.config.HttpConfig;
 import io.tla.platform.config.SyncReplyConfig;
 import io.tla.platform.config.WebhookConfig;
@@ -74,6 +75,7 @@ public final class TeamsIngress implements AutoCloseable {
     private final SyncReplies syncReplies;
 
     private volatile boolean ready;
+    private volatile TeamSightings teams = TeamSightings.NONE;
     private volatile String healthDetail = "waiting for the broker (topic " + Topics.MESSAGES.name() + ")";
 
     /** Without webhook registrations: every request is verified with the default key. */
@@ -160,6 +162,12 @@ public final class TeamsIngress implements AutoCloseable {
     /** Adds {@code POST /api/messages}. */
     public void routes(Javalin app) {
         app.post(ROUTE, this::handle);
+    }
+
+    /** Tells {@code teams} each accepted message, so team mappings it names are learned without a lookup. */
+    public TeamsIngress learnTeams(TeamSightings teams) {
+        this.teams = Objects.requireNonNull(teams, "teams");
+        return this;
     }
 
     /** The outcome of one request, with what the log line may show (never the text). */
@@ -281,6 +289,7 @@ public final class TeamsIngress implements AutoCloseable {
             return done(new Result(400, error, registrationName, null, null, null,
                     (e.field() == null || e.field().isEmpty() ? "" : e.field() + " ") + e.reason()));
         }
+        teams.seen(message, registration == null ? null : registration.teamAadGroupId());
         if (registration == null) {
             return done(store(message, registrationName));
         }

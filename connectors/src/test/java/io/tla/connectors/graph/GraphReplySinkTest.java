@@ -25,8 +25,10 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.tla.connectors.replay.DeadLetterReplay;
+import io.tla.connectors.teams.TeamDirectory;
 import io.tla.platform.config.GraphConfig;
 import io.tla.platform.config.ReplyConfig;
+import io.tla.platform.config.TeamsBotConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.http.Health;
 import io.tla.platform.kafka.EmbeddedKafkaBroker;
@@ -41,6 +43,7 @@ import io.tla.schemas.Json;
 import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.ReplyKind;
 import io.tla.schemas.ReplyLedgerEntry;
+import io.tla.schemas.TeamDirectoryEntry;
 import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Topics;
 import io.tla.schemas.Translation;
@@ -97,6 +100,7 @@ class GraphReplySinkTest {
 
     private final WireMockServer graph = new WireMockServer(options().dynamicPort().dynamicHttpsPort());
     private final List<GraphReplySink> sinks = new ArrayList<>();
+    private final List<TeamDirectory> directories = new ArrayList<>();
     private final String group = "graph-test-" + UUID.randomUUID();
 
     @BeforeAll
@@ -127,6 +131,7 @@ class GraphReplySinkTest {
     @AfterEach
     void stop() {
         sinks.forEach(GraphReplySink::close);
+        directories.forEach(TeamDirectory::close);
         graph.stop();
     }
 
@@ -366,10 +371,129 @@ class GraphReplySinkTest {
         assertThat(graph.findAll(postRequestedFor(urlPathEqualTo(repliesPath(root))))).hasSize(1);
     }
 
+    @Test
+    void channelRepliesCarryingOnlyTheTeamsThreadIdArePostedToTheTeamLookedUpOnce() throws Exception {
+        String team = newTeamId();
+        stubBotToken();
+        graph.stubFor(get(urlPathEqualTo(teamsPath(team))).withHeader("Authorization", equalTo("Bearer bot-token"))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                        .withBody("{\"id\":\"" + team + "\",\"name\":\"Release\",\"aadGroupId\":\"" + TEAM + "\"}")));
+        String root = "1700000000010";
+        stubCreated(repliesPath(root));
+        TeamDirectory teams = directory();
+        start(Map.of(), teams);
+        List<ReplyEvent> replies = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            replies.add(byThreadId(channelReply(root), team, botServiceUrl()));
+        }
+        for (ReplyEvent reply : replies) {
+            send(reply);
+        }
+
+        for (ReplyEvent reply : replies) {
+            awaitPosted(reply.replyId());
+        }
+        assertThat(graph.findAll(postRequestedFor(urlPathEqualTo(repliesPath(root))))).hasSize(6);
+        graph.verify(1, getRequestedFor(urlPathEqualTo(teamsPath(team))));
+        assertThat(teams.get(team)).map(TeamDirectoryEntry::source).contains(TeamDirectoryEntry.Source.BOT_FRAMEWORK);
+    }
+
+    @Test
+    void channelReplyOfATeamLearnedFromAnActivityIsPostedWithoutAnyLookup() throws Exception {
+        String team = newTeamId();
+        String root = "1700000000011";
+        stubCreated(repliesPath(root));
+        TeamDirectory teams = directory();
+        teams.learn(team, TENANT, TEAM, null, TeamDirectoryEntry.Source.ACTIVITY);
+        start(Map.of(), teams);
+        ReplyEvent reply = byThreadId(channelReply(root), team, botServiceUrl());
+        send(reply);
+
+        awaitPosted(reply.replyId());
+        assertThat(graph.findAll(postRequestedFor(urlPathEqualTo(repliesPath(root))))).hasSize(1);
+        assertThat(graph.findAll(getRequestedFor(urlPathMatching("/v3/teams/.*")))).isEmpty();
+        assertThat(graph.findAll(postRequestedFor(urlPathMatching("/botframework.com/.*")))).isEmpty();
+    }
+
+    @Test
+    void channelReplyWhoseTeamCannotBeResolvedIsDeadLetteredAsTeamUnresolvedAndNeverPosted() throws Exception {
+        String team = newTeamId();
+        stubBotToken();
+        graph.stubFor(get(urlPathEqualTo(teamsPath(team))).willReturn(aResponse().withStatus(404)));
+        TeamDirectory teams = directory();
+        start(Map.of(), teams);
+        ReplyEvent unknown = byThreadId(channelReply("1700000000012"), team, botServiceUrl());
+        ReplyEvent elsewhere = byThreadId(channelReply("1700000000013"), newTeamId(), "https://attacker.example/");
+        send(unknown);
+        send(elsewhere);
+
+        ConsumerRecord<byte[], byte[]> dead = awaitDeadLetter(unknown.replyId());
+        assertThat(header(dead, ErrorHeaders.REASON)).isEqualTo(GraphReplySink.TEAM_UNRESOLVED);
+        assertThat(header(dead, ErrorHeaders.MESSAGE)).contains(team, "/v3/teams/", "answered 404")
+                .doesNotContain("bot-token", "bot-secret");
+        assertThat(Json.mapper().readValue(dead.value(), ReplyEvent.class)).isEqualTo(unknown); // unchanged for replay
+        ConsumerRecord<byte[], byte[]> refused = awaitDeadLetter(elsewhere.replyId());
+        assertThat(header(refused, ErrorHeaders.REASON)).isEqualTo(GraphReplySink.TEAM_UNRESOLVED);
+        assertThat(header(refused, ErrorHeaders.MESSAGE)).contains("no bot token is sent there");
+        assertThat(awaitTelemetry(TelemetryEvent.Types.REPLY_FAILED, unknown.replyId()).attributes())
+                .containsEntry("reason", GraphReplySink.TEAM_UNRESOLVED);
+        graph.verify(1, getRequestedFor(urlPathEqualTo(teamsPath(team))));
+        assertThat(graph.findAll(postRequestedFor(urlPathMatching("/v1.0/.*")))).isEmpty();
+    }
+
     // --- helpers ---------------------------------------------------------------------------------------------
+
+    /** A team directory against this WireMock: token from its HTTPS port, Bot Framework on its HTTP port. */
+    private TeamDirectory directory() throws InterruptedException {
+        Map<String, String> values = Map.of(TeamsBotConfig.APP_ID, "b07b07b0-0000-4000-8000-000000000001",
+                TeamsBotConfig.AUTHORITY_HOST, "https://localhost:" + graph.httpsPort(),
+                TeamsBotConfig.SERVICE_URLS, botServiceUrl(), TeamsBotConfig.INITIAL_BACKOFF_MS, "10");
+        TeamDirectory teams = new TeamDirectory(TeamsBotConfig.from(TlaConfig.of(values)),
+                new EnvSecretStore(Map.of(EnvSecretStore.variableFor("teams-bot-app-secret"), "bot-secret")),
+                clients, new TlaMetrics().registry(), java.time.Clock.systemUTC(), trustingHttpClient());
+        directories.add(teams);
+        teams.start();
+        assertThat(teams.awaitReady(Duration.ofSeconds(30))).isTrue();
+        return teams;
+    }
+
+    private String botServiceUrl() {
+        return "http://127.0.0.1:" + graph.port() + "/";
+    }
+
+    private void stubBotToken() {
+        String authority = "https://localhost:" + graph.httpsPort() + "/botframework.com";
+        graph.stubFor(get(urlPathEqualTo("/botframework.com/v2.0/.well-known/openid-configuration"))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                        .withBody("{\"token_endpoint\":\"" + authority + "/oauth2/v2.0/token\","
+                                + "\"authorization_endpoint\":\"" + authority + "/oauth2/v2.0/authorize\","
+                                + "\"issuer\":\"" + authority + "/v2.0\"}")));
+        graph.stubFor(post(urlPathEqualTo("/botframework.com/oauth2/v2.0/token"))
+                .withRequestBody(containing("https%3A%2F%2Fapi.botframework.com%2F.default")).willReturn(token("bot-token")));
+    }
+
+    private static String newTeamId() {
+        return "19:" + UUID.randomUUID().toString().replace("-", "") + "@thread.tacv2";
+    }
+
+    private static String teamsPath(String team) {
+        return "/v3/teams/" + encoded(team);
+    }
+
+    /** {@code r} as an activity without the team's AAD group id leaves it: only the team's thread id. */
+    private static ReplyEvent byThreadId(ReplyEvent r, String teamThreadId, String serviceUrl) {
+        return new ReplyEvent(r.replyId(), r.tenantId(), r.conversationId(), r.replyToId(), r.kind(),
+                r.sourceLanguage(), r.translations(), r.provider(), r.model(), r.usage(), r.createdAt(),
+                r.conversationType(), null, r.channelId(), r.rootMessageId(), serviceUrl, r.messageReceivedAt(),
+                r.senderAadObjectId(), teamThreadId, null);
+    }
 
     /** A connector whose group starts at the replies topic's current end, so other tests' replies stay out. */
     private GraphReplySink start(Map<String, String> overrides) throws Exception {
+        return start(overrides, null);
+    }
+
+    private GraphReplySink start(Map<String, String> overrides, TeamDirectory teams) throws Exception {
         try (Admin admin = Admin.create(clients.properties("graph-test-admin"))) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (int p = 0; p < 3; p++) {
@@ -392,7 +516,7 @@ class GraphReplySinkTest {
                 EnvSecretStore.variableFor("graph-user-assertion-a11ce000-0000-4000-8000-000000000001"),
                 "alice-assertion"));
         GraphReplySink sink = new GraphReplySink(config, new GraphAuth(config, secrets, trustingHttpClient()),
-                new ReplyConfig("graph", group), clients, new TlaMetrics(), new Health());
+                new ReplyConfig("graph", group), clients, new TlaMetrics(), new Health(), teams);
         sinks.add(sink);
         sink.start();
         return sink;

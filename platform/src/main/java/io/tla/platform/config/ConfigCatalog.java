@@ -55,6 +55,7 @@ public final class ConfigCatalog {
         map.put("Budget", BudgetConfig.DEF);
         map.put("Replies", ReplyConfig.DEF);
         map.put("Graph", GraphConfig.DEF);
+        map.put("Teams", TeamsBotConfig.DEF);
         map.put("Dashboard", DashboardConfig.DEF);
         return map;
     }

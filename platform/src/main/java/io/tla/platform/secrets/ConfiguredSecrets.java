@@ -3,6 +3,7 @@ package io.tla.platform.secrets;
 import io.tla.platform.config.GraphConfig;
 import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.ReplyConfig;
+import io.tla.platform.config.TeamsBotConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.config.WebhookConfig;
 import java.util.ArrayList;
@@ -13,7 +14,8 @@ import java.util.Map;
 /**
  * Every secret the configuration names, in one place, so the expiry gauge and {@code tla smoke secrets} see the
  * same list: the default webhook key, each webhook registration's key, each provider's API key in
- * {@code model.providers}, and the Graph credential of the configured auth mode when {@code reply.sink=graph}.
+ * {@code model.providers}, and when {@code reply.sink=graph} the Graph credential of the configured auth mode and,
+ * when team lookups are configured ({@code teams.bot.app-id}), the bot's client secret.
  */
 public final class ConfiguredSecrets {
 
@@ -46,6 +48,10 @@ public final class ConfiguredSecrets {
                 add(names, graph.staticTokenSecret(), GraphConfig.STATIC_TOKEN_SECRET);
             } else {
                 add(names, graph.clientSecretSecret(), GraphConfig.CLIENT_SECRET_SECRET);
+            }
+            TeamsBotConfig bot = TeamsBotConfig.from(config);
+            if (bot.lookups()) {
+                add(names, bot.appSecretSecret(), TeamsBotConfig.APP_SECRET_SECRET);
             }
         }
         List<ConfiguredSecret> secrets = new ArrayList<>();

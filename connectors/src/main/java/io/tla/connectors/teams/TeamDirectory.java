@@ -1,0 +1,394 @@
+package io.tla.connectors.teams;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tla.platform.config.TeamsBotConfig;
+import io.tla.platform.kafka.KafkaClients;
+import io.tla.platform.secrets.SecretStore;
+import io.tla.schemas.NormalizedMessage;
+import io.tla.schemas.TeamDirectoryEntry;
+import io.tla.schemas.TeamDirectoryEntry.Source;
+import io.tla.schemas.Topics;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which AAD group id belongs to a team's {@code 19:...@thread} id, for Graph channel replies to activities that
+ * carry only the thread id. Every instance follows the compacted topic {@code tla.teams.directory.v1} whole (all
+ * partitions, from the beginning, on its own thread) and is {@linkplain #ready() ready} once it has read up to the
+ * end it found at start. Mappings come from three places, each written to the topic once: signed activities that
+ * name both ids, a webhook registration's {@code team-aad-group-id} with the team id of its activity (both through
+ * {@link #seen}), and one Bot Framework lookup per team ({@link #resolve}) when neither has. A team that could not
+ * be resolved is not looked up again for {@code teams.directory.negative-ttl-ms}.
+ */
+public final class TeamDirectory implements TeamSightings, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(TeamDirectory.class);
+    private static final String TOPIC = Topics.TEAM_DIRECTORY.name();
+    private static final Pattern GUID =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final Duration PARTITION_CHECK = Duration.ofSeconds(30);
+
+    /** The outcome of {@link #resolve}: the AAD group id, or what was tried (ids and URLs only, never a secret). */
+    public record Resolution(String aadGroupId, String detail) {
+        public boolean resolved() {
+            return aadGroupId != null;
+        }
+
+        static Resolution of(String aadGroupId, String detail) {
+            return new Resolution(aadGroupId, detail);
+        }
+
+        static Resolution unresolved(String detail) {
+            return new Resolution(null, detail);
+        }
+    }
+
+    private record Miss(String detail, Instant until) {
+    }
+
+    private final TeamsBotConfig config;
+    private final BotFrameworkTeams botFramework;
+    private final Clock clock;
+    private final KafkaConsumer<String, TeamDirectoryEntry> reader;
+    private final KafkaProducer<String, TeamDirectoryEntry> producer;
+    private final Map<String, TeamDirectoryEntry> entries = new ConcurrentHashMap<>();
+    private final Map<String, Miss> misses = new ConcurrentHashMap<>();
+    private final Map<String, Object> lookupLocks = new ConcurrentHashMap<>();
+    private final CountDownLatch caughtUp = new CountDownLatch(1);
+    private final Thread follower;
+    private final MeterRegistry registry;
+    private volatile boolean running = true;
+
+    /**
+     * @param identityHttpClient the HTTP client azure-identity uses towards the authority; null for its default
+     */
+    public TeamDirectory(TeamsBotConfig config, SecretStore secrets, KafkaClients clients, MeterRegistry registry,
+                         Clock clock, com.azure.core.http.HttpClient identityHttpClient) {
+        this.config = config;
+        this.botFramework = new BotFrameworkTeams(config, secrets, identityHttpClient);
+        this.clock = clock;
+        this.registry = registry;
+        Map<String, Object> readerProps = clients.properties("tla-team-directory-reader");
+        readerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        readerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Deserializer<TeamDirectoryEntry> values = Topics.TEAM_DIRECTORY.valueSerde().deserializer();
+        this.reader = new KafkaConsumer<>(readerProps, new StringDeserializer(), (topic, data) -> {
+            try {
+                return data == null ? null : values.deserialize(topic, data);
+            } catch (RuntimeException e) {
+                return null; // an unreadable entry is skipped: the team is looked up again instead
+            }
+        });
+        Map<String, Object> producerProps = clients.properties("tla-team-directory-writer");
+        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerProps.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+        this.producer = new KafkaProducer<>(producerProps, Topics.TEAM_DIRECTORY.keySerde().serializer(),
+                Topics.TEAM_DIRECTORY.valueSerde().serializer());
+        Gauge.builder("tla.teams.directory.teams", entries, Map::size)
+                .description("Teams whose AAD group id this instance knows").register(registry);
+        this.follower = new Thread(this::follow, "tla-team-directory");
+        follower.setDaemon(true);
+    }
+
+    /** Starts following the topic. */
+    public TeamDirectory start() {
+        follower.start();
+        return this;
+    }
+
+    /** Whether the topic has been read up to the end it had when following started. */
+    public boolean ready() {
+        return caughtUp.getCount() == 0;
+    }
+
+    public boolean awaitReady(Duration timeout) throws InterruptedException {
+        return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Teams known, for readiness details. */
+    public int size() {
+        return entries.size();
+    }
+
+    public Optional<TeamDirectoryEntry> get(String teamId) {
+        return teamId == null ? Optional.empty() : Optional.ofNullable(entries.get(teamId));
+    }
+
+    @Override
+    public void seen(NormalizedMessage message, String registrationTeamAadGroupId) {
+        String aadGroupId = message.teamAadGroupId();
+        if (message.teamId() == null || aadGroupId == null) {
+            return;
+        }
+        learn(message.teamId(), message.tenantId(), aadGroupId, null,
+                aadGroupId.equalsIgnoreCase(registrationTeamAadGroupId) ? Source.REGISTRATION : Source.ACTIVITY);
+    }
+
+    /**
+     * Records that {@code teamId} is the team with AAD group id {@code aadGroupId} and publishes it when that is
+     * new. A registration's mapping never replaces one an activity or the Bot Framework gave (the registration may
+     * be misconfigured; they are not). Returns whether anything was published.
+     */
+    public boolean learn(String teamId, String tenantId, String aadGroupId, String teamName, Source source) {
+        if (teamId == null || !teamId.startsWith("19:") || aadGroupId == null || !GUID.matcher(aadGroupId).matches()
+                || aadGroupId.equalsIgnoreCase(tenantId)) {
+            return false;
+        }
+        TeamDirectoryEntry entry = new TeamDirectoryEntry(teamId, tenantId, aadGroupId, teamName, source,
+                clock.instant());
+        boolean[] changed = {false};
+        TeamDirectoryEntry[] previous = {null};
+        entries.compute(teamId, (id, known) -> {
+            if (known != null && (known.aadGroupId().equalsIgnoreCase(aadGroupId)
+                    || source == Source.REGISTRATION && known.source() != Source.REGISTRATION)) {
+                return known;
+            }
+            previous[0] = known;
+            changed[0] = true;
+            return entry;
+        });
+        if (!changed[0]) {
+            return false;
+        }
+        misses.remove(teamId);
+        if (previous[0] != null) {
+            log.warn("event=team_directory_changed team_id={} tenant={} aad_group_id={} previous={} source={}"
+                    + " previous_source={}", teamId, tenantId, aadGroupId, previous[0].aadGroupId(),
+                    source.wireName(), previous[0].source().wireName());
+        } else {
+            log.info("event=team_directory_learned team_id={} tenant={} aad_group_id={} source={}", teamId, tenantId,
+                    aadGroupId, source.wireName());
+        }
+        try {
+            producer.send(new ProducerRecord<>(TOPIC, teamId, entry), (metadata, exception) -> {
+                if (exception != null) {
+                    publishFailed(teamId, exception);
+                }
+            });
+        } catch (RuntimeException e) {
+            publishFailed(teamId, e); // never fails the caller: the ingress answers Teams whatever happens here
+        }
+        return true;
+    }
+
+    /** Kept in memory; the next message naming the team, or a lookup, publishes it again after a restart. */
+    private static void publishFailed(String teamId, Exception e) {
+        log.warn("event=team_directory_publish_failed team_id={} error={}", teamId, e.getClass().getSimpleName());
+    }
+
+    /**
+     * The AAD group id of team {@code teamId}: from the directory, else from one Bot Framework lookup at
+     * {@code serviceUrl} (stored to the topic), unless the team failed recently. An entry learned for another
+     * tenant is not used.
+     */
+    public Resolution resolve(String teamId, String serviceUrl, String tenantId) {
+        if (teamId == null || teamId.isBlank()) {
+            return Resolution.unresolved("the reply carries no team id (channelData.team.id)");
+        }
+        Optional<Resolution> known = fromDirectory(teamId, tenantId);
+        if (known.isPresent()) {
+            return known.get();
+        }
+        String missing = "team " + teamId + " is not in " + TOPIC;
+        if (!config.lookups()) {
+            return Resolution.unresolved(missing + " and Bot Framework lookups are off (" + TeamsBotConfig.APP_ID
+                    + " is not set); set the registration's team-aad-group-id or configure the bot");
+        }
+        if (!botFramework.allowed(serviceUrl)) {
+            count("refused");
+            return Resolution.unresolved(missing + "; not looked up: serviceUrl " + shorten(serviceUrl)
+                    + " is not under " + TeamsBotConfig.SERVICE_URLS + ", so no bot token is sent there");
+        }
+        synchronized (lookupLocks.computeIfAbsent(teamId, id -> new Object())) {
+            known = fromDirectory(teamId, tenantId);
+            if (known.isPresent()) {
+                return known.get();
+            }
+            try {
+                BotFrameworkTeams.TeamDetails details = botFramework.lookup(teamId, serviceUrl);
+                if (!GUID.matcher(details.aadGroupId()).matches()) {
+                    return miss(teamId, missing + "; the Bot Framework answered an aadGroupId that is not a GUID");
+                }
+                learn(teamId, tenantId, details.aadGroupId(), details.name(), Source.BOT_FRAMEWORK);
+                count("resolved");
+                log.info("event=team_resolved team_id={} tenant={} aad_group_id={} source=bot-framework", teamId,
+                        tenantId, details.aadGroupId());
+                return Resolution.of(details.aadGroupId(), "looked up at the Bot Framework");
+            } catch (BotFrameworkTeams.LookupFailed e) {
+                return miss(teamId, missing + "; Bot Framework lookup: " + e.getMessage());
+            } finally {
+                lookupLocks.remove(teamId);
+            }
+        }
+    }
+
+    private Optional<Resolution> fromDirectory(String teamId, String tenantId) {
+        TeamDirectoryEntry entry = entries.get(teamId);
+        if (entry != null) {
+            if (entry.tenantId() != null && tenantId != null && !entry.tenantId().equalsIgnoreCase(tenantId)) {
+                return Optional.of(Resolution.unresolved("team " + teamId + " is in " + TOPIC + " for tenant "
+                        + entry.tenantId() + ", not for the reply's tenant " + tenantId));
+            }
+            return Optional.of(Resolution.of(entry.aadGroupId(), "from " + TOPIC + " (" + entry.source().wireName()
+                    + ")"));
+        }
+        Miss miss = misses.get(teamId);
+        if (miss != null) {
+            if (clock.instant().isBefore(miss.until())) {
+                return Optional.of(Resolution.unresolved(miss.detail() + " (not looked up again before "
+                        + miss.until() + ")"));
+            }
+            misses.remove(teamId, miss);
+        }
+        return Optional.empty();
+    }
+
+    private Resolution miss(String teamId, String detail) {
+        count("failed");
+        log.warn("event=team_unresolved team_id={} detail=\"{}\"", teamId, detail);
+        if (!config.negativeTtl().isZero()) {
+            misses.put(teamId, new Miss(detail, clock.instant().plus(config.negativeTtl())));
+        }
+        return Resolution.unresolved(detail);
+    }
+
+    private void count(String outcome) {
+        Counter.builder("tla.teams.directory.lookups").description("Bot Framework team lookups by outcome")
+                .tag("outcome", outcome).register(registry).increment();
+    }
+
+    private static String shorten(String value) {
+        if (value == null) {
+            return "(none)";
+        }
+        return value.length() > 120 ? value.substring(0, 120) + "..." : value;
+    }
+
+    /**
+     * Reads every partition from its start, then keeps up; picks up partitions added later. A topic whose metadata
+     * is not visible yet (just created) or a broker error is retried rather than ending the thread.
+     */
+    private void follow() {
+        Set<TopicPartition> assigned = new HashSet<>();
+        Map<TopicPartition, Long> end = null;
+        long records = 0;
+        long started = System.nanoTime();
+        Instant nextCheck = Instant.MIN;
+        while (running) {
+            try {
+                if (assigned.isEmpty() || clock.instant().isAfter(nextCheck)) {
+                    assigned.addAll(assign(assigned));
+                    nextCheck = clock.instant().plus(PARTITION_CHECK);
+                    if (assigned.isEmpty()) {
+                        Thread.sleep(200);
+                        continue;
+                    }
+                }
+                if (end == null) {
+                    end = reader.endOffsets(assigned, Duration.ofSeconds(30));
+                }
+                for (ConsumerRecord<String, TeamDirectoryEntry> record : reader.poll(Duration.ofMillis(500))) {
+                    apply(record);
+                    records++;
+                }
+                if (caughtUp.getCount() > 0 && allReached(assigned, end)) {
+                    caughtUp.countDown();
+                    log.info("event=team_directory_loaded teams={} records={} millis={}", entries.size(), records,
+                            (System.nanoTime() - started) / 1_000_000);
+                }
+            } catch (WakeupException e) {
+                // close() stops the thread
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.warn("event=team_directory_read_failed error={} detail=\"retrying\"", e.getClass().getName());
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private boolean allReached(Set<TopicPartition> assigned, Map<TopicPartition, Long> end) {
+        for (TopicPartition tp : assigned) {
+            if (reader.position(tp, Duration.ofSeconds(30)) < end.getOrDefault(tp, 0L)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Assigns every partition of the topic, reading the ones not in {@code known} from their start. */
+    private List<TopicPartition> assign(Set<TopicPartition> known) {
+        List<TopicPartition> all = new ArrayList<>();
+        var partitions = reader.partitionsFor(TOPIC, Duration.ofSeconds(30));
+        if (partitions != null) {
+            partitions.forEach(p -> all.add(new TopicPartition(TOPIC, p.partition())));
+        }
+        if (all.size() <= known.size()) {
+            return all;
+        }
+        List<TopicPartition> added = all.stream().filter(tp -> !known.contains(tp)).toList();
+        reader.assign(all);
+        reader.seekToBeginning(added);
+        return all;
+    }
+
+    private void apply(ConsumerRecord<String, TeamDirectoryEntry> record) {
+        if (record.key() == null) {
+            return;
+        }
+        if (record.value() == null) {
+            entries.remove(record.key());
+        } else if (record.key().equals(record.value().teamId())) {
+            entries.put(record.key(), record.value());
+            misses.remove(record.key());
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        reader.wakeup();
+        try {
+            follower.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!follower.isAlive()) {
+            reader.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+        }
+        producer.close(Duration.ofSeconds(5));
+    }
+}
