@@ -5,35 +5,26 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tla.platform.config.TeamsBotConfig;
 import io.tla.platform.kafka.KafkaClients;
+import io.tla.platform.kafka.TopicFollower;
 import io.tla.platform.secrets.SecretStore;
 import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.TeamDirectoryEntry;
 import io.tla.schemas.TeamDirectoryEntry.Source;
 import io.tla.schemas.Topics;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +43,6 @@ public final class TeamDirectory implements TeamSightings, AutoCloseable {
     private static final String TOPIC = Topics.TEAM_DIRECTORY.name();
     private static final Pattern GUID =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-    private static final Duration PARTITION_CHECK = Duration.ofSeconds(30);
 
     /** The outcome of {@link #resolve}: the AAD group id, or what was tried (ids and URLs only, never a secret). */
     public record Resolution(String aadGroupId, String detail) {
@@ -75,15 +65,13 @@ public final class TeamDirectory implements TeamSightings, AutoCloseable {
     private final TeamsBotConfig config;
     private final BotFrameworkTeams botFramework;
     private final Clock clock;
-    private final KafkaConsumer<String, TeamDirectoryEntry> reader;
+    private final TopicFollower reader;
+    private final Deserializer<TeamDirectoryEntry> values = Topics.TEAM_DIRECTORY.valueSerde().deserializer();
     private final KafkaProducer<String, TeamDirectoryEntry> producer;
     private final Map<String, TeamDirectoryEntry> entries = new ConcurrentHashMap<>();
     private final Map<String, Miss> misses = new ConcurrentHashMap<>();
     private final Map<String, Object> lookupLocks = new ConcurrentHashMap<>();
-    private final CountDownLatch caughtUp = new CountDownLatch(1);
-    private final Thread follower;
     private final MeterRegistry registry;
-    private volatile boolean running = true;
 
     /**
      * @param identityHttpClient the HTTP client azure-identity uses towards the authority; null for its default
@@ -94,17 +82,8 @@ public final class TeamDirectory implements TeamSightings, AutoCloseable {
         this.botFramework = new BotFrameworkTeams(config, secrets, identityHttpClient);
         this.clock = clock;
         this.registry = registry;
-        Map<String, Object> readerProps = clients.properties("tla-team-directory-reader");
-        readerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        readerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        Deserializer<TeamDirectoryEntry> values = Topics.TEAM_DIRECTORY.valueSerde().deserializer();
-        this.reader = new KafkaConsumer<>(readerProps, new StringDeserializer(), (topic, data) -> {
-            try {
-                return data == null ? null : values.deserialize(topic, data);
-            } catch (RuntimeException e) {
-                return null; // an unreadable entry is skipped: the team is looked up again instead
-            }
-        });
+        this.reader = new TopicFollower(clients, "tla-team-directory-reader", TOPIC, TopicFollower.FROM_BEGINNING,
+                records -> records.forEach(this::apply));
         Map<String, Object> producerProps = clients.properties("tla-team-directory-writer");
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -113,23 +92,21 @@ public final class TeamDirectory implements TeamSightings, AutoCloseable {
                 Topics.TEAM_DIRECTORY.valueSerde().serializer());
         Gauge.builder("tla.teams.directory.teams", entries, Map::size)
                 .description("Teams whose AAD group id this instance knows").register(registry);
-        this.follower = new Thread(this::follow, "tla-team-directory");
-        follower.setDaemon(true);
     }
 
     /** Starts following the topic. */
     public TeamDirectory start() {
-        follower.start();
+        reader.start();
         return this;
     }
 
     /** Whether the topic has been read up to the end it had when following started. */
     public boolean ready() {
-        return caughtUp.getCount() == 0;
+        return reader.isCaughtUp();
     }
 
     public boolean awaitReady(Duration timeout) throws InterruptedException {
-        return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return reader.awaitCaughtUp(timeout);
     }
 
     /** Teams known, for readiness details. */
@@ -291,104 +268,30 @@ public final class TeamDirectory implements TeamSightings, AutoCloseable {
         return value.length() > 120 ? value.substring(0, 120) + "..." : value;
     }
 
-    /**
-     * Reads every partition from its start, then keeps up; picks up partitions added later. A topic whose metadata
-     * is not visible yet (just created) or a broker error is retried rather than ending the thread.
-     */
-    private void follow() {
-        Set<TopicPartition> assigned = new HashSet<>();
-        Map<TopicPartition, Long> end = null;
-        long records = 0;
-        long started = System.nanoTime();
-        Instant nextCheck = Instant.MIN;
-        while (running) {
-            try {
-                if (assigned.isEmpty() || clock.instant().isAfter(nextCheck)) {
-                    assigned.addAll(assign(assigned));
-                    nextCheck = clock.instant().plus(PARTITION_CHECK);
-                    if (assigned.isEmpty()) {
-                        Thread.sleep(200);
-                        continue;
-                    }
-                }
-                if (end == null) {
-                    end = reader.endOffsets(assigned, Duration.ofSeconds(30));
-                }
-                for (ConsumerRecord<String, TeamDirectoryEntry> record : reader.poll(Duration.ofMillis(500))) {
-                    apply(record);
-                    records++;
-                }
-                if (caughtUp.getCount() > 0 && allReached(assigned, end)) {
-                    caughtUp.countDown();
-                    log.info("event=team_directory_loaded teams={} records={} millis={}", entries.size(), records,
-                            (System.nanoTime() - started) / 1_000_000);
-                }
-            } catch (WakeupException e) {
-                // close() stops the thread
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                log.warn("event=team_directory_read_failed error={} detail=\"retrying\"", e.getClass().getName());
-                try {
-                    Thread.sleep(1_000);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
-    }
-
-    private boolean allReached(Set<TopicPartition> assigned, Map<TopicPartition, Long> end) {
-        for (TopicPartition tp : assigned) {
-            if (reader.position(tp, Duration.ofSeconds(30)) < end.getOrDefault(tp, 0L)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Assigns every partition of the topic, reading the ones not in {@code known} from their start. */
-    private List<TopicPartition> assign(Set<TopicPartition> known) {
-        List<TopicPartition> all = new ArrayList<>();
-        var partitions = reader.partitionsFor(TOPIC, Duration.ofSeconds(30));
-        if (partitions != null) {
-            partitions.forEach(p -> all.add(new TopicPartition(TOPIC, p.partition())));
-        }
-        if (all.size() <= known.size()) {
-            return all;
-        }
-        List<TopicPartition> added = all.stream().filter(tp -> !known.contains(tp)).toList();
-        reader.assign(all);
-        reader.seekToBeginning(added);
-        return all;
-    }
-
-    private void apply(ConsumerRecord<String, TeamDirectoryEntry> record) {
+    private void apply(ConsumerRecord<byte[], byte[]> record) {
         if (record.key() == null) {
             return;
         }
+        String teamId = new String(record.key(), StandardCharsets.UTF_8);
         if (record.value() == null) {
-            entries.remove(record.key());
-        } else if (record.key().equals(record.value().teamId())) {
-            entries.put(record.key(), record.value());
-            misses.remove(record.key());
+            entries.remove(teamId);
+            return;
+        }
+        TeamDirectoryEntry entry;
+        try {
+            entry = values.deserialize(record.topic(), record.value());
+        } catch (RuntimeException e) {
+            return; // an unreadable entry is skipped: the team is looked up again instead
+        }
+        if (teamId.equals(entry.teamId())) {
+            entries.put(teamId, entry);
+            misses.remove(teamId);
         }
     }
 
     @Override
     public void close() {
-        running = false;
-        reader.wakeup();
-        try {
-            follower.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (!follower.isAlive()) {
-            reader.close(CloseOptions.timeout(Duration.ofSeconds(5)));
-        }
+        reader.close();
         producer.close(Duration.ofSeconds(5));
     }
 }

@@ -34,6 +34,8 @@ public final class TopicFollower implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TopicFollower.class);
     private static final Duration PARTITION_REFRESH = Duration.ofSeconds(30);
+    /** The start for reading a topic whole: every record's timestamp is at or after it. */
+    public static final Instant FROM_BEGINNING = Instant.EPOCH;
 
     private final String topic;
     private final Instant startAt;
