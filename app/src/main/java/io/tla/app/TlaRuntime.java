@@ -1,6 +1,7 @@
 package io.tla.app;
 
 import io.tla.connectors.ingress.TeamsIngress;
+import io.tla.connectors.ingress.WebhookKeys;
 import io.tla.connectors.graph.GraphAuth;
 import io.tla.connectors.graph.GraphReplySink;
 import io.tla.connectors.outbox.OutboxReplySink;
@@ -160,16 +161,19 @@ public final class TlaRuntime implements AutoCloseable {
             feed.start();
         }
         Optional<SecretStores.ResolvedKey> webhookKey = Optional.empty();
+        WebhookKeys signingKeys = null;
         if (roles.contains(Role.INGRESS)) {
             FileSecretStore fileStore = new FileSecretStore(data.secretsDir());
             SecretStores.ResolvedKey key = SecretStores.webhookKey(secretStore, fileStore, webhook.defaultKeySecret(), true);
             webhookKey = Optional.of(key);
+            // registration and previous keys by secret name, where the default key is found too
             TeamsIngress ingress = new TeamsIngress(http, webhook, key.secret(), clients, metrics, health, clock,
                     name -> secretStore.get(name).or(() -> fileStore.get(name)));
+            signingKeys = ingress.keys();
             closeables.push(ingress);
             server.routes(ingress::routes);
         }
-        server.routes(new Diagnostics(config, secretStore, models, clock)::routes);
+        server.routes(new Diagnostics(config, secretStore, models, signingKeys, clock)::routes);
         server.start();
         // Stop taking requests first on shutdown: pushed last, closed first.
         closeables.push(server);
