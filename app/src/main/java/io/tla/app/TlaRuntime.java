@@ -48,7 +48,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -130,9 +129,7 @@ public final class TlaRuntime implements AutoCloseable {
         HttpServer server = new HttpServer(http, metrics, health);
         Clock clock = Clock.systemUTC();
         SecretStore secretStore = SecretStores.create(config, env);
-        Set<String> webhookSecrets = new HashSet<>();
-        webhookSecrets.add(webhook.defaultKeySecret());
-        webhook.registrations().values().forEach(r -> webhookSecrets.add(r.secret()));
+        Set<String> webhookSecrets = webhook.secretNames();
         SecretExpiryGauges.register(metrics.registry(),
                 gaugeStore(secretStore, new FileSecretStore(data.secretsDir()), webhookSecrets),
                 ConfiguredSecrets.names(config), clock);

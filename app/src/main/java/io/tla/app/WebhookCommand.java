@@ -467,6 +467,9 @@ final class WebhookCommand implements Runnable {
                     "PREVIOUS UNTIL", "CALLBACK URL"});
             List<String> problems = new ArrayList<>();
             String defaultState = keyState(configured, files, webhook.defaultKeySecret());
+            if (defaultState.equals("missing")) {
+                defaultState = "missing (tla run generates it)";
+            }
             table.add(row("(default)", webhook.defaultKeySecret(), defaultState, "-", webhook.defaultPreviousKey(),
                     configured, files, now, callbackUrl(http, null)));
             for (Registration r : webhook.registrations().values()) {

@@ -310,6 +310,18 @@ class WebhookCommandTest {
     }
 
     @Test
+    void aKeyStoredByAddCountsAsPresentForSmokeSecretsWithTheEnvStore() throws Exception {
+        assertThat(tla(newKey(), "webhook", "add", "alpha", "--key-stdin", "--config", config.toString()).exitCode())
+                .isZero();
+        Files.writeString(dataDir.resolve("secrets/teams-webhook-hmac"), newKey());
+
+        Run run = tla(null, "smoke", "secrets", "--config", config.toString(), "--set", "secrets.provider=env");
+
+        assertThat(run.exitCode()).as(run.all()).isZero();
+        assertThat(run.out()).containsPattern("teams-webhook-alpha +file +yes");
+    }
+
+    @Test
     void theIngressVerifiesARegistrationTheCommandsWroteWithItsNewAndItsPreviousKeyAndDiagnosticsSayWhich()
             throws Exception {
         String oldKey = newKey();

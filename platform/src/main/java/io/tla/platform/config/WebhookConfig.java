@@ -10,9 +10,11 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
@@ -67,6 +69,25 @@ public record WebhookConfig(String defaultKeySecret, Map<String, Registration> r
         Objects.requireNonNull(defaultKeySecret, "defaultKeySecret");
         // in configuration order, for listings
         registrations = Collections.unmodifiableMap(new LinkedHashMap<>(registrations));
+    }
+
+    /**
+     * Every secret the webhook keys are read from: the default key, each registration's key and the previous keys.
+     * The ingress looks for these in the configured store, then in {@code data.dir/secrets}.
+     */
+    public Set<String> secretNames() {
+        Set<String> names = new LinkedHashSet<>();
+        names.add(defaultKeySecret);
+        if (defaultPreviousKey != null) {
+            names.add(defaultPreviousKey.secret());
+        }
+        for (Registration r : registrations.values()) {
+            names.add(r.secret());
+            if (r.previousKey() != null) {
+                names.add(r.previousKey().secret());
+            }
+        }
+        return Collections.unmodifiableSet(names);
     }
 
     /** A replaced key still accepted until {@code until} (exclusive). */
