@@ -24,7 +24,7 @@ final class BenchCommand implements Callable<Integer> {
     TlaCommand.ConfigOptions options = new TlaCommand.ConfigOptions();
 
     @Option(names = "--scenario", paramLabel = "S", defaultValue = "pipeline",
-            description = "pipeline (default), latency, async-model, model-client, serde or graph-sink.")
+            description = "pipeline (default), latency, async-model, model-client, serde, graph-sink or sync-reply.")
     String scenario;
 
     @Option(names = "--messages", paramLabel = "N",
@@ -32,7 +32,7 @@ final class BenchCommand implements Callable<Integer> {
                     + "calls, graph-sink 20000 replies).")
     Integer messages;
 
-    @Option(names = "--rate", paramLabel = "PER_S", description = "latency: messages offered per second (default 500).")
+    @Option(names = "--rate", paramLabel = "PER_S", description = "latency and sync-reply: messages (replies) offered per second (default 500).")
     Integer rate;
 
     @Option(names = "--warmup", paramLabel = "N", description = "pipeline, async-model, graph-sink: messages processed "

@@ -105,6 +105,11 @@ final class SendCommand implements Callable<Integer> {
             if (response.statusCode() / 100 != 2) {
                 return 1;
             }
+            if (response.statusCode() == 200) { // a sync-reply registration: the reply is the response
+                System.out.println("answered inside Teams' webhook window:");
+                System.out.println(Json.mapper().readTree(response.body()).path("text").asText());
+                return 0;
+            }
             if (replies == null) {
                 return 0;
             }

@@ -18,6 +18,7 @@ import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.ReplyConfig;
 import io.tla.platform.config.SecretsConfig;
 import io.tla.platform.config.StreamsSettings;
+import io.tla.platform.config.SyncReplyConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.config.TranslationConfig;
 import io.tla.platform.config.WebhookConfig;
@@ -165,7 +166,7 @@ public final class TlaRuntime implements AutoCloseable {
             webhookKey = Optional.of(key);
             // registration and previous keys by secret name, where the default key is found too
             TeamsIngress ingress = new TeamsIngress(http, webhook, key.secret(), clients, metrics, health, clock,
-                    name -> secretStore.get(name).or(() -> fileStore.get(name)));
+                    name -> secretStore.get(name).or(() -> fileStore.get(name)), SyncReplyConfig.from(config));
             signingKeys = ingress.keys();
             closeables.push(ingress);
             server.routes(ingress::routes);

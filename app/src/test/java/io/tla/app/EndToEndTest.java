@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tla.platform.config.TlaConfig;
+import io.tla.platform.secrets.FileSecretStore;
 import io.tla.schemas.Json;
 import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.ReplyKind;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -140,6 +142,38 @@ class EndToEndTest {
         }
     }
 
+    @Test
+    void aSyncReplyRegistrationGetsItsTranslationInTheWebhookResponseAndTheDashboardCountsIt() throws Exception {
+        String key = Base64.getEncoder().encodeToString("sales-webhook-key-of-32-bytes!!!".getBytes(StandardCharsets.UTF_8));
+        new FileSecretStore(dataDir.resolve("secrets")).create("sales-hmac", key);
+        Map<String, String> settings = new HashMap<>(config().values());
+        settings.put("webhook.registrations", "sales");
+        settings.put("webhook.registration.sales.secret", "sales-hmac");
+        settings.put("webhook.registration.sales.sync-reply", "true");
+        try (TlaRuntime runtime = new TlaRuntime()) {
+            TlaRuntime.Started started = runtime.start(TlaConfig.of(settings), EnumSet.allOf(Role.class), Map.of());
+            assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            String base = "http://127.0.0.1:" + started.httpPort();
+            await().atMost(Duration.ofSeconds(30)).until(() -> get(base + "/health/ready").statusCode() == 200);
+
+            // the first message may miss the window while the pipeline warms up; one of a few answers in it
+            HttpResponse<String> answered = null;
+            for (int i = 0; i < 5 && (answered == null || answered.statusCode() != 200); i++) {
+                byte[] body = activity("1732540001" + i, "Wo ist der Besprechungsraum?").getBytes(StandardCharsets.UTF_8);
+                answered = post(base, "?id=sales", body, "HMAC " + sign(key, body));
+                assertThat(answered.statusCode()).as(answered.body()).isIn(200, 202);
+            }
+            assertThat(answered.statusCode()).isEqualTo(200);
+            JsonNode message = Json.mapper().readTree(answered.body());
+            assertThat(message.get("type").asText()).isEqualTo("message");
+            assertThat(message.get("text").asText()).contains("[offline → en] Wo ist der Besprechungsraum?")
+                    .contains("[offline → fr] Wo ist der Besprechungsraum?");
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> Json.mapper().readTree(get(base + "/api/status").body())
+                    .at("/delivery/webhookResponse").asLong() >= 1);
+        }
+    }
+
     private static String activity(String id, String text) {
         return """
                 {"type":"message","id":"%s","timestamp":"2026-11-25T10:15:30.123Z",
@@ -163,7 +197,11 @@ class EndToEndTest {
     }
 
     private HttpResponse<String> post(String base, byte[] body, String authorization) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/api/messages"))
+        return post(base, "", body, authorization);
+    }
+
+    private HttpResponse<String> post(String base, String query, byte[] body, String authorization) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/api/messages" + query))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (authorization != null) {
             request.header("Authorization", authorization);

@@ -396,6 +396,59 @@ class DashboardApiTest {
         assertThat(status.at("/pipeline/components/dashboard/detail").asText()).contains("consuming");
     }
 
+    static TelemetryEvent posted(String tenant, String replyId, String at, Map<String, Object> delivery) {
+        Map<String, Object> attributes = new HashMap<>(delivery);
+        attributes.put("replyId", replyId);
+        attributes.put("kind", "translation");
+        return new TelemetryEvent("reply.posted:" + replyId, "reply.posted", tenant, "c-" + replyId, "m-" + replyId,
+                Instant.parse(at), attributes);
+    }
+
+    @Test
+    void statusAndMetricsCountRepliesAnsweredInTheWebhookResponseApartFromThosePostedLater() throws Exception {
+        String tenant = "delivery-" + UUID.randomUUID();
+        Running r = start(LocalDate.of(2026, 8, 3), Map.of());
+        Map<String, Object> answered = Map.of("sink", "webhook-response", "syncReply", "answered",
+                "registration", "sales", "waitedMs", 1450);
+        produce(posted(tenant, tenant + "-r1", "2026-08-03T09:00:01Z", answered));
+        produce(posted(tenant, tenant + "-r2", "2026-08-03T09:00:20Z", answered));
+        produce(posted(tenant, tenant + "-r3", "2026-08-03T09:00:30Z", answered));
+        // The deadline passed: the ingress answered 202 and the connector posted the reply.
+        produce(posted(tenant, tenant + "-r4", "2026-08-03T09:01:10Z", Map.of("sink", "graph", "syncReply", "missed")));
+        // A registration without sync-reply, through the outbox; and the first post delivered again.
+        produce(posted(tenant, tenant + "-r5", "2026-08-03T09:01:20Z", Map.of("sink", "outbox")));
+        produce(posted(tenant, tenant + "-r1", "2026-08-03T09:00:01Z", answered));
+
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(json(r, "/api/status").at("/today/repliesPosted").asLong()).isEqualTo(5));
+        JsonNode delivery = json(r, "/api/status").get("delivery");
+        assertThat(delivery.get("webhookResponse").asLong()).isEqualTo(3);
+        assertThat(delivery.get("outbox").asLong()).isEqualTo(1);
+        assertThat(delivery.get("graph").asLong()).isEqualTo(1);
+        assertThat(delivery.at("/syncReply/answered").asLong()).isEqualTo(3);
+        assertThat(delivery.at("/syncReply/missed").asLong()).isEqualTo(1);
+        assertThat(delivery.at("/syncReply/answeredShare").asDouble()).isEqualTo(0.75);
+
+        JsonNode metrics = json(r, "/api/metrics?from=2026-08-03T09:00:00Z&to=2026-08-03T09:02:00Z&tenant=" + tenant);
+        assertThat(metrics.get("series")).extracting(p -> p.get("answeredInWebhook").asLong()).containsExactly(3L, 0L);
+        assertThat(metrics.get("series")).extracting(p -> p.get("postedLater").asLong()).containsExactly(0L, 1L);
+        assertThat(metrics.at("/totals/answeredInWebhook").asLong()).isEqualTo(3);
+        assertThat(metrics.at("/totals/postedLater").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void statusSaysNoShareOnADayWithoutSyncReplies() throws Exception {
+        Running r = start(LocalDate.of(2026, 8, 4), Map.of());
+        produce(decision("delivery-none", "m1", "2026-08-04T08:00:00Z"));
+
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(json(r, "/api/status").at("/today/messages").asLong()).isEqualTo(1));
+        JsonNode delivery = json(r, "/api/status").get("delivery");
+        assertThat(delivery.get("webhookResponse").asLong()).isZero();
+        assertThat(delivery.at("/syncReply/answered").asLong()).isZero();
+        assertThat(delivery.at("/syncReply/answeredShare").isNull()).as("present, and null").isTrue();
+    }
+
     @Test
     void feedLagIsUnknownUntilTheConsumerHasFetched() throws Exception {
         Running r = create(LocalDate.of(2026, 6, 2), Map.of(), new EnvSecretStore(Map.of()));

@@ -46,6 +46,12 @@ public record NormalizedMessage(
                 rootMessageId, serviceUrl, receivedAt, null, null, null);
     }
 
+    /** This message as received for webhook registration {@code registration}, answered in the call until {@code replyDeadline} (null: not). */
+    public NormalizedMessage forRegistration(String registration, Instant replyDeadline) {
+        return new NormalizedMessage(messageId, tenantId, conversationId, conversationType, from, text, teamAadGroupId,
+                channelId, rootMessageId, serviceUrl, receivedAt, teamId, registration, replyDeadline);
+    }
+
     /** This message with {@code text} in place of its text (every other field kept). */
     public NormalizedMessage withText(String text) {
         return new NormalizedMessage(messageId, tenantId, conversationId, conversationType, from, text, teamAadGroupId,

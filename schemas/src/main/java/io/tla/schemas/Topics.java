@@ -53,6 +53,17 @@ public final class Topics {
     public static final Topic<String, ReplyLedgerEntry> REPLY_LEDGER =
             new Topic<>("tla.replies.ledger.v1", Serdes.String(), new JsonSerde<>(ReplyLedgerEntry.class));
 
+    /**
+     * Replies the ingress delivered as the webhook's HTTP response ({@code sync-reply}), keyed by reply id:
+     * {@link WebhookAnswer}; a tombstone withdraws one. Every reply connector instance follows all of it. Compacted
+     * and deleted after {@link #ANSWERS_RETENTION}: an answer matters only for seconds after its reply is produced.
+     */
+    public static final Topic<String, WebhookAnswer> WEBHOOK_ANSWERS =
+            new Topic<>("tla.replies.answered.v1", Serdes.String(), new JsonSerde<>(WebhookAnswer.class));
+
+    /** How long answers delivered in webhook responses are kept. */
+    public static final Duration ANSWERS_RETENTION = Duration.ofDays(1);
+
     /** How long the reply ledger remembers a reply: replaying a reply older than this checks Graph instead. */
     public static final Duration LEDGER_RETENTION = Duration.ofDays(7);
 
@@ -60,11 +71,11 @@ public final class Topics {
     public static final List<Topic<?, ?>> ALL = List.of(MESSAGES, REPLIES, TELEMETRY, MESSAGES_DLQ, REPLIES_DLQ);
 
     /** Tables rather than logs: created with {@code cleanup.policy=compact}. */
-    public static final List<Topic<?, ?>> COMPACTED = List.of(GLOSSARY, REPLAY, REPLY_LEDGER);
+    public static final List<Topic<?, ?>> COMPACTED = List.of(GLOSSARY, REPLAY, REPLY_LEDGER, WEBHOOK_ANSWERS);
 
     /** Every topic a process creates and checks before its roles start: {@link #ALL} and {@link #COMPACTED}. */
     public static final List<Topic<?, ?>> REQUIRED = List.of(MESSAGES, REPLIES, TELEMETRY, MESSAGES_DLQ, REPLIES_DLQ,
-            GLOSSARY, REPLY_LEDGER);
+            GLOSSARY, REPLY_LEDGER, WEBHOOK_ANSWERS);
 
     private Topics() {
     }
@@ -79,6 +90,10 @@ public final class Topics {
         if (REPLY_LEDGER.name().equals(topicName)) {
             return Map.of("cleanup.policy", "compact,delete",
                     "retention.ms", Long.toString(LEDGER_RETENTION.toMillis()));
+        }
+        if (WEBHOOK_ANSWERS.name().equals(topicName)) {
+            return Map.of("cleanup.policy", "compact,delete",
+                    "retention.ms", Long.toString(ANSWERS_RETENTION.toMillis()));
         }
         return isCompacted(topicName) ? Map.of("cleanup.policy", "compact") : Map.of();
     }

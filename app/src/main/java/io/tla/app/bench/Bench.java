@@ -31,10 +31,11 @@ public final class Bench {
                                  boolean keep) {
             BenchScenario scenario = BenchScenario.parse(scenarioName);
             int count = scenario.messages(messages);
-            if (ratePerS != null && scenario != BenchScenario.LATENCY) {
-                throw new IllegalArgumentException("--rate applies to the latency scenario only");
+            if (ratePerS != null && scenario != BenchScenario.LATENCY && scenario != BenchScenario.SYNC_REPLY) {
+                throw new IllegalArgumentException("--rate applies to the latency and sync-reply scenarios only");
             }
-            int rate = ratePerS == null ? LatencyScenario.DEFAULT_RATE : ratePerS;
+            int rate = ratePerS != null ? ratePerS
+                    : scenario == BenchScenario.SYNC_REPLY ? SyncReplyScenario.DEFAULT_RATE : LatencyScenario.DEFAULT_RATE;
             if (rate < 1 || rate > 100_000) {
                 throw new IllegalArgumentException("--rate must be between 1 and 100000 messages per second, got " + rate);
             }
@@ -78,6 +79,7 @@ public final class Bench {
                     case LATENCY -> LatencyScenario.run(env, request.messages(), request.ratePerS(), log);
                     case ASYNC_MODEL -> AsyncModelScenario.run(env, request.messages(), request.warmup(), log);
                     case GRAPH_SINK -> GraphSinkScenario.run(env, request.messages(), request.warmup(), log);
+                    case SYNC_REPLY -> SyncReplyScenario.run(env, request.messages(), request.ratePerS(), log);
                     case SERDE, MODEL_CLIENT -> throw new IllegalStateException("unreachable");
                 };
             } finally {

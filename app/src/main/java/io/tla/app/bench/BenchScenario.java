@@ -20,7 +20,9 @@ public enum BenchScenario {
     /** JMH microbenchmark of the per-record hot code: JSON serdes and the offline provider. */
     SERDE("serde", 0),
     /** The Graph reply connector against a local Graph that answers at once, vs. the outbox sink. */
-    GRAPH_SINK("graph-sink", 20_000);
+    GRAPH_SINK("graph-sink", 20_000),
+    /** Replies at 500/s followed by two ingress instances answering webhook calls, vs. a consumer group's read. */
+    SYNC_REPLY("sync-reply", 30_000);
 
     private final String wireName;
     private final int defaultMessages;

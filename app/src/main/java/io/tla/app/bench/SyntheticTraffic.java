@@ -104,7 +104,8 @@ public final class SyntheticTraffic {
         String name = NAMES[random.nextInt(NAMES.length)];
         return new NormalizedMessage(messageId(index), c.tenantId, c.id, c.type,
                 new Sender("29:" + hex(random, 40), name, uuid(random)), text(random), c.teamAadGroupId,
-                c.channelId, c.rootMessageId, "https://smba.trafficmanager.net/emea/", receivedAt);
+                c.channelId, c.rootMessageId, "https://smba.trafficmanager.net/emea/", receivedAt,
+                c.type == ConversationType.CHANNEL ? c.channelId : null, null, null);
     }
 
     /** The Teams outgoing-webhook activity that normalises to {@link #message(int, Instant)}, as JSON bytes. */

@@ -30,7 +30,7 @@ class BenchRequestTest {
         assertThatThrownBy(() -> Bench.Request.of("throughput", null, null, false))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("unknown scenario 'throughput'. Scenarios: pipeline, latency, async-model, model-client, serde, "
-                        + "graph-sink");
+                        + "graph-sink, sync-reply");
     }
 
     @Test
@@ -46,7 +46,7 @@ class BenchRequestTest {
         assertThatThrownBy(() -> Bench.Request.of("serde", 100, null, false))
                 .hasMessageContaining("--messages does not apply to the serde scenario");
         assertThatThrownBy(() -> Bench.Request.of("pipeline", null, 100, false))
-                .hasMessageContaining("--rate applies to the latency scenario only");
+                .hasMessageContaining("--rate applies to the latency and sync-reply scenarios only");
         assertThatThrownBy(() -> Bench.Request.of("latency", null, 0, false))
                 .hasMessageContaining("--rate must be between 1 and 100000");
         assertThat(Bench.Request.of("latency", 1_000, 250, false).ratePerS()).isEqualTo(250);

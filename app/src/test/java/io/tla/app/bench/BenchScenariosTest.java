@@ -71,6 +71,19 @@ class BenchScenariosTest {
     }
 
     @Test
+    void syncReplyAnswersEveryPendingCallAndComparesWithAConsumerGroupsRead() throws Exception {
+        JsonNode result = run("sync-reply", 40, 100);
+
+        assertThat(result.get("scenario").asText()).isEqualTo("sync-reply");
+        assertThat(result.get("answered_in_window").asInt()).isEqualTo(40);
+        assertThat(result.get("missed_window").asInt()).isZero();
+        assertThat(result.get("replies_read_per_instance").asLong()).isGreaterThanOrEqualTo(40);
+        assertThat(result.has("baseline_group_consumer_p50_ms")).isTrue();
+        assertThat(result.has("follower_cpu_cores_per_instance")).isTrue();
+        assertThat(Files.exists(dataDir.resolve("bench"))).isFalse();
+    }
+
+    @Test
     void asyncModelRunsBothSidesOnTheDelayedProviderAndSaysSo() throws Exception {
         JsonNode result = run("async-model", 3, null);
 

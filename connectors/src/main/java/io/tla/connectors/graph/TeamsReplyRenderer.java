@@ -246,7 +246,8 @@ public final class TeamsReplyRenderer {
         return Entities.escape(text);
     }
 
-    private static String heading(String language) {
+    /** A language's heading in a reply, e.g. {@code German (de)}. */
+    public static String heading(String language) {
         Locale locale = Locale.forLanguageTag(language);
         String name = locale.getDisplayName(Locale.ENGLISH);
         return name.isBlank() || name.equalsIgnoreCase(language) ? language : name + " (" + language + ")";
@@ -260,7 +261,8 @@ public final class TeamsReplyRenderer {
         return label + " · ref " + marker;
     }
 
-    private static String label(ReplyEvent reply) {
+    /** The reply's closing line: who translated it, or why it is not a translation. */
+    public static String label(ReplyEvent reply) {
         if (reply.kind() == ReplyKind.TRANSLATION) {
             return "Translated by " + (reply.provider() == null ? "tla-streams" : reply.provider())
                     + (reply.model() == null ? "" : " (" + reply.model() + ")");

@@ -5,20 +5,25 @@ import io.tla.schemas.ConversationType;
 import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.Sender;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.jsoup.Jsoup;
 import org.jsoup.nodes.Element;
 import org.jsoup.nodes.Node;
 import org.jsoup.nodes.TextNode;
 
 /**
- * Turns a schema-valid Teams activity into a {@link NormalizedMessage}: resolves the tenant, the conversation
- * type and the channel thread's root, and reduces the text to what should be translated (no bot mention, no
- * HTML). Pure: no I/O, no clock.
+ * Turns a schema-valid Teams activity (outgoing webhook or Bot Framework) into a {@link NormalizedMessage}:
+ * resolves the tenant, the conversation type, the team and channel and the channel thread's root, and reduces the
+ * text to what should be translated (no bot mention, no markup, structure kept as line breaks). Pure: no I/O, no
+ * clock. The rules are summarised in docs/api.md ("How POST /api/messages normalises an activity").
  */
 public final class ActivityNormalizer {
 
@@ -28,9 +33,10 @@ public final class ActivityNormalizer {
     }
 
     private static final String MESSAGE_ID_MARKER = ";messageid=";
-    private static final Pattern WHITESPACE = Pattern.compile("\\s+", Pattern.UNICODE_CHARACTER_CLASS);
-    private static final Pattern INVISIBLE = Pattern.compile("[\\u200B\\u200C\\u200D\\u2060\\uFEFF]");
-    private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
+    /** Bot Framework ids of bots (and outgoing webhooks) start with this; people's with {@code 29:}. */
+    private static final String BOT_ID_PREFIX = "28:";
+    /** Control characters other than tab, CR and LF (which the text may now carry as line breaks). */
+    private static final Pattern CONTROL = Pattern.compile("[\\p{Cntrl}&&[^\\t\\n\\r]]");
 
     private ActivityNormalizer() {
     }
@@ -57,6 +63,11 @@ public final class ActivityNormalizer {
             int marker = conversationId.indexOf(MESSAGE_ID_MARKER);
             channelId = marker > 0 ? conversationId.substring(0, marker) : conversationId;
         }
+        // the General channel's id is the team's id, so channel and team may well be the same string
+        String teamId = firstText(text(channelData, "team", "id"), text(channelData, "teamsTeamId"));
+        // the registration's team belongs to channel messages only: a chat has no team
+        String teamAadGroupId = firstText(text(channelData, "team", "aadGroupId"),
+                type == ConversationType.CHANNEL ? blankToNull(defaults.teamAadGroupId()) : null);
         JsonNode from = activity.path("from");
         return new NormalizedMessage(
                 activity.path("id").asText(),
@@ -65,11 +76,14 @@ public final class ActivityNormalizer {
                 type,
                 new Sender(text(from, "id"), text(from, "name"), text(from, "aadObjectId")),
                 text,
-                firstText(text(channelData, "team", "aadGroupId"), blankToNull(defaults.teamAadGroupId())),
+                teamAadGroupId,
                 channelId,
                 rootMessageId(conversationId).orElse(null),
                 text(activity, "serviceUrl"),
-                receivedAt);
+                receivedAt,
+                teamId,
+                null, // registration: set by the ingress, which knows which key verified the request
+                null); // replyDeadline: likewise
     }
 
     /** {@code conversation.tenantId}, else {@code channelData.tenant.id}, else the registration's tenant. */
@@ -80,7 +94,11 @@ public final class ActivityNormalizer {
                 blankToNull(defaults.tenantId())));
     }
 
-    /** The declared type when it is one of the contract's; otherwise inferred from channel data and isGroup. */
+    /**
+     * The declared type when it is one of the contract's; otherwise inferred: channel data or a thread id
+     * ({@code ;messageid=}) mean a channel, {@code isGroup} or a {@code 19:...@thread} id a group chat (meeting chats
+     * included), anything else (an {@code a:} or {@code 8:} id) a personal chat.
+     */
     public static ConversationType conversationType(JsonNode activity) {
         String declared = text(activity, "conversation", "conversationType");
         if (declared != null) {
@@ -91,12 +109,16 @@ public final class ActivityNormalizer {
             }
         }
         JsonNode channelData = activity.path("channelData");
-        if (text(channelData, "channel", "id") != null || text(channelData, "teamsChannelId") != null) {
+        String conversationId = Objects.requireNonNullElse(text(activity, "conversation", "id"), "");
+        if (text(channelData, "channel", "id") != null || text(channelData, "teamsChannelId") != null
+                || conversationId.contains(MESSAGE_ID_MARKER)) {
             return ConversationType.CHANNEL;
         }
-        return activity.path("conversation").path("isGroup").asBoolean(false)
-                ? ConversationType.GROUP_CHAT
-                : ConversationType.PERSONAL;
+        if (activity.path("conversation").path("isGroup").asBoolean(false)
+                || (conversationId.startsWith("19:") && conversationId.contains("@thread"))) {
+            return ConversationType.GROUP_CHAT;
+        }
+        return ConversationType.PERSONAL;
     }
 
     /** The root message id of a channel thread: what follows {@code ;messageid=} in the conversation id. */
@@ -111,79 +133,133 @@ public final class ActivityNormalizer {
     }
 
     /**
-     * The text to translate: the bot's own mention removed (the mention entity whose {@code mentioned.id} is the
-     * recipient; without a recipient, as in outgoing webhooks, the {@code <at>} element the text starts with),
-     * other HTML reduced to its text (other people's mentions keep their names), whitespace collapsed.
+     * The text to translate: the activity's {@code text}, or its {@code text/html} attachment when that carries
+     * structure the text lost (line breaks, list items, link URLs, code); either reduced by
+     * {@link MessageText} with the bot's own mention removed (see {@link #botMention}) and other people's mentions
+     * kept as their names.
      */
     public static String plainText(JsonNode activity) {
-        Element body = Jsoup.parseBodyFragment(activity.path("text").asText("")).body();
-        String recipientId = text(activity, "recipient", "id");
-        if (recipientId != null) {
-            Set<String> botMentions = botMentionNames(activity, recipientId);
-            for (Element at : body.select("at")) {
-                if (botMentions.contains(squash(at.text()))) {
-                    at.remove();
-                }
-            }
-        } else {
-            Lead lead = leadingAt(body);
-            if (lead.at != null) {
-                lead.at.remove();
-            }
-        }
-        return squash(INVISIBLE.matcher(body.text()).replaceAll(""));
-    }
-
-    private static Set<String> botMentionNames(JsonNode activity, String recipientId) {
-        Set<String> names = new HashSet<>();
-        for (JsonNode entity : activity.path("entities")) {
-            String type = text(entity, "type");
-            if (type == null || !type.toLowerCase(Locale.ROOT).equals("mention")
-                    || !recipientId.equals(text(entity, "mentioned", "id"))) {
+        BotMention bot = botMention(activity);
+        MessageText.Converted plain = MessageText.convert(MessageText.parse(activity.path("text").asText("")), true,
+                bot::matches);
+        MessageText.Converted best = plain;
+        for (JsonNode attachment : activity.path("attachments")) {
+            String contentType = text(attachment, "contentType");
+            if (contentType == null || !contentType.strip().toLowerCase(Locale.ROOT).startsWith("text/html")
+                    || !attachment.path("content").isTextual()) {
                 continue;
             }
+            MessageText.Converted html = MessageText.convert(MessageText.parse(attachment.path("content").asText()),
+                    false, bot::matches);
+            if (html.structure() > best.structure()) {
+                best = html;
+            }
+        }
+        return best.text();
+    }
+
+    /**
+     * How the bot's own mention is recognised. With a recipient (Bot Framework), it is the mention entity whose
+     * {@code mentioned.id} is the recipient's id. Outgoing webhooks send no recipient (or, as documented, one whose
+     * id is the string {@code "null"}); there the webhook is the mention entity with a bot id ({@code 28:}) and,
+     * failing that, the mention the text starts with (Teams only calls a webhook that is @mentioned), unless the
+     * entities name that one as somebody else. Every mention element with the recognised name is removed.
+     */
+    record BotMention(Set<String> names, boolean leading, Set<String> others, Map<Node, Node> firstByDocument) {
+
+        BotMention(Set<String> names, boolean leading, Set<String> others) {
+            this(names, leading, others, new IdentityHashMap<>());
+        }
+
+        boolean matches(Element mention) {
+            String name = MessageText.squash(mention.text());
+            if (names.contains(name)) {
+                return true;
+            }
+            return leading && !others.contains(name) && isLeading(mention);
+        }
+
+        /** Whether nothing but whitespace and markup comes before this element in its document. */
+        private boolean isLeading(Element mention) {
+            Node root = mention.root();
+            return firstByDocument.computeIfAbsent(root, BotMention::firstMeaningful) == mention;
+        }
+
+        private static Node firstMeaningful(Node node) {
+            // siblings, not childNodes(): jsoup copies the child list on every childNodes() call
+            for (Node child = node.firstChild(); child != null; child = child.nextSibling()) {
+                if (child instanceof TextNode t) {
+                    if (!MessageText.squash(t.getWholeText()).isEmpty()) {
+                        return t;
+                    }
+                } else if (child instanceof Element e) {
+                    if (MessageText.isMention(e) || e.normalName().equals("img")) {
+                        return e;
+                    }
+                    Node inner = firstMeaningful(e);
+                    if (inner != null) {
+                        return inner;
+                    }
+                }
+            }
+            return null;
+        }
+    }
+
+    static BotMention botMention(JsonNode activity) {
+        String recipientId = text(activity, "recipient", "id");
+        boolean webhook = recipientId == null || recipientId.equalsIgnoreCase("null");
+        Set<String> own = new HashSet<>();
+        Set<String> bots = new HashSet<>();
+        Set<String> others = new HashSet<>();
+        for (JsonNode entity : activity.path("entities")) {
+            String type = text(entity, "type");
+            if (type == null || !type.toLowerCase(Locale.ROOT).equals("mention")) {
+                continue;
+            }
+            String id = Objects.requireNonNullElse(text(entity, "mentioned", "id"), "");
+            Set<String> names = !webhook && id.equals(recipientId) ? own
+                    : webhook && id.startsWith(BOT_ID_PREFIX) ? bots
+                    : others;
             String entityText = text(entity, "text");
             if (entityText != null) {
-                names.add(squash(Jsoup.parseBodyFragment(entityText).body().text()));
+                names.add(MessageText.squash(MessageText.parse(entityText).text()));
             }
             String name = text(entity, "mentioned", "name");
             if (name != null) {
-                names.add(squash(name));
+                names.add(MessageText.squash(name));
             }
         }
-        names.remove("");
-        return names;
+        own.remove("");
+        bots.remove("");
+        others.remove("");
+        if (!webhook) {
+            return new BotMention(own, false, Set.of());
+        }
+        bots.removeAll(others);
+        if (!bots.isEmpty() && mentionsAny(activity, bots)) {
+            return new BotMention(bots, false, Set.of());
+        }
+        return new BotMention(Set.of(), true, others);
     }
 
-    /** The first meaningful node in document order: an {@code <at>} element, other content, or nothing. */
-    private record Lead(Element at, boolean content) {
-        static final Lead NOTHING = new Lead(null, false);
-        static final Lead CONTENT = new Lead(null, true);
-    }
-
-    private static Lead leadingAt(Element element) {
-        for (Node child : element.childNodes()) {
-            if (child instanceof TextNode textNode) {
-                if (squash(INVISIBLE.matcher(textNode.getWholeText()).replaceAll("")).isEmpty()) {
-                    continue;
-                }
-                return Lead.CONTENT;
+    /** Whether the text or an HTML attachment has a mention element with one of these names. */
+    private static boolean mentionsAny(JsonNode activity, Set<String> names) {
+        List<String> bodies = new ArrayList<>();
+        bodies.add(activity.path("text").asText(""));
+        for (JsonNode attachment : activity.path("attachments")) {
+            if (attachment.path("content").isTextual()) {
+                bodies.add(attachment.path("content").asText());
             }
-            if (child instanceof Element e) {
-                if (e.normalName().equals("at")) {
-                    return new Lead(e, true);
-                }
-                Lead inner = leadingAt(e);
-                if (inner != Lead.NOTHING) {
-                    return inner;
+        }
+        for (String body : bodies) {
+            for (Element e : MessageText.parse(body).getAllElements()) {
+                if (MessageText.isMention(e) && names.contains(MessageText.squash(e.text()))) {
+                    return true;
                 }
             }
         }
-        return Lead.NOTHING;
-    }
-
-    private static String squash(String s) {
-        return WHITESPACE.matcher(s).replaceAll(" ").strip();
+        return false;
     }
 
     /** A non-blank string at the path, or null. */

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.tla.platform.config.HttpConfig;
+import io.tla.platform.config.SyncReplyConfig;
 import io.tla.platform.config.WebhookConfig;
 import io.tla.platform.config.WebhookConfig.Registration;
 import io.tla.platform.http.Health;
@@ -22,11 +23,13 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -46,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * {@code POST /api/messages}: verifies the Teams outgoing-webhook signature on the raw body, parses and validates
  * the activity strictly, normalises it and answers 202 only once the broker has acknowledged the record on
  * {@code teams.messages.v1}. Checks run in the contract's order: 415, 413, 401, 400, then 503 when the message
- * could not be stored.
+ * could not be stored. For a registration with {@code sync-reply} the request then waits, without holding a
+ * thread, for the message's reply ({@link SyncReplies}) and answers 200 with it when it comes in time.
  */
 public final class TeamsIngress implements AutoCloseable {
 
@@ -65,6 +69,8 @@ public final class TeamsIngress implements AutoCloseable {
     private final KafkaClientMetrics producerMetrics;
     private final long ackTimeoutMs;
     private final ScheduledExecutorService probe;
+    private final SyncReplyConfig syncReplyConfig;
+    private final SyncReplies syncReplies;
 
     private volatile boolean ready;
     private volatile String healthDetail = "waiting for the broker (topic " + Topics.MESSAGES.name() + ")";
@@ -77,7 +83,7 @@ public final class TeamsIngress implements AutoCloseable {
 
     private static Function<String, Optional<Secret>> noRegistrations(WebhookConfig webhook) {
         if (!webhook.registrations().isEmpty()) {
-            throw new IllegalArgumentException("webhook registrations are configured: pass registrationKeys");
+            throw new IllegalArgumentException("webhook registrations are configured: pass a secret lookup");
         }
         return name -> Optional.empty();
     }
@@ -90,6 +96,17 @@ public final class TeamsIngress implements AutoCloseable {
     public TeamsIngress(HttpConfig http, WebhookConfig webhook, Secret defaultKey, KafkaClients clients,
                         TlaMetrics metrics, Health health, Clock clock,
                         Function<String, Optional<Secret>> secrets) {
+        this(http, webhook, defaultKey, clients, metrics, health, clock, secrets, SyncReplyConfig.defaults());
+    }
+
+    /**
+     * @param syncReply how long a {@code sync-reply} registration's call waits for its reply; the replies topic is
+     *                  followed only when some registration has {@code sync-reply}
+     */
+    public TeamsIngress(HttpConfig http, WebhookConfig webhook, Secret defaultKey, KafkaClients clients,
+                        TlaMetrics metrics, Health health, Clock clock,
+                        Function<String, Optional<Secret>> secrets, SyncReplyConfig syncReply) {
+        this.syncReplyConfig = Objects.requireNonNull(syncReply, "syncReply");
         this.http = Objects.requireNonNull(http, "http");
         this.webhook = Objects.requireNonNull(webhook, "webhook");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -111,6 +128,13 @@ public final class TeamsIngress implements AutoCloseable {
             return t;
         });
         probe.scheduleWithFixedDelay(this::probeTopic, 0, 2, TimeUnit.SECONDS);
+        boolean anySync = webhook.registrations().values().stream().anyMatch(Registration::syncReply);
+        this.syncReplies = anySync ? new SyncReplies(clients, syncReply, registry, clock).start() : null;
+    }
+
+    /** The sync-reply machinery, when a registration uses it. */
+    public Optional<SyncReplies> syncReplies() {
+        return Optional.ofNullable(syncReplies);
     }
 
     static Map<String, Object> producerProperties(KafkaClients clients) {
@@ -154,13 +178,33 @@ public final class TeamsIngress implements AutoCloseable {
 
     private void handle(Context ctx) throws JsonProcessingException {
         long started = System.nanoTime();
-        Result result;
+        CompletableFuture<Result> outcome;
         try {
-            result = process(ctx);
+            outcome = process(ctx);
         } catch (RuntimeException e) {
-            log.error("event=ingress_error error={}", e.getClass().getName(), e);
-            result = Result.error(500, "internal error", "unexpected error", null);
+            outcome = CompletableFuture.completedFuture(unexpected(e));
         }
+        if (outcome.isDone()) {
+            respond(ctx, outcome.join(), started);
+            return;
+        }
+        // a sync-reply call waiting for its reply: answered when the future completes, no thread held meanwhile
+        CompletableFuture<Result> waiting = outcome;
+        ctx.future(() -> waiting.exceptionally(TeamsIngress::unexpected).thenAccept(result -> {
+            try {
+                respond(ctx, result, started);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }));
+    }
+
+    private static Result unexpected(Throwable e) {
+        log.error("event=ingress_error error={}", e.getClass().getName(), e);
+        return Result.error(500, "internal error", "unexpected error", null);
+    }
+
+    private void respond(Context ctx, Result result, long started) throws JsonProcessingException {
         ctx.status(result.status()).contentType("application/json")
                 .result(Json.mapper().writeValueAsString(result.body()));
         if (result.status() == 503) {
@@ -181,27 +225,27 @@ public final class TeamsIngress implements AutoCloseable {
         }
     }
 
-    private Result process(Context ctx) {
+    private CompletableFuture<Result> process(Context ctx) {
         String registrationName = ctx.queryParam("id");
         if (!isJson(ctx.header("Content-Type"))) {
-            return Result.error(415, "unsupported media type", "Content-Type must be application/json (UTF-8)",
-                    registrationName);
+            return done(Result.error(415, "unsupported media type", "Content-Type must be application/json (UTF-8)",
+                    registrationName));
         }
         byte[] body;
         try {
             body = readBounded(ctx);
         } catch (IOException e) {
-            return Result.error(400, "invalid request", "the request body could not be read", registrationName);
+            return done(Result.error(400, "invalid request", "the request body could not be read", registrationName));
         }
         if (body == null) {
-            return Result.error(413, "payload too large", "the body exceeds " + http.maxBodyBytes() + " bytes",
-                    registrationName);
+            return done(Result.error(413, "payload too large", "the body exceeds " + http.maxBodyBytes() + " bytes",
+                    registrationName));
         }
 
         // the registration's keys only (current, then previous within its grace); unknown names are not logged
         WebhookKeys.Verification verification = keys.verify(registrationName, ctx.header("Authorization"), body);
         if (!verification.verified()) {
-            return Result.error(401, "unauthorized", verification.reason(), verification.registration());
+            return done(Result.error(401, "unauthorized", verification.reason(), verification.registration()));
         }
         Registration registration = registrationName == null ? null : webhook.registrations().get(registrationName);
 
@@ -218,10 +262,44 @@ public final class TeamsIngress implements AutoCloseable {
                 error.put("field", e.field());
             }
             error.put("reason", e.reason());
-            return new Result(400, error, registrationName, null, null, null,
-                    (e.field() == null || e.field().isEmpty() ? "" : e.field() + " ") + e.reason());
+            return done(new Result(400, error, registrationName, null, null, null,
+                    (e.field() == null || e.field().isEmpty() ? "" : e.field() + " ") + e.reason()));
         }
-        return store(message, registrationName);
+        if (registration == null) {
+            return done(store(message, registrationName));
+        }
+        Instant deadline = registration.syncReply() && syncReplies != null
+                ? clock.instant().plus(syncReplyConfig.deadline()) : null;
+        message = message.forRegistration(registration.name(), deadline);
+        return deadline == null ? done(store(message, registrationName)) : storeAndAwaitReply(message, registrationName);
+    }
+
+    private static CompletableFuture<Result> done(Result result) {
+        return CompletableFuture.completedFuture(result);
+    }
+
+    /**
+     * A sync-reply message: stored like any other, then answered with its reply when that is recorded before the
+     * deadline, else with the usual 202. A Teams retry of an answered activity gets the same answer again.
+     */
+    private CompletableFuture<Result> storeAndAwaitReply(NormalizedMessage message, String registrationName) {
+        Optional<Map<String, Object>> remembered = syncReplies.rememberedAnswer(message.tenantId(), message.messageId());
+        if (remembered.isPresent()) {
+            return done(new Result(200, remembered.get(), registrationName, message.tenantId(),
+                    message.conversationId(), message.messageId(), "answered before (Teams retry)"));
+        }
+        SyncReplies.Pending pending = syncReplies.expect(message);
+        Result stored = store(message, registrationName);
+        if (stored.status() != 202) {
+            syncReplies.cancel(pending);
+            return done(stored);
+        }
+        return syncReplies.answer(pending).thenApply(answer -> answer
+                .map(reply -> new Result(200, reply, registrationName, message.tenantId(), message.conversationId(),
+                        message.messageId(), "answered with the reply"))
+                .orElseGet(() -> new Result(202, stored.body(), registrationName, message.tenantId(),
+                        message.conversationId(), message.messageId(),
+                        "stored; reply not ready within " + syncReplyConfig.deadline().toMillis() + " ms")));
     }
 
     private Result store(NormalizedMessage message, String registrationName) {
@@ -332,6 +410,9 @@ public final class TeamsIngress implements AutoCloseable {
     /** Stops the probe, flushes and closes the producer. */
     @Override
     public void close() {
+        if (syncReplies != null) {
+            syncReplies.close(); // answers waiting calls with 202 before the producer goes
+        }
         probe.shutdownNow();
         try {
             probe.awaitTermination(2, TimeUnit.SECONDS);

@@ -62,7 +62,9 @@ import org.slf4j.LoggerFactory;
  * handed to {@link #process}; offsets are committed only after it returns, so a crash or a failed batch re-reads
  * rather than loses, and the sink's own duplicate check keeps a re-read from delivering twice. A failed batch
  * rewinds to the committed offsets and is retried with a growing backoff; the thread never dies of bad input
- * (undeserialisable records are dead-lettered).
+ * (undeserialisable records are dead-lettered). A reply the ingress may deliver as the webhook's HTTP response
+ * (it carries a reply deadline) is held until {@link WebhookAnswers} knows whether it did; an answered reply is
+ * skipped, the others are delivered as usual.
  */
 public abstract class ReplySink implements AutoCloseable {
 
@@ -86,6 +88,8 @@ public abstract class ReplySink implements AutoCloseable {
     protected final Counter deadLettered;
     private final Counter telemetryFailed;
     private final Counter batchFailures;
+    private final Counter answeredInWebhook;
+    private final WebhookAnswers answers;
     private final Timer endToEnd;
     private final Thread thread;
 
@@ -116,6 +120,10 @@ public abstract class ReplySink implements AutoCloseable {
         this.telemetryFailed = Counter.builder("tla.replies.telemetry.failed")
                 .description("reply.posted and reply.failed telemetry events that could not be produced")
                 .tag("sink", sink).register(registry);
+        this.answeredInWebhook = Counter.builder("tla.replies.answered.in.webhook")
+                .description("Sync-reply replies not posted because the ingress delivered them in the webhook response")
+                .tag("sink", sink).register(registry);
+        this.answers = new WebhookAnswers(clients, "tla-replies-" + sink + "-answers", config.syncReplyGrace(), clock);
         this.batchFailures = Counter.builder("tla.replies.batch.failures")
                 .description("Poll batches the reply sink had to retry").tag("sink", sink).register(registry);
         this.endToEnd = Timer.builder("tla.reply.end.to.end.seconds")
@@ -226,6 +234,7 @@ public abstract class ReplySink implements AutoCloseable {
     private void run() {
         Duration backoff = Duration.ofMillis(200);
         try {
+            answers.start();
             prepareWithRetry();
             consumer.subscribe(List.of(Topics.REPLIES.name()), new ConsumerRebalanceListener() {
                 @Override
@@ -258,7 +267,10 @@ public abstract class ReplySink implements AutoCloseable {
                             uncommitted.put(new TopicPartition(record.topic(), record.partition()),
                                     new OffsetAndMetadata(record.offset() + 1));
                         }
-                        process(records);
+                        ConsumerRecords<byte[], byte[]> toDeliver = withoutWebhookAnswers(records);
+                        if (!toDeliver.isEmpty()) {
+                            process(toDeliver);
+                        }
                         consumer.commitSync(uncommitted);
                         uncommitted.clear();
                     }
@@ -268,6 +280,10 @@ public abstract class ReplySink implements AutoCloseable {
                     if (!running) {
                         break;
                     }
+                } catch (InterruptedException e) {
+                    // stopping while a reply waited for its webhook answer: nothing of this batch is committed
+                    uncommitted.clear();
+                    break;
                 } catch (Exception e) {
                     consecutiveFailures++;
                     lastFailure = e.getClass().getSimpleName();
@@ -309,6 +325,38 @@ public abstract class ReplySink implements AutoCloseable {
                 backoff = Duration.ofMillis(Math.min(10_000, backoff.toMillis() * 2));
             }
         }
+    }
+
+    /**
+     * The batch without the replies the ingress delivered in Teams' webhook window. Holds the thread while such a
+     * reply's answer is pending (at most until its deadline plus the grace); records that are not readable replies
+     * are kept, for {@link #process} to dead-letter.
+     */
+    private ConsumerRecords<byte[], byte[]> withoutWebhookAnswers(ConsumerRecords<byte[], byte[]> records)
+            throws InterruptedException {
+        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> kept = new HashMap<>();
+        int skipped = 0;
+        for (TopicPartition tp : records.partitions()) {
+            List<ConsumerRecord<byte[], byte[]>> partition = new ArrayList<>();
+            for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
+                ReplyEvent reply = null;
+                try {
+                    reply = deserialize(record);
+                } catch (SerializationException | IllegalArgumentException e) {
+                    // not a reply: process() dead-letters it
+                }
+                if (reply != null && reply.replyDeadline() != null && answers.answered(reply, this::running)) {
+                    skipped++;
+                    answeredInWebhook.increment();
+                    log.info("event=reply_answered_in_webhook sink={} tenant={} conversation={} reply_id={}", sink,
+                            reply.tenantId(), reply.conversationId(), reply.replyId());
+                } else {
+                    partition.add(record);
+                }
+            }
+            kept.put(tp, partition);
+        }
+        return skipped == 0 ? records : new ConsumerRecords<>(kept, Map.of());
     }
 
     /** The record's reply; throws {@link SerializationException} or {@link IllegalArgumentException} for poison. */
@@ -423,8 +471,13 @@ public abstract class ReplySink implements AutoCloseable {
     /** Sends a telemetry event about {@code reply} with its own event id (the store counts each id once). */
     protected Future<RecordMetadata> sendTelemetry(String eventId, String type, ReplyEvent reply, Instant at,
                                                    Map<String, Object> attributes) {
+        Map<String, Object> all = attributes;
+        if (reply.replyDeadline() != null && TelemetryEvent.Types.REPLY_POSTED.equals(type)) {
+            all = new LinkedHashMap<>(attributes);
+            all.put("syncReply", "missed"); // the ingress did not answer it within Teams' window
+        }
         TelemetryEvent event = new TelemetryEvent(eventId, type, reply.tenantId(),
-                reply.conversationId(), reply.replyToId(), at, attributes);
+                reply.conversationId(), reply.replyToId(), at, all);
         String topic = Topics.TELEMETRY.name();
         return producer.send(new ProducerRecord<>(topic,
                 Topics.TELEMETRY.keySerde().serializer().serialize(topic, reply.tenantId()),
@@ -482,6 +535,7 @@ public abstract class ReplySink implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("event=reply_sink_final_commit_failed sink={} error={}", sink, e.toString());
         }
+        closeQuietly(answers);
         closeQuietly(consumerMetrics);
         closeQuietly(producerMetrics);
         closeQuietly(() -> consumer.close(CloseOptions.timeout(Duration.ofSeconds(5))));

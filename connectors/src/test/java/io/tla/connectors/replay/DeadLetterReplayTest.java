@@ -114,6 +114,19 @@ class DeadLetterReplayTest {
     }
 
     /** Every committed record on {@code topic} that replay re-published from one of {@code positions}. */
+    /**
+     * The replayed records on {@code topic}, read until at least {@code expected} are there (or 15 s): a
+     * transaction's commit markers reach the partitions shortly after the commit returns.
+     */
+    private static List<ConsumerRecord<byte[], byte[]>> replayedOnto(String topic, List<String> positions, int expected) {
+        long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        List<ConsumerRecord<byte[], byte[]>> found = replayedOnto(topic, positions);
+        while (found.size() < expected && System.nanoTime() < until) {
+            found = replayedOnto(topic, positions);
+        }
+        return found;
+    }
+
     private static List<ConsumerRecord<byte[], byte[]>> replayedOnto(String topic, List<String> positions) {
         Map<String, Object> props = clients.properties("replay-test-reader");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -152,7 +165,7 @@ class DeadLetterReplayTest {
 
         assertThat(result.failed()).isFalse();
         assertThat(result.summary()).isEqualTo("replayed 2, skipped 0, parked 0");
-        List<ConsumerRecord<byte[], byte[]>> replayed = replayedOnto(Topics.REPLIES.name(), List.of(first, second));
+        List<ConsumerRecord<byte[], byte[]>> replayed = replayedOnto(Topics.REPLIES.name(), List.of(first, second), 2);
         assertThat(replayed).hasSize(2);
         ConsumerRecord<byte[], byte[]> fromFirst = replayed.stream()
                 .filter(r -> header(r, ErrorHeaders.REPLAY_OF).equals(first)).findFirst().orElseThrow();
@@ -169,7 +182,7 @@ class DeadLetterReplayTest {
 
         assertThat(again.summary()).isEqualTo("replayed 0, skipped 2, parked 0");
         assertThat(again.rows()).extracting(Row::reason).containsOnly("already replayed");
-        assertThat(replayedOnto(Topics.REPLIES.name(), List.of(first, second))).hasSize(2);
+        assertThat(replayedOnto(Topics.REPLIES.name(), List.of(first, second), 2)).hasSize(2);
     }
 
     @Test
@@ -180,7 +193,7 @@ class DeadLetterReplayTest {
         Result result = replay(new Request(Topics.MESSAGES_DLQ.name(), tenant, null, null, null, 3, 0, false));
 
         assertThat(result.replayed()).isEqualTo(1);
-        assertThat(replayedOnto(Topics.MESSAGES.name(), List.of(position))).hasSize(1);
+        assertThat(replayedOnto(Topics.MESSAGES.name(), List.of(position), 1)).hasSize(1);
         assertThat(replayedOnto(Topics.REPLIES.name(), List.of(position))).isEmpty();
     }
 
@@ -240,7 +253,7 @@ class DeadLetterReplayTest {
         Row park = result.rows().stream().filter(row -> row.position().equals(parked)).findFirst().orElseThrow();
         assertThat(park.action()).isEqualTo(Action.PARK);
         assertThat(park.attempt()).isEqualTo(4);
-        List<ConsumerRecord<byte[], byte[]>> onSource = replayedOnto(Topics.REPLIES.name(), List.of(parked, replayed));
+        List<ConsumerRecord<byte[], byte[]>> onSource = replayedOnto(Topics.REPLIES.name(), List.of(parked, replayed), 1);
         assertThat(onSource).extracting(r -> header(r, ErrorHeaders.REPLAY_OF)).containsExactly(replayed);
         assertThat(header(onSource.get(0), ErrorHeaders.REPLAY_ATTEMPT)).isEqualTo("3");
     }

@@ -8,6 +8,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.tla.dashboard.store.DashboardStore;
 import io.tla.dashboard.store.DayTotals;
+import io.tla.dashboard.store.Delivery;
 import io.tla.dashboard.store.Latency;
 import io.tla.dashboard.store.MetricsPoint;
 import io.tla.dashboard.store.MetricsSeries;
@@ -125,6 +126,7 @@ public final class DashboardApi implements AutoCloseable {
         body.put("store", current.kind().label());
         body.put("lastEventAt", iso(snapshot.lastEventAt()));
         body.put("today", today(snapshot));
+        body.put("delivery", delivery(snapshot.today().delivery()));
         body.put("tenants", snapshot.tenants().stream().map(DashboardApi::tenant).toList());
         Map<String, Object> feed = new LinkedHashMap<>();
         feed.put("ready", feedReady.getAsBoolean());
@@ -247,6 +249,20 @@ public final class DashboardApi implements AutoCloseable {
         return today;
     }
 
+    /** How today's posted replies were delivered, per path, and the share answered inside Teams' window. */
+    private static Map<String, Object> delivery(Delivery d) {
+        Map<String, Object> delivery = new LinkedHashMap<>();
+        delivery.put("webhookResponse", d.webhookResponse());
+        delivery.put("outbox", d.outbox());
+        delivery.put("graph", d.graph());
+        Map<String, Object> syncReply = new LinkedHashMap<>();
+        syncReply.put("answered", d.syncAnswered());
+        syncReply.put("missed", d.syncMissed());
+        syncReply.put("answeredShare", d.answeredShare());
+        delivery.put("syncReply", syncReply);
+        return delivery;
+    }
+
     private static Map<String, Object> tenant(TenantTotals t) {
         Map<String, Object> tenant = new LinkedHashMap<>();
         tenant.put("tenantId", t.tenantId());
@@ -313,6 +329,8 @@ public final class DashboardApi implements AutoCloseable {
         point.put("outputTokens", p.outputTokens());
         point.put("costUsd", p.costUsd());
         point.put("latencyMs", latency(p.latencyMs()));
+        point.put("answeredInWebhook", p.answeredInWebhook());
+        point.put("postedLater", p.postedLater());
         return point;
     }
 

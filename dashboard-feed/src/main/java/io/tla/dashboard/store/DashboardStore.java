@@ -60,8 +60,8 @@ public final class DashboardStore implements AutoCloseable {
 
     private static final String INSERT = "INSERT INTO telemetry_event (event_id, type, tenant_id, conversation_id, "
             + "message_id, at_ms, decision, kind, provider, outcome, cost_usd, latency_ms, end_to_end_ms, "
-            + "input_tokens, output_tokens, attributes, stored_at_ms) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING";
+            + "input_tokens, output_tokens, sink, sync_reply, attributes, stored_at_ms) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING";
 
     private static final String INSERT_AUDIT = "INSERT INTO reply_audit (event_id, at_ms, tenant_id, "
             + "conversation_id, message_id, reply_id, sender_id, source_language, target_languages, kind, provider, "
@@ -161,7 +161,7 @@ public final class DashboardStore implements AutoCloseable {
                 .dataSource(writer)
                 .locations(MIGRATIONS)
                 .table(HISTORY_TABLE)
-                .javaMigrations(new V3__Backfill_rollups_and_audit())
+                .javaMigrations(new V3__Backfill_rollups_and_audit(), new V4_1__Backfill_delivery_path())
                 .load();
         MigrateResult result = flyway.migrate();
         var current = flyway.info().current();
@@ -220,6 +220,8 @@ public final class DashboardStore implements AutoCloseable {
                         setDouble(statement, ++i, event.endToEndMs());
                         setLong(statement, ++i, event.inputTokens());
                         setLong(statement, ++i, event.outputTokens());
+                        setString(statement, ++i, event.sink());
+                        setString(statement, ++i, event.syncReply());
                         statement.setString(++i, event.attributesJson());
                         statement.setLong(++i, now);
                         statement.addBatch();
@@ -308,7 +310,7 @@ public final class DashboardStore implements AutoCloseable {
             DayTotals totals = new DayTotals(c[Rollups.MESSAGES], c[Rollups.REPLIES], c[Rollups.REPLIES_POSTED],
                     c[Rollups.MODEL_CALLS], c[Rollups.BUDGET_REFUSALS], c[Rollups.FAILURES], round(sums.costUsd),
                     sums.latency.latency(), c[Rollups.FALLBACKS], c[Rollups.REPLIES_FAILED],
-                    c[Rollups.BUDGET_ALERTS]);
+                    c[Rollups.BUDGET_ALERTS], delivery(c));
             List<TenantTotals> tenants = new ArrayList<>();
             try (PreparedStatement statement = connection.prepareStatement(TENANT_TOTALS)) {
                 statement.setLong(1, from);
@@ -325,6 +327,11 @@ public final class DashboardStore implements AutoCloseable {
                     .thenComparing(TenantTotals::tenantId));
             return new StatusSnapshot(date, lastEventAt(connection), totals, List.copyOf(tenants));
         }
+    }
+
+    private static Delivery delivery(long[] c) {
+        return new Delivery(c[Rollups.POSTED_WEBHOOK_RESPONSE], c[Rollups.POSTED_OUTBOX], c[Rollups.POSTED_GRAPH],
+                c[Rollups.SYNC_ANSWERED], c[Rollups.SYNC_MISSED]);
     }
 
     private static Instant lastEventAt(Connection connection) throws SQLException {
@@ -395,7 +402,8 @@ public final class DashboardStore implements AutoCloseable {
         long[] c = total.counters;
         MetricsPoint totals = new MetricsPoint(null, c[Rollups.MESSAGES], c[Rollups.REPLIES],
                 c[Rollups.REPLIES_POSTED], c[Rollups.MODEL_CALLS], c[Rollups.FAILURES], c[Rollups.FALLBACKS],
-                c[Rollups.INPUT_TOKENS], c[Rollups.OUTPUT_TOKENS], round(total.costUsd), total.latency.latency());
+                c[Rollups.INPUT_TOKENS], c[Rollups.OUTPUT_TOKENS], round(total.costUsd), total.latency.latency(),
+                c[Rollups.SYNC_ANSWERED], c[Rollups.SYNC_MISSED]);
         List<MetricsSeries.ProviderSeries> byProvider = new ArrayList<>();
         providers.forEach((name, points) ->
                 byProvider.add(new MetricsSeries.ProviderSeries(name, points.providerPoints(fromMinute))));
@@ -499,7 +507,7 @@ public final class DashboardStore implements AutoCloseable {
                 points.add(new MetricsPoint(Instant.ofEpochMilli(fromMinute + m * MINUTE_MS), c[Rollups.MESSAGES],
                         c[Rollups.REPLIES], c[Rollups.REPLIES_POSTED], c[Rollups.MODEL_CALLS], c[Rollups.FAILURES],
                         c[Rollups.FALLBACKS], c[Rollups.INPUT_TOKENS], c[Rollups.OUTPUT_TOKENS], round(cost[m]),
-                        latencyAt(m)));
+                        latencyAt(m), c[Rollups.SYNC_ANSWERED], c[Rollups.SYNC_MISSED]));
             }
             return List.copyOf(points);
         }

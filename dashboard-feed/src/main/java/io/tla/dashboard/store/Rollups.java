@@ -23,7 +23,8 @@ final class Rollups {
     /** The integer counters, in column order. */
     static final List<String> COUNTERS = List.of("messages", "budget_refusals", "budget_alerts", "replies",
             "replies_posted", "replies_failed", "failures", "fallbacks", "model_calls", "input_tokens",
-            "output_tokens");
+            "output_tokens", "posted_webhook_response", "posted_outbox", "posted_graph", "sync_answered",
+            "sync_missed");
     static final int MESSAGES = 0;
     static final int BUDGET_REFUSALS = 1;
     static final int BUDGET_ALERTS = 2;
@@ -35,9 +36,21 @@ final class Rollups {
     static final int MODEL_CALLS = 8;
     static final int INPUT_TOKENS = 9;
     static final int OUTPUT_TOKENS = 10;
+    // How a posted reply was delivered (migration V4): by its sink, and for sync-reply registrations whether
+    // Teams' webhook call was answered with it.
+    static final int POSTED_WEBHOOK_RESPONSE = 11;
+    static final int POSTED_OUTBOX = 12;
+    static final int POSTED_GRAPH = 13;
+    static final int SYNC_ANSWERED = 14;
+    static final int SYNC_MISSED = 15;
+    /**
+     * The counters migration V2 created. V3's backfill runs on such a schema, before V4 adds the delivery
+     * counters, so it writes only these.
+     */
+    static final int V2_COUNTERS = 11;
 
     /** Every value column: the counters, cost_usd, then the histogram buckets. */
-    static final List<String> VALUE_COLUMNS = valueColumns();
+    static final List<String> VALUE_COLUMNS = valueColumns(COUNTERS.size());
 
     /** {@code SUM(c)} of every value column, for aggregating rows in SQL. */
     static final String SUMS = String.join(", ", VALUE_COLUMNS.stream().map(c -> "SUM(" + c + ")").toList());
@@ -47,14 +60,17 @@ final class Rollups {
     static final String TENANT_TABLE = "minute_rollup";
     static final String ALL_TABLE = "minute_rollup_all";
 
-    private static final String UPSERT_TENANT = upsert(TENANT_TABLE, List.of("tenant_id", "minute_ms", "provider"));
-    private static final String UPSERT_ALL = upsert(ALL_TABLE, List.of("minute_ms", "provider"));
+    private static final List<String> TENANT_KEY = List.of("tenant_id", "minute_ms", "provider");
+    private static final List<String> ALL_KEY = List.of("minute_ms", "provider");
+    private static final String UPSERT_TENANT = upsert(TENANT_TABLE, TENANT_KEY, COUNTERS.size());
+    private static final String UPSERT_ALL = upsert(ALL_TABLE, ALL_KEY, COUNTERS.size());
 
     private Rollups() {
     }
 
-    private static List<String> valueColumns() {
-        List<String> columns = new ArrayList<>(COUNTERS);
+    /** The value columns of a schema with the first {@code counters} counters. */
+    private static List<String> valueColumns(int counters) {
+        List<String> columns = new ArrayList<>(COUNTERS.subList(0, counters));
         columns.add("cost_usd");
         for (int i = 0; i < LatencyHistogram.BUCKETS; i++) {
             columns.add(LatencyHistogram.column(i));
@@ -62,13 +78,14 @@ final class Rollups {
         return List.copyOf(columns);
     }
 
-    private static String upsert(String table, List<String> key) {
+    private static String upsert(String table, List<String> key, int counters) {
+        List<String> values = valueColumns(counters);
         StringBuilder sql = new StringBuilder("INSERT INTO ").append(table).append(" (")
-                .append(String.join(", ", key)).append(", ").append(COLUMNS).append(") VALUES (")
-                .append("?, ".repeat(key.size() + VALUE_COLUMNS.size() - 1)).append("?) ON CONFLICT (")
+                .append(String.join(", ", key)).append(", ").append(String.join(", ", values)).append(") VALUES (")
+                .append("?, ".repeat(key.size() + values.size() - 1)).append("?) ON CONFLICT (")
                 .append(String.join(", ", key)).append(") DO UPDATE SET ");
         List<String> sets = new ArrayList<>();
-        for (String c : VALUE_COLUMNS) {
+        for (String c : values) {
             if (c.startsWith("l")) {
                 // Buckets are NULL until used: NULL + n is NULL, so take whichever side has a value.
                 sets.add(c + " = COALESCE(" + table + "." + c + " + excluded." + c + ", " + table + "." + c
@@ -126,10 +143,41 @@ final class Rollups {
     static final class Batch {
         final Map<Key, Delta> tenants = new TreeMap<>();
         final Map<Key, Delta> all = new TreeMap<>();
+        private final int counters;
+        private final String upsertTenant;
+        private final String upsertAll;
+
+        /** A batch for the current schema. */
+        Batch() {
+            this(COUNTERS.size(), UPSERT_TENANT, UPSERT_ALL);
+        }
+
+        private Batch(int counters, String upsertTenant, String upsertAll) {
+            this.counters = counters;
+            this.upsertTenant = upsertTenant;
+            this.upsertAll = upsertAll;
+        }
+
+        /** A batch that writes only the counters of migration V2's schema (for V3's backfill). */
+        static Batch v2Schema() {
+            return new Batch(V2_COUNTERS, upsert(TENANT_TABLE, TENANT_KEY, V2_COUNTERS),
+                    upsert(ALL_TABLE, ALL_KEY, V2_COUNTERS));
+        }
 
         /** Adds an event's contribution; events of types nothing counts add no row. */
         void add(StoredEvent event) {
-            Delta d = contribution(event);
+            add(event, contribution(event));
+        }
+
+        /**
+         * Adds only how a posted reply was delivered (for V4.1's backfill: the event's other counters are in
+         * its row already); other events add nothing.
+         */
+        void addDelivery(StoredEvent event) {
+            add(event, DashboardStore.REPLY_POSTED.equals(event.type()) ? delivery(event, new Delta()) : null);
+        }
+
+        private void add(StoredEvent event, Delta d) {
             if (d == null) {
                 return;
             }
@@ -147,7 +195,7 @@ final class Rollups {
             if (isEmpty()) {
                 return;
             }
-            try (PreparedStatement statement = connection.prepareStatement(UPSERT_TENANT)) {
+            try (PreparedStatement statement = connection.prepareStatement(upsertTenant)) {
                 for (Map.Entry<Key, Delta> e : tenants.entrySet()) {
                     statement.setString(1, e.getKey().tenantId());
                     statement.setLong(2, e.getKey().minuteMs());
@@ -157,7 +205,7 @@ final class Rollups {
                 }
                 statement.executeBatch();
             }
-            try (PreparedStatement statement = connection.prepareStatement(UPSERT_ALL)) {
+            try (PreparedStatement statement = connection.prepareStatement(upsertAll)) {
                 for (Map.Entry<Key, Delta> e : all.entrySet()) {
                     statement.setLong(1, e.getKey().minuteMs());
                     statement.setString(2, e.getKey().provider());
@@ -168,10 +216,10 @@ final class Rollups {
             }
         }
 
-        private static void bindValues(PreparedStatement statement, int first, Delta d) throws SQLException {
+        private void bindValues(PreparedStatement statement, int first, Delta d) throws SQLException {
             int i = first;
-            for (long counter : d.counters) {
-                statement.setLong(i++, counter);
+            for (int c = 0; c < counters; c++) {
+                statement.setLong(i++, d.counters[c]);
             }
             statement.setDouble(i++, d.costUsd);
             for (int b = 0; b < LatencyHistogram.BUCKETS; b++) {
@@ -202,7 +250,10 @@ final class Rollups {
                     d.latency.record(event.endToEndMs());
                 }
             }
-            case DashboardStore.REPLY_POSTED -> c[REPLIES_POSTED] = 1;
+            case DashboardStore.REPLY_POSTED -> {
+                c[REPLIES_POSTED] = 1;
+                delivery(event, d);
+            }
             case DashboardStore.REPLY_FAILED -> {
                 c[REPLIES_FAILED] = 1;
                 c[FAILURES] = 1;
@@ -217,6 +268,30 @@ final class Rollups {
             default -> {
                 return null;
             }
+        }
+        return d;
+    }
+
+    /**
+     * Adds to {@code d} how a {@code reply.posted} event was delivered: one of the path counters by its
+     * {@code sink}, and for a sync-reply registration's reply, answered or missed. Values this store does not
+     * know count in neither (the post still counts in replies_posted).
+     */
+    static Delta delivery(StoredEvent event, Delta d) {
+        long[] c = d.counters;
+        if (event.sink() != null) {
+            switch (event.sink()) {
+                case StoredEvent.SINK_WEBHOOK_RESPONSE -> c[POSTED_WEBHOOK_RESPONSE]++;
+                case StoredEvent.SINK_OUTBOX -> c[POSTED_OUTBOX]++;
+                case StoredEvent.SINK_GRAPH -> c[POSTED_GRAPH]++;
+                default -> {
+                }
+            }
+        }
+        if (StoredEvent.SYNC_ANSWERED.equals(event.syncReply())) {
+            c[SYNC_ANSWERED]++;
+        } else if (StoredEvent.SYNC_MISSED.equals(event.syncReply())) {
+            c[SYNC_MISSED]++;
         }
         return d;
     }

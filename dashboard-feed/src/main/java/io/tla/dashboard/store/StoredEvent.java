@@ -27,8 +27,18 @@ public record StoredEvent(
         Double endToEndMs,
         Long inputTokens,
         Long outputTokens,
+        String sink,
+        String syncReply,
         String attributesJson,
         Audit audit) {
+
+    /** {@code sink} values of a {@code reply.posted} event: the delivery paths the dashboard counts. */
+    public static final String SINK_WEBHOOK_RESPONSE = "webhook-response";
+    public static final String SINK_OUTBOX = "outbox";
+    public static final String SINK_GRAPH = "graph";
+    /** {@code syncReply} values: the reply to a sync-reply registration was (not) in Teams' webhook response. */
+    public static final String SYNC_ANSWERED = "answered";
+    public static final String SYNC_MISSED = "missed";
 
     /**
      * The attributes of a {@code reply.emitted} event the audit trail keeps (null for other types); never the
@@ -60,7 +70,8 @@ public record StoredEvent(
                 provider(event.type(), attributes), string(attributes.get("outcome")),
                 number(attributes.get("costUsd")), number(attributes.get("latencyMs")),
                 number(attributes.get("endToEndMs")), integer(attributes.get("inputTokens")),
-                integer(attributes.get("outputTokens")), json, audit(event.type(), attributes));
+                integer(attributes.get("outputTokens")), string(attributes.get("sink")),
+                string(attributes.get("syncReply")), json, audit(event.type(), attributes));
     }
 
     /** A fallback names no provider of its own: it is counted against the provider it fell back from. */

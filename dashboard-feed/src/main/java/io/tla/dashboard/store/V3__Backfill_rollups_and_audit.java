@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Adds the events stored before V2 to the rollups and the audit trail, so a store upgraded in place shows its
  * history. Runs once, in Flyway's transaction with its history row: it either completes or leaves nothing.
+ * It writes the rollups as V2 created them: the delivery counters V4 adds are backfilled by V4.1.
  */
 final class V3__Backfill_rollups_and_audit extends BaseJavaMigration {
 
@@ -32,7 +33,7 @@ final class V3__Backfill_rollups_and_audit extends BaseJavaMigration {
     public void migrate(Context context) throws SQLException {
         Connection connection = context.getConnection();
         long events = 0;
-        Rollups.Batch batch = new Rollups.Batch();
+        Rollups.Batch batch = Rollups.Batch.v2Schema();
         List<StoredEvent> audited = new ArrayList<>();
         try (PreparedStatement statement = connection.prepareStatement("SELECT event_id, type, tenant_id, "
                 + "conversation_id, message_id, at_ms, attributes FROM telemetry_event")) {
@@ -50,7 +51,7 @@ final class V3__Backfill_rollups_and_audit extends BaseJavaMigration {
                         // Upserts add, so writing in chunks gives the same rows as one write.
                         batch.write(connection);
                         DashboardStore.writeAudit(connection, audited);
-                        batch = new Rollups.Batch();
+                        batch = Rollups.Batch.v2Schema();
                         audited.clear();
                     }
                 }
@@ -61,7 +62,7 @@ final class V3__Backfill_rollups_and_audit extends BaseJavaMigration {
         log.info("event=dashboard_rollups_backfilled events={}", events);
     }
 
-    private static Map<String, Object> attributes(String json) {
+    static Map<String, Object> attributes(String json) {
         try {
             return Json.mapper().readValue(json, MAP);
         } catch (IOException e) {

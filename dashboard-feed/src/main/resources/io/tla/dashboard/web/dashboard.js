@@ -158,6 +158,7 @@
     tile('tile-cost', usd(t.costUsd));
     tile.apply(null, ['tile-fallbacks'].concat(optionalCount(t.fallbacks)));
     tile.apply(null, ['tile-budget-alerts'].concat(optionalCount(t.budgetAlerts)));
+    renderSyncReplies(s.delivery);
 
     var budgets = {};
     ((tenantsAnswer && tenantsAnswer.tenants) || []).forEach(function (tenant) {
@@ -182,9 +183,28 @@
     byId('lastEventAt').textContent = s.lastEventAt ? time(s.lastEventAt) : 'none';
   }
 
+  function tileDetail(id, text) {
+    byId(id).querySelector('.detail').textContent = text;
+  }
+
+  // Replies to sync-reply registrations: the share Teams got in its webhook response (inside its 5 s window),
+  // and both counts. No share without such replies today; n/a from an API without the delivery object.
+  function renderSyncReplies(delivery) {
+    var sync = delivery && delivery.syncReply;
+    if (!sync) {
+      tile('tile-sync-answered', 'n/a', 'not available from this API version');
+      tileDetail('tile-sync-answered', 'n/a');
+      return;
+    }
+    tile('tile-sync-answered', pct(sync.answeredShare),
+      isNum(sync.answeredShare) ? null : 'no replies to sync-reply registrations today');
+    tileDetail('tile-sync-answered', count(sync.answered) + ' answered \u00b7 ' + count(sync.missed) + ' posted later');
+  }
+
   function statusUnavailable(text) {
-    ['tile-messages', 'tile-replies', 'tile-p95', 'tile-cost', 'tile-fallbacks', 'tile-budget-alerts']
-      .forEach(function (id) { tile(id, DASH, text); });
+    ['tile-messages', 'tile-replies', 'tile-p95', 'tile-cost', 'tile-fallbacks', 'tile-budget-alerts',
+      'tile-sync-answered'].forEach(function (id) { tile(id, DASH, text); });
+    tileDetail('tile-sync-answered', DASH);
     byId('tenants').replaceChildren(messageRow(5, text));
   }
 

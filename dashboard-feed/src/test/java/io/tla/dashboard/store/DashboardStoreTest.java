@@ -113,7 +113,7 @@ class DashboardStoreTest {
                     assertThat(rs.getBoolean(2)).as("migration " + rs.getString(1) + " succeeded").isTrue();
                 }
                 assertThat(versions).as("every migration, in order, each applied once")
-                        .containsExactly("1", "2", "2.1", "3");
+                        .containsExactly("1", "2", "2.1", "3", "4", "4.1");
             }
             if (backend == Backend.SQLITE) {
                 try (ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
@@ -188,6 +188,144 @@ class DashboardStoreTest {
         assertThat(status.lastEventAt()).isEqualTo(Instant.parse("2026-11-25T09:05:00Z"));
     }
 
+    static StoredEvent posted(String replyId, String tenant, String at, String sink, String syncReply) {
+        Map<String, Object> attributes = new java.util.HashMap<>();
+        attributes.put("replyId", replyId);
+        attributes.put("sink", sink);
+        if (syncReply != null) {
+            attributes.put("syncReply", syncReply);
+        }
+        if ("webhook-response".equals(sink)) {
+            attributes.put("registration", "sales");
+            attributes.put("waitedMs", 1800);
+        }
+        return event("reply.posted:" + replyId, "reply.posted", tenant, at, attributes);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void countsEachPostedReplyOnceUnderItsDeliveryPathAndTheSyncReplyShare(Backend backend) throws SQLException {
+        DashboardStore store = store(backend);
+        StoredEvent answered = posted("r1", "t1", "2026-11-25T09:00:01Z", "webhook-response", "answered");
+        store.insert(List.of(
+                answered,
+                posted("r2", "t1", "2026-11-25T09:00:02Z", "webhook-response", "answered"),
+                posted("r3", "t2", "2026-11-25T09:01:00Z", "webhook-response", "answered"),
+                // The deadline passed: the connector posted these later.
+                posted("r4", "t1", "2026-11-25T09:00:09Z", "outbox", "missed"),
+                posted("r5", "t2", "2026-11-25T09:02:00Z", "graph", "missed"),
+                // Registrations without sync-reply.
+                posted("r6", "t1", "2026-11-25T09:03:00Z", "outbox", null),
+                posted("r7", "t2", "2026-11-25T09:03:00Z", "graph", null),
+                posted("r8", "t2", "2026-11-25T09:03:30Z", "graph", null),
+                // A sink this store does not know counts as posted, under no path.
+                posted("r9", "t1", "2026-11-25T09:04:00Z", "carrier-pigeon", null),
+                // A failed post names its sink too, but it was not delivered.
+                event("reply.failed:r10", "reply.failed", "t1", "2026-11-25T09:04:00Z",
+                        Map.of("replyId", "r10", "sink", "graph", "reason", "http-403")),
+                posted("r0", "t1", "2026-11-24T23:59:59Z", "webhook-response", "answered")));
+        assertThat(store.insert(List.of(answered, answered))).as("the same post delivered again").isZero();
+
+        DayTotals today = store.status(DAY).today();
+        assertThat(today.repliesPosted()).isEqualTo(9);
+        assertThat(today.delivery()).isEqualTo(new Delivery(3, 2, 3, 3, 2));
+        assertThat(today.delivery().answeredShare()).isEqualTo(0.6);
+        assertThat(store.status(DAY.minusDays(1)).today().delivery()).isEqualTo(new Delivery(1, 0, 0, 1, 0));
+        assertThat(store.status(DAY.plusDays(1)).today().delivery().answeredShare())
+                .as("no sync-reply replies: no share").isNull();
+
+        // The path is kept on each stored post, not only in the counters.
+        assertThat(ids(store, "SELECT event_id || ' ' || sink || ' ' || COALESCE(sync_reply, '-') "
+                + "FROM telemetry_event WHERE event_id IN ('reply.posted:r1', 'reply.posted:r5', "
+                + "'reply.posted:r6', 'reply.failed:r10') ORDER BY event_id")).containsExactly(
+                "reply.failed:r10 graph -", "reply.posted:r1 webhook-response answered",
+                "reply.posted:r5 graph missed", "reply.posted:r6 outbox -");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void seriesAnsweredInWebhookAgainstPostedLaterPerMinuteAndTenant(Backend backend) throws SQLException {
+        DashboardStore store = store(backend);
+        store.insert(List.of(
+                posted("r1", "t1", "2026-11-25T15:00:01Z", "webhook-response", "answered"),
+                posted("r2", "t2", "2026-11-25T15:00:30Z", "webhook-response", "answered"),
+                posted("r3", "t1", "2026-11-25T15:00:40Z", "graph", "missed"),
+                posted("r4", "t1", "2026-11-25T15:02:05Z", "outbox", "missed"),
+                posted("r5", "t2", "2026-11-25T15:02:10Z", "outbox", null)));
+        Instant from = Instant.parse("2026-11-25T15:00:00Z");
+        Instant to = Instant.parse("2026-11-25T15:03:00Z");
+
+        MetricsSeries all = store.metrics(from, to, null);
+        assertThat(all.series()).extracting(MetricsPoint::answeredInWebhook).containsExactly(2L, 0L, 0L);
+        assertThat(all.series()).extracting(MetricsPoint::postedLater).containsExactly(1L, 0L, 1L);
+        assertThat(all.series()).extracting(MetricsPoint::repliesPosted).containsExactly(3L, 0L, 2L);
+        assertThat(all.totals().answeredInWebhook()).isEqualTo(2);
+        assertThat(all.totals().postedLater()).isEqualTo(2);
+
+        MetricsSeries t1 = store.metrics(from, to, "t1");
+        assertThat(t1.series()).extracting(MetricsPoint::answeredInWebhook).containsExactly(1L, 0L, 0L);
+        assertThat(t1.series()).extracting(MetricsPoint::postedLater).containsExactly(1L, 0L, 1L);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void backfillsTheDeliveryPathOfPostsStoredBeforeItOnce(Backend backend) throws SQLException {
+        String url = url(backend);
+        // A store as the previous version left it: schema V3, raw rows and their rollups, no delivery columns.
+        try (DashboardStore old = DashboardStore.open(url, CLOCK)) {
+            org.flywaydb.core.Flyway.configure().dataSource(old.writer()).locations(DashboardStore.MIGRATIONS)
+                    .table(DashboardStore.HISTORY_TABLE).javaMigrations(new V3__Backfill_rollups_and_audit())
+                    .target("3").load().migrate();
+            List<StoredEvent> events = List.of(
+                    posted("r1", "t1", "2026-11-25T09:00:01Z", "webhook-response", "answered"),
+                    posted("r2", "t1", "2026-11-25T09:00:09Z", "outbox", "missed"),
+                    posted("r3", "t2", "2026-11-25T09:01:00Z", "graph", null),
+                    decision("d1", "t1", "2026-11-25T09:00:00Z", "allowed"));
+            try (Connection c = old.writer().getConnection()) {
+                insertV1Rows(c, events);
+                Rollups.Batch rollups = Rollups.Batch.v2Schema();
+                events.forEach(rollups::add);
+                rollups.write(c);
+            }
+        }
+
+        DashboardStore store = open(url);
+        DayTotals today = store.status(DAY).today();
+        assertThat(today.repliesPosted()).isEqualTo(3);
+        assertThat(today.messages()).isEqualTo(1);
+        assertThat(today.delivery()).isEqualTo(new Delivery(1, 1, 1, 1, 1));
+        assertThat(store.metrics(Instant.parse("2026-11-25T09:00:00Z"), Instant.parse("2026-11-25T09:02:00Z"), "t1")
+                .series()).extracting(MetricsPoint::answeredInWebhook).containsExactly(1L, 0L);
+        assertThat(ids(store, "SELECT sink FROM telemetry_event WHERE type = 'reply.posted' ORDER BY event_id"))
+                .containsExactly("webhook-response", "outbox", "graph");
+        // New posts after the upgrade count on top.
+        store.insert(List.of(posted("r4", "t1", "2026-11-25T10:00:00Z", "webhook-response", "answered")));
+
+        store.close();
+        stores.remove(store);
+        DashboardStore reopened = open(url);
+        assertThat(reopened.status(DAY).today().delivery()).as("the backfill ran once")
+                .isEqualTo(new Delivery(2, 1, 1, 2, 1));
+    }
+
+    /** Raw rows as the versions before V4 wrote them: no extracted columns beyond the identity. */
+    static void insertV1Rows(Connection connection, List<StoredEvent> events) throws SQLException {
+        try (java.sql.PreparedStatement s = connection.prepareStatement(
+                "INSERT INTO telemetry_event (event_id, type, tenant_id, conversation_id, message_id, at_ms, "
+                        + "attributes, stored_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 0)")) {
+            for (StoredEvent e : events) {
+                s.setString(1, e.eventId());
+                s.setString(2, e.type());
+                s.setString(3, e.tenantId());
+                s.setString(4, e.conversationId());
+                s.setString(5, e.messageId());
+                s.setLong(6, e.atMillis());
+                s.setString(7, e.attributesJson());
+                s.executeUpdate();
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Backend.class)
     void leavesEventsOfOtherUtcDaysOutOfToday(Backend backend) throws SQLException {
@@ -221,14 +359,15 @@ class DashboardStoreTest {
     static MetricsPoint counts(MetricsPoint p) {
         // The counters only: latencies are compared with their bound separately.
         return new MetricsPoint(p.minute(), p.messages(), p.replies(), p.repliesPosted(), p.modelCalls(), p.failures(),
-                p.fallbacks(), p.inputTokens(), p.outputTokens(), p.costUsd(), null);
+                p.fallbacks(), p.inputTokens(), p.outputTokens(), p.costUsd(), null, p.answeredInWebhook(),
+                p.postedLater());
     }
 
     static MetricsPoint point(String minute, long messages, long replies, long modelCalls, double cost) {
         long in = modelCalls * 12;
         long out = modelCalls * 14;
         return new MetricsPoint(minute == null ? null : Instant.parse(minute), messages, replies, 0, modelCalls, 0, 0,
-                in, out, cost, null);
+                in, out, cost, null, 0, 0);
     }
 
     @ParameterizedTest
@@ -401,6 +540,9 @@ class DashboardStoreTest {
                 case "model.call" -> Map.of("provider", provider, "costUsd", random.nextInt(1000) / 1e5,
                         "inputTokens", random.nextInt(500), "outputTokens", random.nextInt(500));
                 case "model.fallback" -> Map.of("from", provider, "to", "offline", "reason", "http-503");
+                case "reply.posted" -> random.nextBoolean()
+                        ? Map.of("sink", "webhook-response", "syncReply", "answered")
+                        : Map.of("sink", random.nextBoolean() ? "outbox" : "graph", "syncReply", "missed");
                 default -> Map.of();
             };
             events.add(event("e" + i, type, tenant, at, attributes));
@@ -435,6 +577,9 @@ class DashboardStoreTest {
                 .mapToDouble(StoredEvent::costUsd).sum(), org.assertj.core.data.Offset.offset(1e-6));
         assertThat(metrics.series()).hasSize(30);
         assertThat(metrics.series().stream().mapToLong(MetricsPoint::messages).sum()).isEqualTo(totals.messages());
+        long answered = events.stream().filter(e -> "answered".equals(e.syncReply())).count();
+        assertThat(totals.answeredInWebhook()).isEqualTo(answered);
+        assertThat(totals.postedLater()).isEqualTo(count(events, "reply.posted") - answered);
 
         double[] latencies = events.stream().filter(e -> e.type().equals("reply.emitted"))
                 .mapToDouble(StoredEvent::endToEndMs).toArray();
@@ -467,6 +612,9 @@ class DashboardStoreTest {
                     .isEqualTo(fallbacks);
         }
         DayTotals today = store.status(DAY).today();
+        assertThat(today.delivery().webhookResponse() + today.delivery().outbox() + today.delivery().graph())
+                .isEqualTo(count(events, "reply.posted"));
+        assertThat(today.delivery().webhookResponse()).isEqualTo(answered);
         assertThat(today.budgetAlerts()).isEqualTo(count(events, "budget.threshold"));
         assertThat(today.repliesFailed()).isEqualTo(count(events, "reply.failed"));
         assertThat(today.budgetRefusals()).isEqualTo(events.stream()
@@ -528,21 +676,11 @@ class DashboardStoreTest {
         try (DashboardStore old = DashboardStore.open(url, CLOCK)) {
             org.flywaydb.core.Flyway.configure().dataSource(old.writer()).locations(DashboardStore.MIGRATIONS)
                     .table(DashboardStore.HISTORY_TABLE).target("1").load().migrate();
-            try (Connection c = old.writer().getConnection(); java.sql.PreparedStatement s = c.prepareStatement(
-                    "INSERT INTO telemetry_event (event_id, type, tenant_id, conversation_id, message_id, at_ms, "
-                            + "attributes, stored_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 0)")) {
-                for (StoredEvent e : List.of(decision("d1", "t1", "2026-11-25T09:00:00Z", "allowed"),
+            try (Connection c = old.writer().getConnection()) {
+                insertV1Rows(c, List.of(decision("d1", "t1", "2026-11-25T09:00:00Z", "allowed"),
                         modelCall("c1", "t1", "2026-11-25T09:00:01Z", 0.25),
-                        audited("reply.emitted:t1:m1", "t1", "2026-11-25T09:00:02Z", "Hallo"))) {
-                    s.setString(1, e.eventId());
-                    s.setString(2, e.type());
-                    s.setString(3, e.tenantId());
-                    s.setString(4, e.conversationId());
-                    s.setString(5, e.messageId());
-                    s.setLong(6, e.atMillis());
-                    s.setString(7, e.attributesJson());
-                    s.executeUpdate();
-                }
+                        audited("reply.emitted:t1:m1", "t1", "2026-11-25T09:00:02Z", "Hallo"),
+                        posted("r-m1", "t1", "2026-11-25T09:00:03Z", "webhook-response", "answered")));
             }
         }
 
@@ -554,10 +692,14 @@ class DashboardStoreTest {
         assertThat(today.costUsd()).isEqualTo(0.25);
         assertLatency(today.latencyMs(), 80, 80, 80);
         assertThat(ids(store, "SELECT text_sha256 FROM reply_audit")).containsExactly(sha256("Hallo"));
+        // V3 adds the post to the rollups as V2 knew them, V4.1 its delivery path.
+        assertThat(today.repliesPosted()).isEqualTo(1);
+        assertThat(today.delivery()).isEqualTo(new Delivery(1, 0, 0, 1, 0));
 
         store.close();
         stores.remove(store);
         DashboardStore reopened = open(url);
         assertThat(reopened.status(DAY).today().messages()).as("the backfill ran once").isEqualTo(1);
+        assertThat(reopened.status(DAY).today().delivery()).isEqualTo(new Delivery(1, 0, 0, 1, 0));
     }
 }

@@ -138,6 +138,7 @@ class DashboardPageBrowserTest {
         await().atMost(WAIT).untilAsserted(() -> {
             String status = get("/api/status");
             assertThat(Json.mapper().readTree(status).at("/today/replies").asLong()).isEqualTo(3);
+            assertThat(Json.mapper().readTree(status).at("/today/repliesPosted").asLong()).isEqualTo(3);
         });
     }
 
@@ -156,7 +157,13 @@ class DashboardPageBrowserTest {
                     decision(TENANT_B, "b1", "11:53:05"), modelCall(TENANT_B, "b1", "11:53:06", "azure-openai", 0.020, 350),
                     reply(TENANT_B, "b1", "11:53:07", 1200),
                     event("model.fallback", TENANT_B, "b1", "11:53:06", Map.of("from", "openai", "to", "azure-openai",
-                            "reason", "http-503", "attempt", 1)))) {
+                            "reason", "http-503", "attempt", 1)),
+                    // Two replies in Teams' webhook response, one posted later by Graph after the deadline.
+                    posted(TENANT_A, "a1", "11:50:08", Map.of("sink", "webhook-response", "syncReply", "answered",
+                            "registration", "sales", "waitedMs", 1100)),
+                    posted(TENANT_A, "a2", "11:52:08", Map.of("sink", "webhook-response", "syncReply", "answered",
+                            "registration", "sales", "waitedMs", 900)),
+                    posted(TENANT_B, "b1", "11:53:12", Map.of("sink", "graph", "syncReply", "missed")))) {
                 producer.send(new ProducerRecord<>(Topics.TELEMETRY.name(), e.tenantId(), Json.mapper().writeValueAsBytes(e))).get();
             }
         }
@@ -180,6 +187,12 @@ class DashboardPageBrowserTest {
     static TelemetryEvent reply(String tenant, String messageId, String time, double endToEndMs) {
         return event("reply.emitted", tenant, messageId, time, Map.of("replyId", "r-" + messageId,
                 "kind", "translation", "provider", "openai", "languages", "en,fr", "endToEndMs", endToEndMs));
+    }
+
+    static TelemetryEvent posted(String tenant, String messageId, String time, Map<String, Object> delivery) {
+        Map<String, Object> attributes = new LinkedHashMap<>(delivery);
+        attributes.put("replyId", "r-" + messageId);
+        return event("reply.posted", tenant, messageId, time, attributes);
     }
 
     static String get(String path) throws Exception {
@@ -278,6 +291,11 @@ class DashboardPageBrowserTest {
         // the store's percentiles come from a log-scale histogram, within 12.25 % of the exact 1200 ms (docs/api.md)
         assertThat(Double.parseDouble(tile("tile-p95"))).isCloseTo(1200.0, org.assertj.core.data.Percentage.withPercentage(12.25));
         assertThat(tile("tile-cost")).isEqualTo("0.0530");
+        assertThat(driver.findElement(By.cssSelector("#tile-sync-answered dt")).getText())
+                .isEqualTo("Answered in Teams' window");
+        assertThat(tile("tile-sync-answered")).isEqualTo("67 %");
+        assertThat(driver.findElement(By.cssSelector("#tile-sync-answered .detail")).getText())
+                .isEqualTo("2 answered \u00b7 1 posted later");
         await().atMost(WAIT).untilAsserted(() -> {
             assertThat(positivePoints("tenants")).isPositive();
             assertThat(positivePoints("providers")).isPositive();
@@ -392,6 +410,38 @@ class DashboardPageBrowserTest {
         assertThat(freshness()).as("a missing route is not an outage").isEqualTo("live");
         assertThat(driver.findElement(By.id("toast")).isDisplayed()).isFalse();
         assertThat(stat("retries")).as("a 404 is not retried").isZero();
+    }
+
+    @Test
+    void saysNotAvailableInTheSyncReplyTileForAStatusWithoutDeliveryAndNoShareWithoutSyncReplies() {
+        // /api/status as an API before the delivery object answered it.
+        fixtures.put("/api/status", new Answer(200, """
+                {"status":"ok","store":"sqlite","lastEventAt":"2026-11-20T11:56:00Z",
+                 "today":{"date":"2026-11-20","messages":4,"replies":3,"repliesPosted":3,"modelCalls":4,
+                          "budgetRefusals":0,"failures":1,"costUsd":0.053,"latencyMs":{"p50":900.0,"p95":1200.0,"p99":1200.0},
+                          "fallbacks":1,"repliesFailed":1,"budgetAlerts":0},
+                 "tenants":[],"feed":{"ready":true,"eventsStored":14,"lagRecords":0},
+                 "pipeline":{"ready":true,"components":{}}}"""));
+        openLiveDashboard();
+        assertThat(tile("tile-sync-answered")).isEqualTo("n/a");
+
+        // And a day with posts, none to a sync-reply registration: no share, both counts zero.
+        fixtures.put("/api/status", new Answer(200, """
+                {"status":"ok","store":"sqlite","lastEventAt":"2026-11-20T11:56:00Z",
+                 "today":{"date":"2026-11-20","messages":5,"replies":3,"repliesPosted":3,"modelCalls":4,
+                          "budgetRefusals":0,"failures":1,"costUsd":0.053,"latencyMs":{"p50":900.0,"p95":1200.0,"p99":1200.0},
+                          "fallbacks":1,"repliesFailed":1,"budgetAlerts":0},
+                 "delivery":{"webhookResponse":0,"outbox":3,"graph":0,
+                             "syncReply":{"answered":0,"missed":0,"answeredShare":null}},
+                 "tenants":[],"feed":{"ready":true,"eventsStored":15,"lagRecords":0},
+                 "pipeline":{"ready":true,"components":{}}}"""));
+        driver.navigate().refresh();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(tile("tile-messages")).isEqualTo("5"));
+        assertThat(tile("tile-sync-answered")).isEqualTo("\u2013");
+        assertThat(driver.findElement(By.cssSelector("#tile-sync-answered .value")).getAttribute("title"))
+                .contains("no replies to sync-reply registrations");
+        assertThat(driver.findElement(By.cssSelector("#tile-sync-answered .detail")).getText())
+                .isEqualTo("0 answered \u00b7 0 posted later");
     }
 
     @Test

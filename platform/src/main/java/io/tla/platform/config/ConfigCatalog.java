@@ -48,6 +48,7 @@ public final class ConfigCatalog {
         map.put("Streams", StreamsSettings.DEF);
         map.put("Secrets", SecretsConfig.DEF);
         map.put("Webhook", WebhookConfig.DEF);
+        map.put("Webhook sync replies", SyncReplyConfig.DEF);
         map.put("Model", ModelConfig.DEF);
         map.put("Translation", TranslationConfig.DEF);
         map.put("Compliance", ComplianceConfig.DEF);
