@@ -3,6 +3,7 @@ package io.tla.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.tla.connectors.ingress.WebhookKeys;
 import io.tla.dashboard.api.Readiness;
 import io.tla.platform.config.GraphConfig;
 import io.tla.platform.config.ReplyConfig;
@@ -44,10 +45,14 @@ final class Diagnostics {
     private final List<String> secretNames;
     private final Path smokeFile;
     private final ModelProvider models;
+    private final WebhookKeys signingKeys;
     private final Clock clock;
 
-    /** {@code models}: the topology's provider chain when the topology runs in this process, else null. */
-    Diagnostics(TlaConfig config, SecretStore secrets, ModelProvider models, Clock clock) {
+    /**
+     * {@code models}: the topology's provider chain when the topology runs in this process, else null;
+     * {@code signingKeys}: the ingress's keys when the ingress runs here (which key verified), else null.
+     */
+    Diagnostics(TlaConfig config, SecretStore secrets, ModelProvider models, WebhookKeys signingKeys, Clock clock) {
         this.readiness = new Readiness(config, secrets, clock);
         // the configuration is fixed for the process's life: parsed once, not per request
         this.graph = GraphConfig.from(config);
@@ -56,6 +61,7 @@ final class Diagnostics {
         this.secretNames = ConfiguredSecrets.names(config);
         this.smokeFile = SmokeChecks.readinessFile(config);
         this.models = models;
+        this.signingKeys = signingKeys;
         this.clock = clock;
     }
 
@@ -83,14 +89,9 @@ final class Diagnostics {
         body.put("reasons", reasons);
         body.put("checkedAt", checklist.checkedAt().toString());
 
-        Map<String, Object> signing = new LinkedHashMap<>();
-        signing.put("mode", "hmac-sha256");
-        signing.put("unsignedAccepted", false);
-        signing.put("defaultKeySecret", webhook.defaultKeySecret());
-        signing.put("registrations", List.copyOf(webhook.registrations().keySet()));
-        body.put("signing", signing);
-
         Instant now = clock.instant();
+        body.put("signing", signing(now));
+
         List<Map<String, Object>> secretRows = new ArrayList<>();
         for (String name : secretNames) {
             SecretLookup lookup = readiness.lookup(name);
@@ -133,6 +134,57 @@ final class Diagnostics {
             return row;
         }).toList());
         return body;
+    }
+
+    /**
+     * The signing settings and each key set (the default key, then each registration): its secrets, the previous
+     * key's expiry and, when the ingress runs in this process, which key verified requests since start.
+     */
+    private Map<String, Object> signing(Instant now) {
+        Map<String, Object> signing = new LinkedHashMap<>();
+        signing.put("mode", "hmac-sha256");
+        signing.put("unsignedAccepted", false);
+        signing.put("defaultKeySecret", webhook.defaultKeySecret());
+        signing.put("registrations", List.copyOf(webhook.registrations().keySet()));
+        signing.put("ingressInProcess", signingKeys != null);
+        Map<String, WebhookKeys.Status> status = new LinkedHashMap<>();
+        if (signingKeys != null) {
+            signingKeys.status().forEach(s -> status.put(s.name(), s));
+        }
+        List<Map<String, Object>> keySets = new ArrayList<>();
+        keySets.add(keySet(WebhookKeys.DEFAULT_SET, webhook.defaultKeySecret(), webhook.defaultPreviousKey(), null,
+                status.get(WebhookKeys.DEFAULT_SET), now));
+        for (WebhookConfig.Registration r : webhook.registrations().values()) {
+            keySets.add(keySet(r.name(), r.secret(), r.previousKey(), r.syncReply(), status.get(r.name()), now));
+        }
+        signing.put("keySets", keySets);
+        return signing;
+    }
+
+    private static Map<String, Object> keySet(String name, String secret, WebhookConfig.PreviousKey previous,
+                                              Boolean syncReply, WebhookKeys.Status status, Instant now) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("name", name);
+        row.put("secret", secret);
+        if (syncReply != null) {
+            row.put("syncReply", syncReply);
+        }
+        row.put("previousSecret", previous == null ? null : previous.secret());
+        row.put("previousSecretUntil", previous == null ? null : previous.until().toString());
+        row.put("previousAccepted", previous != null && previous.acceptedAt(now));
+        if (status != null) {
+            row.put("currentKey", status.currentKey().label());
+            row.put("previousKey", status.previousKey() == null ? null : status.previousKey().label());
+            Map<String, Object> verified = new LinkedHashMap<>();
+            verified.put("current", status.verifiedCurrent());
+            verified.put("previous", status.verifiedPrevious());
+            row.put("verified", verified);
+            row.put("refused", status.refused());
+            row.put("refusedExpiredPrevious", status.refusedExpiredPrevious());
+            row.put("lastVerifiedKey", status.lastVerifiedKey() == null ? null : status.lastVerifiedKey().label());
+            row.put("lastVerifiedAt", status.lastVerifiedAt() == null ? null : status.lastVerifiedAt().toString());
+        }
+        return row;
     }
 
     /** The last {@code tla smoke ready} result, or null when there is none or it cannot be read. */

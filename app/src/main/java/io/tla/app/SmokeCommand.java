@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
@@ -111,14 +112,14 @@ final class SmokeCommand implements Runnable {
             TlaConfig config = options.load();
             SecretStore store = stores.apply(config);
             FileSecretStore fileStore = new FileSecretStore(DataConfig.from(config).secretsDir());
-            String webhookKey = WebhookConfig.from(config).defaultKeySecret();
+            Set<String> webhookKeys = WebhookConfig.from(config).secretNames();
             Instant now = clock.instant();
 
             List<Row> rows = new ArrayList<>();
             for (ConfiguredSecret secret : ConfiguredSecrets.of(config)) {
                 SecretLookup lookup = store.lookup(secret.name());
-                // ./tla run falls back to the file store for the default webhook key (and generates it there).
-                if (secret.name().equals(webhookKey) && lookup.status() == SecretStatus.MISSING
+                // the ingress falls back to the file store for webhook keys (./tla run generates the default one there)
+                if (webhookKeys.contains(secret.name()) && lookup.status() == SecretStatus.MISSING
                         && !(store instanceof FileSecretStore)) {
                     SecretLookup fromFile = fileStore.lookup(secret.name());
                     if (fromFile.status() != SecretStatus.MISSING) {

@@ -9,11 +9,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code tla}: run the pipeline, send a test message, inspect the configuration. */
+/** {@code tla}: run the pipeline, send a test message, inspect the configuration, manage webhook registrations. */
 @Command(name = "tla", mixinStandardHelpOptions = true, version = "tla-streams 0.1.0",
         description = "Translates Microsoft Teams conversations with LLMs, as a Kafka Streams pipeline.",
         subcommands = {RunCommand.class, SendCommand.class, ConfigCommand.class, GlossaryCommand.class, ReplayCommand.class,
-                BenchCommand.class, SmokeCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, SmokeCommand.class, WebhookCommand.class, CommandLine.HelpCommand.class})
 public final class TlaCommand implements Runnable {
 
     @CommandLine.Spec

@@ -1,6 +1,7 @@
 package io.tla.app;
 
 import io.tla.connectors.ingress.TeamsIngress;
+import io.tla.connectors.ingress.WebhookKeys;
 import io.tla.connectors.graph.GraphAuth;
 import io.tla.connectors.graph.GraphReplySink;
 import io.tla.connectors.outbox.OutboxReplySink;
@@ -50,7 +51,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -133,9 +133,7 @@ public final class TlaRuntime implements AutoCloseable {
         HttpServer server = new HttpServer(http, metrics, health);
         Clock clock = Clock.systemUTC();
         SecretStore secretStore = SecretStores.create(config, env);
-        Set<String> webhookSecrets = new HashSet<>();
-        webhookSecrets.add(webhook.defaultKeySecret());
-        webhook.registrations().values().forEach(r -> webhookSecrets.add(r.secret()));
+        Set<String> webhookSecrets = webhook.secretNames();
         SecretExpiryGauges.register(metrics.registry(),
                 gaugeStore(secretStore, new FileSecretStore(data.secretsDir()), webhookSecrets),
                 ConfiguredSecrets.names(config), clock);
@@ -171,19 +169,20 @@ public final class TlaRuntime implements AutoCloseable {
             feed.start();
         }
         Optional<SecretStores.ResolvedKey> webhookKey = Optional.empty();
+        WebhookKeys signingKeys = null;
         if (roles.contains(Role.INGRESS)) {
             FileSecretStore fileStore = new FileSecretStore(data.secretsDir());
             SecretStores.ResolvedKey key = SecretStores.webhookKey(secretStore, fileStore, webhook.defaultKeySecret(), true);
             webhookKey = Optional.of(key);
+            // registration and previous keys by secret name, where the default key is found too
             TeamsIngress ingress = new TeamsIngress(http, webhook, key.secret(), clients, metrics, health, clock,
-                    name -> Optional.ofNullable(webhook.registrations().get(name)).map(WebhookConfig.Registration::secret)
-                            .flatMap(secret -> secretStore.get(secret).or(() -> fileStore.get(secret))),
-                    SyncReplyConfig.from(config));
+                    name -> secretStore.get(name).or(() -> fileStore.get(name)), SyncReplyConfig.from(config));
+            signingKeys = ingress.keys();
             ingress.learnTeams(teams);
             closeables.push(ingress);
             server.routes(ingress::routes);
         }
-        server.routes(new Diagnostics(config, secretStore, models, clock)::routes);
+        server.routes(new Diagnostics(config, secretStore, models, signingKeys, clock)::routes);
         server.start();
         // Stop taking requests first on shutdown: pushed last, closed first.
         closeables.push(server);

@@ -17,6 +17,8 @@ import javax.crypto.spec.SecretKeySpec;
 public final class HmacSignature {
 
     public static final String SCHEME = "HMAC";
+    /** The shortest key {@code tla webhook} stores: a shorter one is most likely a truncated paste. */
+    public static final int MIN_KEY_BYTES = 16;
     private static final String ALGORITHM = "HmacSHA256";
 
     /** Why a request was or was not accepted; the reason is safe to return to the caller. */
@@ -58,6 +60,23 @@ public final class HmacSignature {
             return new HmacSignature(Base64.getDecoder().decode(base64Key.strip()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("the webhook signing key is not valid base64");
+        }
+    }
+
+    /**
+     * Checks that {@code base64Key} is base64 of at least {@link #MIN_KEY_BYTES} bytes; the message says what is
+     * wrong without showing the key.
+     */
+    public static void requireUsableKey(String base64Key) {
+        byte[] decoded;
+        try {
+            decoded = Base64.getDecoder().decode(Objects.requireNonNull(base64Key, "base64Key").strip());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the webhook signing key is not valid base64");
+        }
+        if (decoded.length < MIN_KEY_BYTES) {
+            throw new IllegalArgumentException("the webhook signing key decodes to " + decoded.length
+                    + " bytes; expected at least " + MIN_KEY_BYTES + " (copy the whole key Teams shows)");
         }
     }
 

@@ -63,8 +63,7 @@ public final class TeamsIngress implements AutoCloseable {
 
     private final HttpConfig http;
     private final WebhookConfig webhook;
-    private final Secret defaultKey;
-    private final Function<String, Optional<Secret>> registrationKeys;
+    private final WebhookKeys keys;
     private final Clock clock;
     private final MeterRegistry registry;
     private final Producer<String, NormalizedMessage> producer;
@@ -86,20 +85,20 @@ public final class TeamsIngress implements AutoCloseable {
 
     private static Function<String, Optional<Secret>> noRegistrations(WebhookConfig webhook) {
         if (!webhook.registrations().isEmpty()) {
-            throw new IllegalArgumentException("webhook registrations are configured: pass registrationKeys");
+            throw new IllegalArgumentException("webhook registrations are configured: pass a secret lookup");
         }
         return name -> Optional.empty();
     }
 
     /**
-     * @param defaultKey       the {@code teams-webhook-hmac} key; null when none is configured (then only
-     *                         registrations can be used and requests without {@code ?id=} get 401)
-     * @param registrationKeys resolves a registration's signing key by registration name
+     * @param defaultKey the {@code teams-webhook-hmac} key; null when none is configured (then only
+     *                   registrations can be used and requests without {@code ?id=} get 401)
+     * @param secrets    resolves a secret by its name: registrations' keys and previous keys (see {@link WebhookKeys})
      */
     public TeamsIngress(HttpConfig http, WebhookConfig webhook, Secret defaultKey, KafkaClients clients,
                         TlaMetrics metrics, Health health, Clock clock,
-                        Function<String, Optional<Secret>> registrationKeys) {
-        this(http, webhook, defaultKey, clients, metrics, health, clock, registrationKeys, SyncReplyConfig.defaults());
+                        Function<String, Optional<Secret>> secrets) {
+        this(http, webhook, defaultKey, clients, metrics, health, clock, secrets, SyncReplyConfig.defaults());
     }
 
     /**
@@ -108,14 +107,13 @@ public final class TeamsIngress implements AutoCloseable {
      */
     public TeamsIngress(HttpConfig http, WebhookConfig webhook, Secret defaultKey, KafkaClients clients,
                         TlaMetrics metrics, Health health, Clock clock,
-                        Function<String, Optional<Secret>> registrationKeys, SyncReplyConfig syncReply) {
+                        Function<String, Optional<Secret>> secrets, SyncReplyConfig syncReply) {
         this.syncReplyConfig = Objects.requireNonNull(syncReply, "syncReply");
         this.http = Objects.requireNonNull(http, "http");
         this.webhook = Objects.requireNonNull(webhook, "webhook");
-        this.defaultKey = defaultKey;
-        this.registrationKeys = Objects.requireNonNull(registrationKeys, "registrationKeys");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.registry = metrics.registry();
+        this.keys = new WebhookKeys(webhook, defaultKey, secrets, registry, clock);
         if (defaultKey == null) {
             log.warn("event=ingress_no_default_key detail=\"requests without ?id= will be rejected with 401\"");
         }
@@ -157,6 +155,11 @@ public final class TeamsIngress implements AutoCloseable {
 
     private static long asLong(Object value) {
         return value instanceof Number n ? n.longValue() : Long.parseLong(String.valueOf(value).strip());
+    }
+
+    /** The signing keys and which of them verified requests, for {@code /api/diagnostics}. */
+    public WebhookKeys keys() {
+        return keys;
     }
 
     /** Adds {@code POST /api/messages}. */
@@ -247,31 +250,12 @@ public final class TeamsIngress implements AutoCloseable {
                     registrationName));
         }
 
-        Registration registration = null;
-        Optional<Secret> key;
-        if (registrationName != null) {
-            registration = webhook.registrations().get(registrationName);
-            if (registration == null) {
-                return done(Result.error(401, "unauthorized", "unknown webhook registration", null));
-            }
-            key = registrationKeys.apply(registrationName);
-        } else {
-            key = Optional.ofNullable(defaultKey);
+        // the registration's keys only (current, then previous within its grace); unknown names are not logged
+        WebhookKeys.Verification verification = keys.verify(registrationName, ctx.header("Authorization"), body);
+        if (!verification.verified()) {
+            return done(Result.error(401, "unauthorized", verification.reason(), verification.registration()));
         }
-        if (key.isEmpty()) {
-            return done(Result.error(401, "unauthorized", "no signing key is configured for this webhook", registrationName));
-        }
-        HmacSignature signature;
-        try {
-            signature = HmacSignature.of(key.get());
-        } catch (IllegalArgumentException e) {
-            log.error("event=ingress_bad_signing_key secret={} detail=\"{}\"", key.get().name(), e.getMessage());
-            return done(Result.error(401, "unauthorized", "the webhook signing key is not usable", registrationName));
-        }
-        HmacSignature.Outcome outcome = signature.verify(ctx.header("Authorization"), body);
-        if (!outcome.valid()) {
-            return done(Result.error(401, "unauthorized", outcome.reason(), registrationName));
-        }
+        Registration registration = registrationName == null ? null : webhook.registrations().get(registrationName);
 
         NormalizedMessage message;
         try {

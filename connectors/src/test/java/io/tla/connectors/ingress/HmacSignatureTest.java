@@ -96,4 +96,18 @@ class HmacSignatureTest {
                 .hasMessageNotContaining("sup3r$ecret!");
         assertThat(signature.toString()).doesNotContain(KEY);
     }
+
+    @Test
+    void aUsableKeyIsBase64OfAtLeastSixteenBytesAndTheCheckNeverShowsIt() {
+        HmacSignature.requireUsableKey(KEY);
+        HmacSignature.requireUsableKey(" " + Base64.getEncoder().encodeToString(new byte[16]) + "\n");
+
+        String short15 = Base64.getEncoder().encodeToString("fifteen-bytes!!".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> HmacSignature.requireUsableKey(short15))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("15 bytes").hasMessageNotContaining(short15);
+        assertThatThrownBy(() -> HmacSignature.requireUsableKey("not base64 at all!"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the webhook signing key is not valid base64");
+    }
 }

@@ -113,7 +113,7 @@ class SyncReplyTest {
     private static TeamsIngress ingress(WebhookConfig webhook) {
         TeamsIngress ingress = new TeamsIngress(HTTP, webhook, null, clients, new TlaMetrics(), new Health(),
                 Clock.systemUTC(),
-                name -> name.equals(REGISTRATION) ? Optional.of(new Secret("sales-hmac", KEY, null)) : Optional.empty(),
+                name -> name.equals("sales-hmac") ? Optional.of(new Secret("sales-hmac", KEY, null)) : Optional.empty(),
                 SYNC);
         closeables.add(ingress);
         return ingress;

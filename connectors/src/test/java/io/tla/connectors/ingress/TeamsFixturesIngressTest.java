@@ -79,7 +79,7 @@ class TeamsFixturesIngressTest {
                 new WebhookConfig.Registration(REGISTRATION, "fixtureteam-hmac", registration.tenantId(),
                         registration.teamAadGroupId(), false)));
         ingress = new TeamsIngress(HTTP, webhook, null, clients, metrics, health, Clock.fixed(NOW, ZoneOffset.UTC),
-                name -> name.equals(REGISTRATION)
+                name -> name.equals("fixtureteam-hmac")
                         ? Optional.of(new Secret("fixtureteam-hmac", KEY, null))
                         : Optional.empty());
         server = new HttpServer(HTTP, metrics, health).routes(ingress::routes).start();

@@ -91,7 +91,7 @@ class TeamsIngressTest {
                 new WebhookConfig.Registration(ALPHA, "alpha-hmac", "tenant-of-alpha", "aad-group-of-alpha", false)));
         ingress = new TeamsIngress(HTTP, webhook, new Secret("teams-webhook-hmac", DEFAULT_KEY, null), clients,
                 metrics, health, Clock.fixed(NOW, ZoneOffset.UTC),
-                name -> name.equals(ALPHA) ? Optional.of(new Secret("alpha-hmac", ALPHA_KEY, null)) : Optional.empty());
+                name -> name.equals("alpha-hmac") ? Optional.of(new Secret("alpha-hmac", ALPHA_KEY, null)) : Optional.empty());
         server = new HttpServer(HTTP, metrics, health).routes(ingress::routes).start();
 
         Map<String, Object> props = clients.properties("ingress-test-reader");

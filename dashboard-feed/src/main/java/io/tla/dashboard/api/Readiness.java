@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 
 /**
@@ -63,7 +64,7 @@ public final class Readiness {
     private final SecretStore secrets;
     private final FileSecretStore fileSecrets;
     private final List<String> secretNames;
-    private final String webhookKey;
+    private final Set<String> webhookKeys;
     private final int webhookRegistrations;
     private final String replySink;
     private final String graphAuthMode;
@@ -77,7 +78,7 @@ public final class Readiness {
         this.smokeFile = data.dataDir().resolve(SMOKE_FILE);
         this.secretNames = ConfiguredSecrets.names(config);
         WebhookConfig webhook = WebhookConfig.from(config);
-        this.webhookKey = webhook.defaultKeySecret();
+        this.webhookKeys = webhook.secretNames();
         this.webhookRegistrations = webhook.registrations().size();
         this.replySink = ReplyConfig.from(config).sink();
         this.graphAuthMode = GraphConfig.from(config).authMode();
@@ -127,10 +128,10 @@ public final class Readiness {
         return new Item("secrets", label, Status.PASS, count + " configured, all usable: " + String.join(", ", secretNames));
     }
 
-    /** As {@code ./tla run} and {@code ./tla smoke secrets}: the default webhook key may live in the file store. */
+    /** As {@code ./tla run} and {@code ./tla smoke secrets}: webhook keys may live in the file store. */
     public SecretLookup lookup(String name) {
         SecretLookup lookup = secrets.lookup(name);
-        if (name.equals(webhookKey) && lookup.status() == SecretStatus.MISSING && !(secrets instanceof FileSecretStore)) {
+        if (webhookKeys.contains(name) && lookup.status() == SecretStatus.MISSING && !(secrets instanceof FileSecretStore)) {
             SecretLookup fromFile = fileSecrets.lookup(name);
             if (fromFile.status() != SecretStatus.MISSING) {
                 return fromFile;

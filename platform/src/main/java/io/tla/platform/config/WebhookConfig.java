@@ -6,55 +6,183 @@ import static org.apache.kafka.common.config.ConfigDef.Type.BOOLEAN;
 import static org.apache.kafka.common.config.ConfigDef.Type.LIST;
 import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
  * Teams outgoing-webhook signing: the default key ({@code teams-webhook-hmac}) and named registrations, one per
- * team's webhook, each verified with its own key only. There is no unsigned mode.
+ * team's webhook, each verified with its own keys only. There is no unsigned mode. Each key set may also hold the
+ * key it replaced, accepted until an instant, so a rotation does not turn Teams' requests signed with the old key
+ * into 401s while the new one is rolled out.
  */
-public record WebhookConfig(String defaultKeySecret, Map<String, Registration> registrations) {
+public record WebhookConfig(String defaultKeySecret, Map<String, Registration> registrations,
+                            PreviousKey defaultPreviousKey) {
 
     public static final String DEFAULT_KEY_SECRET = "webhook.default-key-secret";
+    public static final String DEFAULT_KEY_PREVIOUS_SECRET = "webhook.default-key-previous-secret";
+    public static final String DEFAULT_KEY_PREVIOUS_SECRET_UNTIL = "webhook.default-key-previous-secret-until";
     public static final String REGISTRATIONS = "webhook.registrations";
     public static final String REGISTRATION_PREFIX = "webhook.registration.";
+
+    /** Registration names: they appear in {@code ?id=NAME}, key names and metric tags. */
+    public static final Pattern NAME = Pattern.compile("[a-z0-9]+");
 
     public static final ConfigDef DEF = new ConfigDef()
             .define(DEFAULT_KEY_SECRET, STRING, "teams-webhook-hmac", new ConfigDef.NonEmptyString(), HIGH,
                     "Secret name of the default webhook signing key (base64, as Teams shows it).")
+            .define(DEFAULT_KEY_PREVIOUS_SECRET, STRING, null, MEDIUM,
+                    "Secret name of the default key's previous key, accepted until "
+                            + DEFAULT_KEY_PREVIOUS_SECRET_UNTIL + " (key rotation).")
+            .define(DEFAULT_KEY_PREVIOUS_SECRET_UNTIL, STRING, null, new InstantValidator(), MEDIUM,
+                    "ISO-8601 instant (2026-11-27T09:00:00Z) after which the default key's previous key is refused;"
+                            + " required with " + DEFAULT_KEY_PREVIOUS_SECRET + ".")
             .define(REGISTRATIONS, LIST, List.of(), MEDIUM,
                     "Names of outgoing-webhook registrations (lower-case letters and digits).");
 
     public static final ConfigDef REGISTRATION_DEF = new ConfigDef()
             .define("secret", STRING, null, HIGH, "Secret name of this registration's signing key.")
+            .define("previous-secret", STRING, null, MEDIUM,
+                    "Secret name of the key this registration's key replaced, accepted until previous-secret-until.")
+            .define("previous-secret-until", STRING, null, new InstantValidator(), MEDIUM,
+                    "ISO-8601 instant after which the previous key is refused; required with previous-secret.")
             .define("tenant-id", STRING, null, MEDIUM, "Tenant id used when the activity carries none.")
             .define("team-aad-group-id", STRING, null, MEDIUM, "The team's AAD group id, for Graph replies.")
             .define("sync-reply", BOOLEAN, false, MEDIUM,
                     "Answer the webhook call with the reply when it is ready within Teams' 5-second window.");
 
-    /** One team's outgoing webhook. */
-    public record Registration(String name, String secret, String tenantId, String teamAadGroupId, boolean syncReply) {
+    /** Without a previous default key. */
+    public WebhookConfig(String defaultKeySecret, Map<String, Registration> registrations) {
+        this(defaultKeySecret, registrations, null);
+    }
+
+    public WebhookConfig {
+        Objects.requireNonNull(defaultKeySecret, "defaultKeySecret");
+        // in configuration order, for listings
+        registrations = Collections.unmodifiableMap(new LinkedHashMap<>(registrations));
+    }
+
+    /**
+     * Every secret the webhook keys are read from: the default key, each registration's key and the previous keys.
+     * The ingress looks for these in the configured store, then in {@code data.dir/secrets}.
+     */
+    public Set<String> secretNames() {
+        Set<String> names = new LinkedHashSet<>();
+        names.add(defaultKeySecret);
+        if (defaultPreviousKey != null) {
+            names.add(defaultPreviousKey.secret());
+        }
+        for (Registration r : registrations.values()) {
+            names.add(r.secret());
+            if (r.previousKey() != null) {
+                names.add(r.previousKey().secret());
+            }
+        }
+        return Collections.unmodifiableSet(names);
+    }
+
+    /** A replaced key still accepted until {@code until} (exclusive). */
+    public record PreviousKey(String secret, Instant until) {
+        public PreviousKey {
+            Objects.requireNonNull(secret, "secret");
+            Objects.requireNonNull(until, "until");
+        }
+
+        /** True while requests signed with this key are still accepted. */
+        public boolean acceptedAt(Instant now) {
+            return now.isBefore(until);
+        }
+    }
+
+    /** One team's outgoing webhook; {@code previousKey} is null when no rotation is in progress. */
+    public record Registration(String name, String secret, String tenantId, String teamAadGroupId, boolean syncReply,
+                               PreviousKey previousKey) {
+
+        /** Without a previous key. */
+        public Registration(String name, String secret, String tenantId, String teamAadGroupId, boolean syncReply) {
+            this(name, secret, tenantId, teamAadGroupId, syncReply, null);
+        }
     }
 
     @SuppressWarnings("unchecked")
     public static WebhookConfig from(TlaConfig config) {
         Map<String, Object> v = config.parse(DEF);
+        String defaultSecret = (String) v.get(DEFAULT_KEY_SECRET);
+        PreviousKey defaultPrevious = previousKey(DEFAULT_KEY_PREVIOUS_SECRET, (String) v.get(DEFAULT_KEY_PREVIOUS_SECRET),
+                DEFAULT_KEY_PREVIOUS_SECRET_UNTIL, (String) v.get(DEFAULT_KEY_PREVIOUS_SECRET_UNTIL), defaultSecret);
         Map<String, Registration> registrations = new LinkedHashMap<>();
         for (String name : (List<String>) v.get(REGISTRATIONS)) {
-            if (!name.matches("[a-z0-9]+")) {
+            if (!NAME.matcher(name).matches()) {
                 throw new ConfigException(REGISTRATIONS, name, "registration names are lower-case letters and digits");
+            }
+            if (registrations.containsKey(name)) {
+                throw new ConfigException(REGISTRATIONS, name, "registration names must be unique");
             }
             String prefix = REGISTRATION_PREFIX + name + ".";
             Map<String, Object> r = config.parse(prefix, REGISTRATION_DEF);
-            if (r.get("secret") == null) {
+            String secret = blankToNull((String) r.get("secret"));
+            if (secret == null) {
                 throw new ConfigException(prefix + "secret", null, "every registration needs the secret name of its key");
             }
-            registrations.put(name, new Registration(name, (String) r.get("secret"), (String) r.get("tenant-id"),
-                    (String) r.get("team-aad-group-id"), (Boolean) r.get("sync-reply")));
+            PreviousKey previous = previousKey(prefix + "previous-secret", (String) r.get("previous-secret"),
+                    prefix + "previous-secret-until", (String) r.get("previous-secret-until"), secret);
+            registrations.put(name, new Registration(name, secret, (String) r.get("tenant-id"),
+                    (String) r.get("team-aad-group-id"), (Boolean) r.get("sync-reply"), previous));
         }
-        return new WebhookConfig((String) v.get(DEFAULT_KEY_SECRET), Map.copyOf(registrations));
+        return new WebhookConfig(defaultSecret, registrations, defaultPrevious);
+    }
+
+    /** The previous key of a key set, or null; both keys or neither, and never the current key's secret again. */
+    private static PreviousKey previousKey(String secretKey, String secret, String untilKey, String until,
+                                           String currentSecret) {
+        secret = blankToNull(secret);
+        until = blankToNull(until);
+        if (secret == null && until == null) {
+            return null;
+        }
+        if (secret == null) {
+            throw new ConfigException(secretKey, null, untilKey + " is set: name the previous key's secret as well");
+        }
+        if (until == null) {
+            // an open-ended previous key would keep the replaced key valid for ever
+            throw new ConfigException(untilKey, null, secretKey + " needs an expiry (ISO-8601 instant)");
+        }
+        if (secret.equals(currentSecret)) {
+            throw new ConfigException(secretKey, secret, "the previous key must be a different secret from the current one");
+        }
+        return new PreviousKey(secret, Instant.parse(until));
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
+    }
+
+    /** An ISO-8601 instant such as {@code 2026-11-27T09:00:00Z} (or unset). */
+    static final class InstantValidator implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            if (value == null || ((String) value).isBlank()) {
+                return;
+            }
+            try {
+                Instant.parse(((String) value).strip());
+            } catch (DateTimeParseException e) {
+                throw new ConfigException(name, value, "not an ISO-8601 instant (e.g. 2026-11-27T09:00:00Z)");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "ISO-8601 instant, e.g. 2026-11-27T09:00:00Z";
+        }
     }
 }
