@@ -13,7 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +29,34 @@ public final class TopicAdmin {
     private static final Logger log = LoggerFactory.getLogger(TopicAdmin.class);
 
     private TopicAdmin() {
+    }
+
+    /**
+     * Waits until the broker that answers metadata requests knows a leader for every partition of {@code names}:
+     * the controller confirms a creation before every broker has applied it, and a client that asks in between (a
+     * Kafka Streams global store at start-up) finds no partitions and fails.
+     */
+    private static void awaitLeaders(Admin admin, List<String> names, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long until = System.nanoTime() + timeout.toNanos();
+        while (!names.isEmpty()) {
+            try {
+                Map<String, TopicDescription> found = admin.describeTopics(names).allTopicNames()
+                        .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                if (found.values().stream().allMatch(d -> !d.partitions().isEmpty()
+                        && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+            }
+            if (System.nanoTime() > until) {
+                throw new TimeoutException("topics " + names + " have no leader yet");
+            }
+            Thread.sleep(50);
+        }
     }
 
     /**
@@ -60,6 +90,7 @@ public final class TopicAdmin {
                     }
                 }
             }
+            awaitLeaders(admin, created, timeout);
             return created;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
