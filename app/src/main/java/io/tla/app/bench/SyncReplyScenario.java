@@ -83,7 +83,8 @@ final class SyncReplyScenario {
         Map<String, Object> props = env.clients().properties("bench-replies-producer");
         props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long followerCpuBefore = followerCpuNanos(threads);
+        long followerCpuBefore = cpuNanos(threads, FOLLOWING);
+        long answeringCpuBefore = cpuNanos(threads, ANSWERING);
         long gapNanos = TimeUnit.SECONDS.toNanos(1) / ratePerS;
         long missed;
         try (KafkaProducer<String, ReplyEvent> producer = new KafkaProducer<>(props,
@@ -116,7 +117,8 @@ final class SyncReplyScenario {
             Thread.sleep(config.deadline().toMillis()); // the last pending calls answer or time out
             meter.stop();
             missed = messages - answeredCount.get();
-            long followerCpu = followerCpuNanos(threads) - followerCpuBefore;
+            long followerCpu = cpuNanos(threads, FOLLOWING) - followerCpuBefore;
+            long answeringCpu = cpuNanos(threads, ANSWERING) - answeringCpuBefore;
             double seconds = (System.nanoTime() - meter.startNanos()) / 1e9;
             Latencies sync = Latencies.of(Arrays.stream(answered).filter(n -> n > 0).toArray());
             Latencies group = Latencies.of(seen);
@@ -135,6 +137,8 @@ final class SyncReplyScenario {
                             BenchResult.round(followerCpu / (double) INSTANCES / (seconds * 1e9), 4))
                     .put("follower_cpu_us_per_reply_per_instance",
                             BenchResult.round(followerCpu / (double) INSTANCES / messages / 1e3, 1))
+                    .put("answering_cpu_us_per_answer",
+                            BenchResult.round(answeringCpu / (double) Math.max(1, answeredCount.get()) / 1e3, 1))
                     .put("replies_read_per_instance", ingresses.get(0).repliesRead())
                     .put("cpu_cores", meter.cpuCores())
                     .put("max_heap_mb", meter.heapMaxMb());
@@ -143,15 +147,20 @@ final class SyncReplyScenario {
         }
     }
 
-    /** CPU time of the threads that follow the replies topic and confirm answers, in all ingress instances. */
-    private static long followerCpuNanos(ThreadMXBean threads) {
+    /** The thread that reads {@code teams.replies.v1} in each ingress instance. */
+    private static final List<String> FOLLOWING = List.of("tla-ingress-replies-follower");
+    /** The threads that record answers and send telemetry: the confirmation thread and that producer's I/O. */
+    private static final List<String> ANSWERING = List.of("tla-sync-replies",
+            "kafka-producer-network-thread | tla-ingress-replies-producer");
+
+    /** CPU time of the threads whose name starts with one of {@code prefixes}, in all instances. */
+    private static long cpuNanos(ThreadMXBean threads, List<String> prefixes) {
         long total = 0;
         for (Thread thread : Thread.getAllStackTraces().keySet()) {
-            String name = thread.getName();
-            if (name.startsWith("tla-ingress-replies") || name.startsWith("tla-sync-replies")
-                    || name.startsWith("kafka-producer-network-thread | tla-ingress-replies")) {
-                long cpu = threads.getThreadCpuTime(thread.getId());
-                total += Math.max(0, cpu);
+            for (String prefix : prefixes) {
+                if (thread.getName().startsWith(prefix)) {
+                    total += Math.max(0, threads.getThreadCpuTime(thread.getId()));
+                }
             }
         }
         return total;

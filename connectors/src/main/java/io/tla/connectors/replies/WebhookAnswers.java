@@ -44,7 +44,7 @@ public final class WebhookAnswers implements AutoCloseable {
         this.clock = clock;
         this.grace = grace;
         this.follower = new TopicFollower(clients, clientId, Topics.WEBHOOK_ANSWERS.name(),
-                clock.instant().minus(LOOK_BACK), this::apply);
+                clock.instant().minus(LOOK_BACK), Duration.ofMillis(20), this::apply);
     }
 
     public WebhookAnswers start() {
