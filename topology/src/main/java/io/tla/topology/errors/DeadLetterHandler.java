@@ -77,6 +77,14 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler, Dese
      * repartition), or a request wrapping one (kept for records dead-lettered by earlier releases' topologies,
      * which replay may bring back). Bytes that are not such JSON get no reply, only the dead-letter record.
      */
+    private static Instant instant(JsonNode node, String field) {
+        try {
+            return text(node, field) == null ? null : Instant.parse(text(node, field));
+        } catch (java.time.format.DateTimeParseException unparsable) {
+            return null;
+        }
+    }
+
     static Optional<ProducerRecord<byte[], byte[]>> failedReply(byte[] rawValue) {
         if (rawValue == null) {
             return Optional.empty();
@@ -97,18 +105,14 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler, Dese
             } catch (IllegalArgumentException unknown) {
                 // addressing falls back to the conversation id
             }
-            Instant received = null;
-            try {
-                received = text(m, "receivedAt") == null ? null : Instant.parse(text(m, "receivedAt"));
-            } catch (java.time.format.DateTimeParseException unparsable) {
-                // no end-to-end latency for this one
-            }
+            Instant received = instant(m, "receivedAt"); // null: no end-to-end latency for this one
+            Instant replyDeadline = instant(m, "replyDeadline"); // the notice may still answer the webhook call
             ReplyEvent reply = new ReplyEvent(ReplyIds.of(tenantId, messageId, ReplyKind.FAILED), tenantId,
                     conversationId, messageId, ReplyKind.FAILED, null,
                     List.of(new Translation("en", "Sorry, this message could not be translated.")), "tla", null, null,
                     Instant.now(), type, text(m, "teamAadGroupId"), text(m, "channelId"), text(m, "rootMessageId"),
                     text(m, "serviceUrl"), received, m.path("from").isObject() ? text(m.get("from"), "aadObjectId") : null,
-                    text(m, "teamId"), null);
+                    text(m, "teamId"), replyDeadline);
             return Optional.of(new ProducerRecord<>(Topics.REPLIES.name(), conversationId.getBytes(StandardCharsets.UTF_8),
                     Topics.REPLIES.valueSerde().serializer().serialize(Topics.REPLIES.name(), reply)));
         } catch (java.io.IOException | RuntimeException e) {

@@ -11,6 +11,7 @@ import io.tla.topology.TranslationRequest;
 import io.tla.topology.budget.BudgetReservation;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,19 @@ class DeadLetterHandlerTest {
         assertThat(reply.kind()).isEqualTo(ReplyKind.FAILED);
         assertThat(reply.replyToId()).isEqualTo("m-1");
         assertThat(reply.tenantId()).isEqualTo("t1");
+    }
+
+    @Test
+    void theFailureNoticeKeepsTheSyncReplyDeadlineAndTeamSoTheWebhookCallCanStillCarryIt() throws Exception {
+        Instant deadline = Instant.parse("2026-11-26T09:00:04Z");
+        TranslationRequest request = new TranslationRequest(TopologyHarness.message("t1", "19:c@thread.v2", "m-2", "Hallo")
+                .forRegistration("sales", deadline), List.of("en"),
+                new BudgetReservation("2026-11-25", 1, 10, BigDecimal.ZERO), List.of());
+
+        ReplyEvent reply = Topics.REPLIES.valueSerde().deserializer().deserialize(Topics.REPLIES.name(),
+                DeadLetterHandler.failedReply(Json.mapper().writeValueAsBytes(request)).orElseThrow().value());
+
+        assertThat(reply.replyDeadline()).isEqualTo(deadline);
     }
 
     @Test
