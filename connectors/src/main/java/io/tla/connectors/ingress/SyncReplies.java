@@ -58,6 +58,7 @@ public final class SyncReplies implements AutoCloseable {
         private final NormalizedMessage message;
         private final CompletableFuture<Optional<Map<String, Object>>> answer = new CompletableFuture<>();
         private final long startedNanos = System.nanoTime();
+        private volatile boolean cancelled;
 
         private Pending(NormalizedMessage message) {
             this.message = message;
@@ -132,17 +133,24 @@ public final class SyncReplies implements AutoCloseable {
 
     /** The message with its deadline, registered as pending; call before the message is stored. */
     public Pending expect(NormalizedMessage message) {
-        Map<String, Pending> byMessage = pending.computeIfAbsent(message.conversationId(),
-                c -> new ConcurrentHashMap<>());
         Pending created = new Pending(message);
-        Pending existing = byMessage.putIfAbsent(key(message.tenantId(), message.messageId()), created);
-        if (existing != null) {
-            return existing; // a retry while the first delivery waits: same deadline, same answer
+        Pending[] existing = new Pending[1];
+        // atomic per conversation, so forget() cannot drop the map this message is being added to
+        pending.compute(message.conversationId(), (conversation, byMessage) -> {
+            Map<String, Pending> map = byMessage == null ? new ConcurrentHashMap<>() : byMessage;
+            existing[0] = map.putIfAbsent(key(message.tenantId(), message.messageId()), created);
+            return map;
+        });
+        if (existing[0] != null) {
+            return existing[0]; // a retry while the first delivery waits: same deadline, same answer
         }
         long millis = Math.max(0, Duration.between(clock.instant(), message.replyDeadline()).toMillis());
         created.answer.completeOnTimeout(Optional.empty(), millis, TimeUnit.MILLISECONDS);
         created.answer.whenComplete((answer, error) -> {
             forget(created);
+            if (created.cancelled) {
+                return; // never stored: answered 503, not a missed window
+            }
             boolean inTime = answer != null && answer.isPresent();
             waited.record(System.nanoTime() - created.startedNanos, TimeUnit.NANOSECONDS);
             outcome(message, inTime ? "answered" : "missed").increment();
@@ -157,6 +165,7 @@ public final class SyncReplies implements AutoCloseable {
 
     /** Forgets a pending message that could not be stored. */
     public void cancel(Pending p) {
+        p.cancelled = true;
         forget(p);
         p.answer.complete(Optional.empty());
     }
