@@ -300,7 +300,9 @@ public final class TeamsIngress implements AutoCloseable {
         SyncReplies.Pending pending = syncReplies.expect(message);
         Result stored = store(message, registrationName);
         if (stored.status() != 202) {
-            syncReplies.cancel(pending);
+            if (pending.message() == message) { // this call registered it; a retry leaves the first call waiting
+                syncReplies.cancel(pending);
+            }
             return done(stored);
         }
         return syncReplies.answer(pending).thenApply(answer -> answer
