@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,6 +103,8 @@ public abstract class ReplySink implements AutoCloseable {
     private volatile String lastFailure = "";
     private boolean needsRewind;
     private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
+    /** The current batch's replies, read once before {@link #process} (sink thread only). */
+    private final Map<ConsumerRecord<byte[], byte[]>, ReplyEvent> readInBatch = new IdentityHashMap<>();
 
     protected ReplySink(String sink, String stage, ReplyConfig config, KafkaClients clients, TlaMetrics metrics,
                         Health health, Clock clock) {
@@ -271,6 +274,7 @@ public abstract class ReplySink implements AutoCloseable {
                         if (!toDeliver.isEmpty()) {
                             process(toDeliver);
                         }
+                        readInBatch.clear();
                         consumer.commitSync(uncommitted);
                         uncommitted.clear();
                     }
@@ -335,6 +339,7 @@ public abstract class ReplySink implements AutoCloseable {
     private ConsumerRecords<byte[], byte[]> withoutWebhookAnswers(ConsumerRecords<byte[], byte[]> records)
             throws InterruptedException {
         Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> kept = new HashMap<>();
+        readInBatch.clear();
         int skipped = 0;
         for (TopicPartition tp : records.partitions()) {
             List<ConsumerRecord<byte[], byte[]>> partition = new ArrayList<>();
@@ -342,6 +347,7 @@ public abstract class ReplySink implements AutoCloseable {
                 ReplyEvent reply = null;
                 try {
                     reply = deserialize(record);
+                    readInBatch.put(record, reply); // process() reads it from here instead of parsing it again
                 } catch (SerializationException | IllegalArgumentException e) {
                     // not a reply: process() dead-letters it
                 }
@@ -377,6 +383,10 @@ public abstract class ReplySink implements AutoCloseable {
      */
     protected ReplyEvent readOrDeadLetter(ConsumerRecord<byte[], byte[]> record,
                                           List<Future<RecordMetadata>> deadLetters) {
+        ReplyEvent read = readInBatch.get(record);
+        if (read != null) {
+            return read;
+        }
         try {
             return deserialize(record);
         } catch (SerializationException | IllegalArgumentException e) {
