@@ -138,7 +138,7 @@ final class SmokeCommand implements Runnable {
                         expiresIn(l, now), row.problem() != null && l.usable() ? "expiring" : l.status().label(),
                         String.join(", ", row.secret().usedBy())});
             }
-            print(out, table);
+            TextTable.print(out, table);
 
             int failures = 0;
             for (Row row : rows) {
@@ -211,22 +211,6 @@ final class SmokeCommand implements Runnable {
                 return minutes == 0 ? hours + "h" : hours + "h " + minutes + "m";
             }
             return minutes > 0 ? minutes + "m" : s + "s";
-        }
-
-        private static void print(PrintWriter out, List<String[]> table) {
-            int[] widths = new int[table.get(0).length];
-            for (String[] row : table) {
-                for (int i = 0; i < row.length; i++) {
-                    widths[i] = Math.max(widths[i], row[i].length());
-                }
-            }
-            for (String[] row : table) {
-                StringBuilder line = new StringBuilder();
-                for (int i = 0; i < row.length; i++) {
-                    line.append(i == row.length - 1 ? row[i] : String.format("%-" + widths[i] + "s  ", row[i]));
-                }
-                out.println(line.toString().stripTrailing());
-            }
         }
     }
 

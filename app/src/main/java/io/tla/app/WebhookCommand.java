@@ -480,7 +480,7 @@ final class WebhookCommand implements Runnable {
                 table.add(row(r.name(), r.secret(), state, Boolean.toString(r.syncReply()), r.previousKey(), configured,
                         files, now, callbackUrl(http, r.name())));
             }
-            print(out, table);
+            TextTable.print(out, table);
             if (webhook.registrations().isEmpty()) {
                 out.println("no registrations: every request is verified with the default key (add one with "
                         + "`tla webhook add NAME`)");
@@ -496,22 +496,6 @@ final class WebhookCommand implements Runnable {
                     previous == null ? "-" : keyState(configured, files, previous.secret()),
                     previous == null ? "-" : previous.until() + (previous.acceptedAt(now) ? "" : " (expired)"),
                     url};
-        }
-
-        private static void print(PrintWriter out, List<String[]> table) {
-            int[] widths = new int[table.get(0).length];
-            for (String[] row : table) {
-                for (int i = 0; i < row.length; i++) {
-                    widths[i] = Math.max(widths[i], row[i].length());
-                }
-            }
-            for (String[] row : table) {
-                StringBuilder line = new StringBuilder();
-                for (int i = 0; i < row.length; i++) {
-                    line.append(i == row.length - 1 ? row[i] : String.format("%-" + widths[i] + "s  ", row[i]));
-                }
-                out.println(line.toString().stripTrailing());
-            }
         }
     }
 
