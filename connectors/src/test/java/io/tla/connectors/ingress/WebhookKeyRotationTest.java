@@ -11,9 +11,9 @@ import io.tla.connectors.ingress.WebhookKeys.Key;
 import io.tla.connectors.ingress.WebhookKeys.KeyState;
 import io.tla.connectors.ingress.WebhookKeys.Status;
 import io.tla.platform.config.HttpConfig;
-import io.tla.platform.config.WebhookConfig;
 import io.tla.platform.config.WebhookConfig.PreviousKey;
 import io.tla.platform.config.WebhookConfig.Registration;
+import io.tla.platform.config.WebhookConfig;
 import io.tla.platform.http.Health;
 import io.tla.platform.http.HttpServer;
 import io.tla.platform.kafka.EmbeddedKafkaBroker;
@@ -21,6 +21,7 @@ import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
 import io.tla.platform.metrics.TlaMetrics;
 import io.tla.platform.secrets.Secret;
+import io.tla.platform.testing.MutableClock;
 import io.tla.schemas.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,11 +29,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -72,7 +70,7 @@ class WebhookKeyRotationTest {
     @TempDir
     static Path dir;
 
-    private static final MovableClock clock = new MovableClock(NOW);
+    private static final MutableClock clock = new MutableClock(NOW);
     private static EmbeddedKafkaBroker broker;
     private static TlaMetrics metrics;
     private static TeamsIngress ingress;
@@ -280,33 +278,5 @@ class WebhookKeyRotationTest {
         assertThat(gamma.currentKey()).isEqualTo(KeyState.PRESENT);
         assertThat(gamma.previousKey()).isEqualTo(KeyState.MISSING);
         assertThat(keys.status().get(0).currentKey()).isEqualTo(KeyState.MISSING);
-    }
-
-    /** A clock the tests move. */
-    private static final class MovableClock extends Clock {
-        private volatile Instant now;
-
-        MovableClock(Instant now) {
-            this.now = now;
-        }
-
-        void set(Instant instant) {
-            now = instant;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tla.platform.config.TlaConfig;
+import io.tla.platform.testing.MutableClock;
 import io.tla.schemas.ConversationType;
 import io.tla.schemas.JsonSerde;
 import io.tla.schemas.NormalizedMessage;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tla.platform.config.TlaConfig;
+import io.tla.platform.testing.MutableClock;
 import io.tla.schemas.ConversationType;
 import io.tla.schemas.JsonSerde;
 import io.tla.schemas.NormalizedMessage;
@@ -16,9 +17,9 @@ import io.tla.topology.Tokens;
 import io.tla.topology.TopologySettings;
 import io.tla.topology.context.ConversationTurns;
 import io.tla.topology.context.Turn;
-import java.util.HashMap;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tla.platform.config.TlaConfig;
+import io.tla.platform.testing.MutableClock;
 import io.tla.schemas.ContractSchema;
 import io.tla.schemas.ConversationType;
+import io.tla.schemas.JsonSerde;
 import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.Sender;
@@ -29,7 +31,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,7 +48,6 @@ import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
-import io.tla.schemas.JsonSerde;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -401,33 +401,6 @@ class ContextRetrievalTest {
             return CompletableFuture.completedFuture(new ModelResponse("recording", "echo", "und",
                     request.targetLanguages().stream().map(l -> new Translation(l, request.text())).toList(),
                     Usage.NONE));
-        }
-    }
-
-    static final class MutableClock extends Clock {
-        private Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
         }
     }
 }
