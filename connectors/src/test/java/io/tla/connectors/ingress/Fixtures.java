@@ -6,8 +6,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
 
-/** The realistic Teams payloads under {@code src/test/resources/activities/}. */
+/** The realistic Teams payloads under {@code src/test/resources/activities/}, and keys to sign them with. */
 final class Fixtures {
 
     static final String CHANNEL_MENTION = "channel-mention.json";
@@ -15,6 +17,13 @@ final class Fixtures {
     static final String PERSONAL_CHAT = "personal-chat.json";
 
     private Fixtures() {
+    }
+
+    /** A fresh webhook signing key: 32 random bytes, base64 as Teams shows it. */
+    static String randomKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return Base64.getEncoder().encodeToString(key);
     }
 
     static String text(String name) {

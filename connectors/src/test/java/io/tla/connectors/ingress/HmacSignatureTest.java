@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tla.connectors.ingress.HmacSignature.Outcome;
 import io.tla.platform.secrets.Secret;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.util.Base64;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -14,16 +13,10 @@ import org.junit.jupiter.api.Test;
 
 class HmacSignatureTest {
 
-    private static final String KEY = randomKey();
+    private static final String KEY = Fixtures.randomKey();
     private static final byte[] BODY = Fixtures.text(Fixtures.GROUP_CHAT).getBytes(StandardCharsets.UTF_8);
 
     private final HmacSignature signature = HmacSignature.ofBase64Key(KEY);
-
-    private static String randomKey() {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        return Base64.getEncoder().encodeToString(key);
-    }
 
     /** The Teams scheme computed here with javax.crypto only, independent of the class under test. */
     private static String teamsHeader(String base64Key, byte[] body) throws Exception {
@@ -57,7 +50,7 @@ class HmacSignatureTest {
 
     @Test
     void rejectsASignatureMadeWithAnotherKey() throws Exception {
-        assertThat(signature.verify(teamsHeader(randomKey(), BODY), BODY)).isEqualTo(Outcome.MISMATCH);
+        assertThat(signature.verify(teamsHeader(Fixtures.randomKey(), BODY), BODY)).isEqualTo(Outcome.MISMATCH);
     }
 
     @Test

@@ -35,12 +35,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -65,7 +63,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SyncReplyTest {
 
-    private static final String KEY = randomKey();
+    private static final String KEY = Fixtures.randomKey();
     private static final String REGISTRATION = "sales";
     private static final SyncReplyConfig SYNC = new SyncReplyConfig(Duration.ofMillis(1_500), Duration.ofMillis(700));
     private static final HttpConfig HTTP = new HttpConfig("127.0.0.1", 0, 256 * 1024);
@@ -328,9 +326,4 @@ class SyncReplyTest {
         }
     }
 
-    private static String randomKey() {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        return Base64.getEncoder().encodeToString(key);
-    }
 }

@@ -1,8 +1,11 @@
 package io.tla.connectors.ingress;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tla.connectors.ingress.ActivityNormalizer.Defaults;
 import io.tla.schemas.Json;
+import io.tla.schemas.NormalizedMessage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -36,6 +39,18 @@ final class TeamsActivityFixtures {
     }
 
     private TeamsActivityFixtures() {
+    }
+
+    /** Asserts every normalised field a fixture's expectation names. */
+    static void assertNormalisedAsExpected(NormalizedMessage m, Expected expected) {
+        assertThat(m.tenantId()).as("tenantId").isEqualTo(expected.tenantId());
+        assertThat(m.conversationType().wireName()).as("conversationType").isEqualTo(expected.conversationType());
+        assertThat(m.conversationId()).as("conversationId").isEqualTo(expected.conversationId());
+        assertThat(m.channelId()).as("channelId").isEqualTo(expected.channelId());
+        assertThat(m.teamId()).as("teamId").isEqualTo(expected.teamId());
+        assertThat(m.teamAadGroupId()).as("teamAadGroupId").isEqualTo(expected.teamAadGroupId());
+        assertThat(m.rootMessageId()).as("rootMessageId").isEqualTo(expected.rootMessageId());
+        assertThat(m.text()).as("text").isEqualTo(expected.text());
     }
 
     static JsonNode expectations() {

@@ -27,14 +27,7 @@ class TeamsActivityFixturesTest {
                 TeamsActivityFixtures.registration(), RECEIVED);
 
         var expected = fixture.expected();
-        assertThat(m.tenantId()).as("tenantId").isEqualTo(expected.tenantId());
-        assertThat(m.conversationType().wireName()).as("conversationType").isEqualTo(expected.conversationType());
-        assertThat(m.conversationId()).as("conversationId").isEqualTo(expected.conversationId());
-        assertThat(m.channelId()).as("channelId").isEqualTo(expected.channelId());
-        assertThat(m.teamId()).as("teamId").isEqualTo(expected.teamId());
-        assertThat(m.teamAadGroupId()).as("teamAadGroupId").isEqualTo(expected.teamAadGroupId());
-        assertThat(m.rootMessageId()).as("rootMessageId").isEqualTo(expected.rootMessageId());
-        assertThat(m.text()).as("text").isEqualTo(expected.text());
+        TeamsActivityFixtures.assertNormalisedAsExpected(m, expected);
         assertThat(m.registration()).as("registration is the ingress's to set").isNull();
         assertThat(m.replyDeadline()).as("replyDeadline is the ingress's to set").isNull();
         assertThat(ContractSchema.NORMALIZED_MESSAGE.violationsOf(m)).isEmpty();

@@ -22,13 +22,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,7 +51,7 @@ class TeamsFixturesIngressTest {
 
     private static final Instant NOW = Instant.parse("2024-11-13T10:05:00Z");
     private static final String REGISTRATION = "fixtureteam";
-    private static final String KEY = randomKey();
+    private static final String KEY = Fixtures.randomKey();
     private static final HttpConfig HTTP = new HttpConfig("127.0.0.1", 0, 256 * 1024);
     private static final TopicPartition PARTITION = new TopicPartition(Topics.MESSAGES.name(), 0);
 
@@ -108,12 +106,6 @@ class TeamsFixturesIngressTest {
         }
     }
 
-    private static String randomKey() {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        return Base64.getEncoder().encodeToString(key);
-    }
-
     static Stream<Fixture> fixtures() {
         return TeamsActivityFixtures.all();
     }
@@ -142,14 +134,7 @@ class TeamsFixturesIngressTest {
         for (ConsumerRecord<String, NormalizedMessage> record : records) {
             NormalizedMessage m = record.value();
             assertThat(record.key()).isEqualTo(expected.conversationId());
-            assertThat(m.tenantId()).as("tenantId").isEqualTo(expected.tenantId());
-            assertThat(m.conversationType().wireName()).as("conversationType").isEqualTo(expected.conversationType());
-            assertThat(m.conversationId()).as("conversationId").isEqualTo(expected.conversationId());
-            assertThat(m.channelId()).as("channelId").isEqualTo(expected.channelId());
-            assertThat(m.teamId()).as("teamId").isEqualTo(expected.teamId());
-            assertThat(m.teamAadGroupId()).as("teamAadGroupId").isEqualTo(expected.teamAadGroupId());
-            assertThat(m.rootMessageId()).as("rootMessageId").isEqualTo(expected.rootMessageId());
-            assertThat(m.text()).as("text").isEqualTo(expected.text());
+            TeamsActivityFixtures.assertNormalisedAsExpected(m, expected);
             assertThat(m.receivedAt()).isEqualTo(NOW);
         }
     }

@@ -28,13 +28,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,8 +59,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class TeamsIngressTest {
 
     private static final Instant NOW = Instant.parse("2024-03-04T09:15:03.250Z");
-    private static final String DEFAULT_KEY = randomKey();
-    private static final String ALPHA_KEY = randomKey();
+    private static final String DEFAULT_KEY = Fixtures.randomKey();
+    private static final String ALPHA_KEY = Fixtures.randomKey();
     private static final String ALPHA = "teamalpha";
     private static final TopicPartition PARTITION = new TopicPartition(Topics.MESSAGES.name(), 0);
     private static final HttpConfig HTTP = new HttpConfig("127.0.0.1", 0, 256 * 1024);
@@ -119,12 +117,6 @@ class TeamsIngressTest {
     }
 
     // --- helpers ---------------------------------------------------------------------------------------------
-
-    private static String randomKey() {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        return Base64.getEncoder().encodeToString(key);
-    }
 
     private static String sign(String key, byte[] body) {
         return HmacSignature.ofBase64Key(key).authorizationHeader(body);
@@ -294,7 +286,7 @@ class TeamsIngressTest {
                 Arguments.of("no HMAC prefix", "", body, valid.substring("HMAC ".length())),
                 Arguments.of("Bearer scheme", "", body, "Bearer " + valid.substring("HMAC ".length())),
                 Arguments.of("undecodable base64", "", body, "HMAC %%%not-base64%%%"),
-                Arguments.of("wrong key", "", body, sign(randomKey(), body)),
+                Arguments.of("wrong key", "", body, sign(Fixtures.randomKey(), body)),
                 Arguments.of("tampered body", "", tampered, valid),
                 Arguments.of("registration key on the default route", "", body, sign(ALPHA_KEY, body)),
                 Arguments.of("default key on a registration", "?id=" + ALPHA, body, valid),

@@ -28,10 +28,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,19 +50,19 @@ class WebhookKeyRotationTest {
 
     private static final Instant NOW = Instant.parse("2026-11-26T09:00:00Z");
     private static final Instant UNTIL = NOW.plus(Duration.ofHours(24));
-    private static final String DEFAULT_KEY = randomKey();
-    private static final String DEFAULT_PREVIOUS_KEY = randomKey();
-    private static final String ALPHA_KEY = randomKey();
-    private static final String ALPHA_PREVIOUS_KEY = randomKey();
-    private static final String BETA_KEY = randomKey();
-    private static final String DELTA_PREVIOUS_KEY = randomKey();
+    private static final String DEFAULT_KEY = Fixtures.randomKey();
+    private static final String DEFAULT_PREVIOUS_KEY = Fixtures.randomKey();
+    private static final String ALPHA_KEY = Fixtures.randomKey();
+    private static final String ALPHA_PREVIOUS_KEY = Fixtures.randomKey();
+    private static final String BETA_KEY = Fixtures.randomKey();
+    private static final String DELTA_PREVIOUS_KEY = Fixtures.randomKey();
     private static final HttpConfig HTTP = new HttpConfig("127.0.0.1", 0, 256 * 1024);
     private static final Map<String, String> STORE = Map.of(
             "teams-webhook-hmac-previous", DEFAULT_PREVIOUS_KEY,
             "teams-webhook-alpha", ALPHA_KEY,
             "teams-webhook-alpha-previous", ALPHA_PREVIOUS_KEY,
             "teams-webhook-beta", BETA_KEY,
-            "teams-webhook-delta", randomKey(),
+            "teams-webhook-delta", Fixtures.randomKey(),
             "teams-webhook-delta-previous", DELTA_PREVIOUS_KEY);
 
     @TempDir
@@ -114,12 +112,6 @@ class WebhookKeyRotationTest {
     @AfterEach
     void resetClock() {
         clock.set(NOW);
-    }
-
-    private static String randomKey() {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        return Base64.getEncoder().encodeToString(key);
     }
 
     private static byte[] freshActivity() {
