@@ -15,15 +15,11 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.azure.core.http.HttpClient;
-import com.azure.core.http.netty.NettyAsyncHttpClientBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.tla.connectors.replay.DeadLetterReplay;
 import io.tla.connectors.teams.TeamDirectory;
 import io.tla.platform.config.GraphConfig;
@@ -37,6 +33,7 @@ import io.tla.platform.kafka.TopicAdmin;
 import io.tla.platform.metrics.TlaMetrics;
 import io.tla.platform.secrets.EnvSecretStore;
 import io.tla.platform.secrets.SecretStore;
+import io.tla.platform.testing.TrustingHttpClient;
 import io.tla.schemas.ConversationType;
 import io.tla.schemas.ErrorHeaders;
 import io.tla.schemas.Json;
@@ -450,7 +447,7 @@ class GraphReplySinkTest {
                 TeamsBotConfig.SERVICE_URLS, botServiceUrl(), TeamsBotConfig.INITIAL_BACKOFF_MS, "10");
         TeamDirectory teams = new TeamDirectory(TeamsBotConfig.from(TlaConfig.of(values)),
                 new EnvSecretStore(Map.of(EnvSecretStore.variableFor("teams-bot-app-secret"), "bot-secret")),
-                clients, new TlaMetrics().registry(), java.time.Clock.systemUTC(), trustingHttpClient());
+                clients, new TlaMetrics().registry(), java.time.Clock.systemUTC(), TrustingHttpClient.create());
         directories.add(teams);
         teams.start();
         assertThat(teams.awaitReady(Duration.ofSeconds(30))).isTrue();
@@ -515,25 +512,11 @@ class GraphReplySinkTest {
                 EnvSecretStore.variableFor("graph-client-secret"), "app-secret",
                 EnvSecretStore.variableFor("graph-user-assertion-a11ce000-0000-4000-8000-000000000001"),
                 "alice-assertion"));
-        GraphReplySink sink = new GraphReplySink(config, new GraphAuth(config, secrets, trustingHttpClient()),
+        GraphReplySink sink = new GraphReplySink(config, new GraphAuth(config, secrets, TrustingHttpClient.create()),
                 new ReplyConfig("graph", group), clients, new TlaMetrics(), new Health(), teams);
         sinks.add(sink);
         sink.start();
         return sink;
-    }
-
-    /** azure-identity's client towards the local authority, trusting WireMock's self-signed certificate. */
-    private static HttpClient trustingHttpClient() {
-        reactor.netty.http.client.HttpClient netty = reactor.netty.http.client.HttpClient.create()
-                .secure(ssl -> {
-                    try {
-                        ssl.sslContext(SslContextBuilder.forClient()
-                                .trustManager(InsecureTrustManagerFactory.INSTANCE).build());
-                    } catch (javax.net.ssl.SSLException e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
-        return new NettyAsyncHttpClientBuilder(netty).build();
     }
 
     /** The local Entra authority: its OpenID metadata, and a token for requests whose form contains {@code grant}. */

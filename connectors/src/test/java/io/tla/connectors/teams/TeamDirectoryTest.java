@@ -13,18 +13,15 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.azure.core.http.HttpClient;
-import com.azure.core.http.netty.NettyAsyncHttpClientBuilder;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.tla.platform.config.TeamsBotConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.kafka.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
 import io.tla.platform.secrets.EnvSecretStore;
+import io.tla.platform.testing.TrustingHttpClient;
 import io.tla.schemas.ConversationType;
 import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.Sender;
@@ -299,7 +296,7 @@ class TeamDirectoryTest {
         values.putAll(overrides);
         TeamDirectory directory = new TeamDirectory(TeamsBotConfig.from(TlaConfig.of(values)),
                 new EnvSecretStore(Map.of(EnvSecretStore.variableFor("teams-bot-app-secret"), BOT_SECRET)), clients,
-                new SimpleMeterRegistry(), clock, trustingHttpClient());
+                new SimpleMeterRegistry(), clock, TrustingHttpClient.create());
         directories.add(directory);
         directory.start();
         assertThat(directory.awaitReady(Duration.ofSeconds(30))).isTrue();
@@ -362,20 +359,6 @@ class TeamDirectoryTest {
         return new NormalizedMessage("m-" + UUID.randomUUID(), TENANT, channel + ";messageid=1700000000001",
                 ConversationType.CHANNEL, new Sender("29:user", "User", null), "hello", group, channel,
                 "1700000000001", "https://smba.trafficmanager.net/emea/", Instant.now(), team, null, null);
-    }
-
-    /** azure-identity's client towards the local authority, trusting WireMock's self-signed certificate. */
-    static HttpClient trustingHttpClient() {
-        reactor.netty.http.client.HttpClient netty = reactor.netty.http.client.HttpClient.create()
-                .secure(ssl -> {
-                    try {
-                        ssl.sslContext(SslContextBuilder.forClient()
-                                .trustManager(InsecureTrustManagerFactory.INSTANCE).build());
-                    } catch (javax.net.ssl.SSLException e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
-        return new NettyAsyncHttpClientBuilder(netty).build();
     }
 
     /** The latest entry for {@code team} on the topic, read from the start. */

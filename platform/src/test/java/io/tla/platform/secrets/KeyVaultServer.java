@@ -9,23 +9,17 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
-import com.azure.core.http.HttpClient;
-import com.azure.core.http.netty.NettyAsyncHttpClientBuilder;
 import com.azure.core.http.policy.FixedDelayOptions;
 import com.azure.core.http.policy.RetryOptions;
 import com.azure.security.keyvault.secrets.SecretClient;
 import com.azure.security.keyvault.secrets.SecretClientBuilder;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.tla.platform.testing.TrustingHttpClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLParameters;
 import reactor.core.publisher.Mono;
 
 /**
@@ -101,27 +95,10 @@ public final class KeyVaultServer implements AutoCloseable {
 
     public SecretClient client() {
         TokenCredential credential = request -> Mono.just(new AccessToken(TOKEN, OffsetDateTime.now().plusHours(1)));
-        return new SecretClientBuilder().vaultUrl(url()).credential(credential).httpClient(trustingHttpClient())
+        return new SecretClientBuilder().vaultUrl(url()).credential(credential).httpClient(TrustingHttpClient.create())
                 .disableChallengeResourceVerification()
                 .retryOptions(new RetryOptions(new FixedDelayOptions(1, Duration.ofMillis(10))))
                 .buildClient();
-    }
-
-    /** Trusts any certificate and skips the host name check: only for this local test server. */
-    static HttpClient trustingHttpClient() {
-        SslContext ssl;
-        try {
-            ssl = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
-        } catch (SSLException e) {
-            throw new IllegalStateException(e);
-        }
-        reactor.netty.http.client.HttpClient netty = reactor.netty.http.client.HttpClient.create()
-                .secure(spec -> spec.sslContext(ssl).handlerConfigurator(handler -> {
-                    SSLParameters parameters = handler.engine().getSSLParameters();
-                    parameters.setEndpointIdentificationAlgorithm(null);
-                    handler.engine().setSSLParameters(parameters);
-                }));
-        return new NettyAsyncHttpClientBuilder(netty).build();
     }
 
     @Override
