@@ -4,6 +4,7 @@ import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
 import static org.apache.kafka.common.config.ConfigDef.Type.INT;
 
 import java.time.Duration;
+import java.util.Map;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Range;
 
@@ -37,6 +38,6 @@ public record SyncReplyConfig(Duration deadline, Duration handoffGrace) {
 
     /** The defaults, for tests and tools that do not read a configuration. */
     public static SyncReplyConfig defaults() {
-        return new SyncReplyConfig(Duration.ofMillis(4_000), Duration.ofMillis(1_500));
+        return from(TlaConfig.of(Map.of()));
     }
 }
