@@ -52,6 +52,15 @@ public record NormalizedMessage(
                 channelId, rootMessageId, serviceUrl, receivedAt, teamId, registration, replyDeadline);
     }
 
+    /**
+     * This message as its webhook key's binding speaks for it: the binding's tenant and team ids in place of what
+     * the body said.
+     */
+    public NormalizedMessage withIdentity(String tenantId, String teamId, String teamAadGroupId) {
+        return new NormalizedMessage(messageId, tenantId, conversationId, conversationType, from, text, teamAadGroupId,
+                channelId, rootMessageId, serviceUrl, receivedAt, teamId, registration, replyDeadline);
+    }
+
     /** This message with {@code text} in place of its text (every other field kept). */
     public NormalizedMessage withText(String text) {
         return new NormalizedMessage(messageId, tenantId, conversationId, conversationType, from, text, teamAadGroupId,

@@ -11,7 +11,8 @@ import java.util.Objects;
  * {@code senderAadObjectId} names the user an on-behalf-of Graph post acts for, {@code teamId} (the team's
  * {@code 19:...@thread} id) lets a connector resolve a missing AAD group id, and {@code replyDeadline} (copied from
  * the message) tells reply connectors that the ingress may deliver this reply as the webhook's HTTP response until
- * then.
+ * then. {@code registration} (copied from the message) names the webhook registration whose key the message came
+ * under: the ingress answers a webhook call only with a reply of its own registration.
  */
 public record ReplyEvent(
         String replyId,
@@ -33,7 +34,8 @@ public record ReplyEvent(
         Instant messageReceivedAt,
         String senderAadObjectId,
         String teamId,
-        Instant replyDeadline) {
+        Instant replyDeadline,
+        String registration) {
 
     public ReplyEvent {
         Objects.requireNonNull(replyId, "replyId");
@@ -53,7 +55,18 @@ public record ReplyEvent(
                       String rootMessageId, String serviceUrl, Instant messageReceivedAt, String senderAadObjectId) {
         this(replyId, tenantId, conversationId, replyToId, kind, sourceLanguage, translations, provider, model, usage,
                 createdAt, conversationType, teamAadGroupId, channelId, rootMessageId, serviceUrl, messageReceivedAt,
-                senderAadObjectId, null, null);
+                senderAadObjectId, null, null, null);
+    }
+
+    /** A reply without registration. */
+    public ReplyEvent(String replyId, String tenantId, String conversationId, String replyToId, ReplyKind kind,
+                      String sourceLanguage, List<Translation> translations, String provider, String model, Usage usage,
+                      Instant createdAt, ConversationType conversationType, String teamAadGroupId, String channelId,
+                      String rootMessageId, String serviceUrl, Instant messageReceivedAt, String senderAadObjectId,
+                      String teamId, Instant replyDeadline) {
+        this(replyId, tenantId, conversationId, replyToId, kind, sourceLanguage, translations, provider, model, usage,
+                createdAt, conversationType, teamAadGroupId, channelId, rootMessageId, serviceUrl, messageReceivedAt,
+                senderAadObjectId, teamId, replyDeadline, null);
     }
 
     /** A reply to {@code message}, carrying its addressing fields. */
@@ -64,6 +77,6 @@ public record ReplyEvent(
                 sourceLanguage, translations, provider, model, usage, createdAt, message.conversationType(),
                 message.teamAadGroupId(), message.channelId(), message.rootMessageId(), message.serviceUrl(),
                 message.receivedAt(), message.from() == null ? null : message.from().aadObjectId(), message.teamId(),
-                message.replyDeadline());
+                message.replyDeadline(), message.registration());
     }
 }

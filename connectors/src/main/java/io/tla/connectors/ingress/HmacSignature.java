@@ -4,6 +4,7 @@ import io.tla.platform.secrets.Secret;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Objects;
@@ -78,6 +79,13 @@ public final class HmacSignature {
             throw new IllegalArgumentException("the webhook signing key decodes to " + decoded.length
                     + " bytes; expected at least " + MIN_KEY_BYTES + " (copy the whole key Teams shows)");
         }
+    }
+
+    /** A signer with a fresh random key: verifies nothing a caller can sign, at the cost of a real check. */
+    static HmacSignature random() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return new HmacSignature(key);
     }
 
     /** A signer for a secret holding the base64 key. */

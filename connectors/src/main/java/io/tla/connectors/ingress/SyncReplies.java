@@ -42,15 +42,16 @@ import org.slf4j.LoggerFactory;
  * HTTP request sees the reply wherever the topology ran. A reply that arrives before the deadline is first recorded
  * on {@code tla.replies.answered.v1} (so reply connectors do not post it again) and, once the broker confirmed that
  * before the deadline, becomes the HTTP response; otherwise the ingress answers 202 and withdraws a late record.
+ *
+ * <p>A pending call is keyed by registration, tenant, conversation and message, and only a reply carrying all four
+ * completes it: a request can only ever receive the answer for the message it carried, under its own key. (A Teams
+ * retry of an answered call gets the same answer from the ingress's delivery memory, not from here.)
  */
 public final class SyncReplies implements AutoCloseable {
 
     public static final String SINK = "webhook-response";
     static final String CLIENT_ID = "tla-ingress-replies";
     private static final Logger log = LoggerFactory.getLogger(SyncReplies.class);
-    /** How long an answered activity is remembered, so a Teams retry gets the same answer. */
-    private static final Duration REMEMBER_ANSWERS = Duration.ofMinutes(10);
-    private static final int MAX_REMEMBERED = 10_000;
     private static final Duration FOLLOW_BATCH_WAIT = Duration.ofMillis(20);
 
     /** A message waiting for its reply; requests for the same activity (Teams retries) share it. */
@@ -74,9 +75,8 @@ public final class SyncReplies implements AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final TopicFollower follower;
     private final Deserializer<ReplyEvent> replies = Topics.REPLIES.valueSerde().deserializer();
-    /** Pending messages by conversation id (the replies' key), then by tenant and message id. */
+    /** Pending messages by conversation id (the replies' key), then by registration, tenant and message id. */
     private final Map<String, Map<String, Pending>> pending = new ConcurrentHashMap<>();
-    private final Map<String, Remembered> answered = new ConcurrentHashMap<>();
     private final MeterRegistry registry;
     private final Timer waited;
     private final ExecutorService confirmations = Executors.newSingleThreadExecutor(r -> {
@@ -84,9 +84,6 @@ public final class SyncReplies implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-
-    private record Remembered(Map<String, Object> body, Instant until) {
-    }
 
     public SyncReplies(KafkaClients clients, SyncReplyConfig config, MeterRegistry registry, Clock clock) {
         this.config = config;
@@ -125,12 +122,6 @@ public final class SyncReplies implements AutoCloseable {
         return follower.records();
     }
 
-    /** The answer already given to this activity, for a Teams retry of it. */
-    public Optional<Map<String, Object>> rememberedAnswer(String tenantId, String messageId) {
-        Remembered r = answered.get(key(tenantId, messageId));
-        return r == null || r.until().isBefore(clock.instant()) ? Optional.empty() : Optional.of(r.body());
-    }
-
     /** The message with its deadline, registered as pending; call before the message is stored. */
     public Pending expect(NormalizedMessage message) {
         Pending created = new Pending(message);
@@ -138,7 +129,7 @@ public final class SyncReplies implements AutoCloseable {
         // atomic per conversation, so forget() cannot drop the map this message is being added to
         pending.compute(message.conversationId(), (conversation, byMessage) -> {
             Map<String, Pending> map = byMessage == null ? new ConcurrentHashMap<>() : byMessage;
-            existing[0] = map.putIfAbsent(key(message.tenantId(), message.messageId()), created);
+            existing[0] = map.putIfAbsent(key(message), created);
             return map;
         });
         if (existing[0] != null) {
@@ -173,7 +164,7 @@ public final class SyncReplies implements AutoCloseable {
     private void forget(Pending p) {
         NormalizedMessage m = p.message;
         pending.computeIfPresent(m.conversationId(), (c, byMessage) -> {
-            byMessage.remove(key(m.tenantId(), m.messageId()), p);
+            byMessage.remove(key(m), p);
             return byMessage.isEmpty() ? null : byMessage;
         });
     }
@@ -197,7 +188,7 @@ public final class SyncReplies implements AutoCloseable {
             } catch (RuntimeException e) {
                 continue; // reply connectors dead-letter it
             }
-            Pending p = byMessage.get(key(reply.tenantId(), reply.replyToId()));
+            Pending p = byMessage.get(key(reply.registration(), reply.tenantId(), reply.replyToId()));
             if (p != null && !p.answer.isDone()) {
                 record(p, reply);
             }
@@ -232,9 +223,6 @@ public final class SyncReplies implements AutoCloseable {
         NormalizedMessage m = p.message;
         try {
             if (error == null && clock.instant().isBefore(m.replyDeadline()) && p.answer.complete(Optional.of(body))) {
-                answered.put(key(m.tenantId(), m.messageId()),
-                        new Remembered(body, clock.instant().plus(REMEMBER_ANSWERS)));
-                trimRemembered();
                 sendTelemetry(m, reply, Duration.ofNanos(System.nanoTime() - p.startedNanos));
                 return;
             }
@@ -282,19 +270,13 @@ public final class SyncReplies implements AutoCloseable {
                 .tag("outcome", outcome).register(registry);
     }
 
-    private void trimRemembered() {
-        if (answered.size() <= MAX_REMEMBERED) {
-            return;
-        }
-        Instant now = clock.instant();
-        answered.values().removeIf(r -> r.until().isBefore(now));
-        if (answered.size() > MAX_REMEMBERED) {
-            answered.clear(); // only retries within seconds matter; better forget than grow
-        }
+    private static String key(NormalizedMessage m) {
+        return key(m.registration(), m.tenantId(), m.messageId());
     }
 
-    private static String key(String tenantId, String messageId) {
-        return tenantId + '\u0000' + messageId;
+    /** Within a conversation's map; a reply without registration (an older topology) answers no call. */
+    private static String key(String registration, String tenantId, String messageId) {
+        return (registration == null ? "" : registration) + '\u0000' + tenantId + '\u0000' + messageId;
     }
 
     @Override

@@ -1,9 +1,11 @@
 package io.tla.connectors.ingress;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -25,33 +27,39 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.Metric;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /api/messages}: verifies the Teams outgoing-webhook signature on the raw body, parses and validates
- * the activity strictly, normalises it and answers 202 only once the broker has acknowledged the record on
- * {@code teams.messages.v1}. Checks run in the contract's order: 415, 413, 401, 400, then 503 when the message
- * could not be stored. For a registration with {@code sync-reply} the request then waits, without holding a
- * thread, for the message's reply ({@link SyncReplies}) and answers 200 with it when it comes in time.
+ * the activity strictly, checks that it speaks for the tenant (and team) its key is bound to ({@link KeyBinding})
+ * and that its signed timestamp is fresh, normalises it and answers 202 only once the broker has acknowledged the
+ * record on {@code teams.messages.v1}. Checks run in the contract's order: 415, 413, 401 (signature), 400, 401
+ * {@code stale}, 403 {@code tenant-mismatch}/{@code team-mismatch}, 409 (another body under a seen activity id),
+ * then 429 when shedding load and 503 when the message could not be stored. A repeated delivery gets the first
+ * one's answer and stores nothing ({@link DeliveryMemory}). No request thread waits for the broker: the answer is
+ * written when the produce completes. For a registration with {@code sync-reply} the request then waits, still
+ * without a thread, for the message's reply ({@link SyncReplies}) and answers 200 with it when it comes in time.
  */
 public final class TeamsIngress implements AutoCloseable {
 
@@ -72,6 +80,12 @@ public final class TeamsIngress implements AutoCloseable {
     private final ScheduledExecutorService probe;
     private final SyncReplyConfig syncReplyConfig;
     private final SyncReplies syncReplies;
+    private final KeyBinding defaultBinding;
+    private final Map<String, KeyBinding> bindings = new HashMap<>();
+    private final DeliveryMemory<Result> deliveries;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Metric bufferAvailable;
+    private final long bufferFloor;
 
     private volatile boolean ready;
     private volatile TeamSightings teams = TeamSightings.NONE;
@@ -114,15 +128,34 @@ public final class TeamsIngress implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.registry = metrics.registry();
         this.keys = new WebhookKeys(webhook, defaultKey, secrets, registry, clock);
+        keys.requireUsableKeys();
         if (defaultKey == null) {
             log.warn("event=ingress_no_default_key detail=\"requests without ?id= will be rejected with 401\"");
         }
+        this.defaultBinding = KeyBinding.ofDefaultKey(webhook);
+        webhook.registrations().values().forEach(r -> bindings.put(r.name(), KeyBinding.of(r)));
+        if (defaultKey != null && webhook.developmentMode()) {
+            log.warn("event=webhook_development_mode detail=\"DEVELOPMENT MODE: the default webhook key is bound to no"
+                    + " tenant (" + WebhookConfig.TENANT_ID + " is unset), so it speaks for whatever tenant a signed body"
+                    + " names. Fine for one tenant on a developer's machine; never production-ready. Set "
+                    + WebhookConfig.TENANT_ID + ", or use registrations (tla webhook add NAME --tenant-id T).\"");
+        }
+        this.deliveries = new DeliveryMemory<>(webhook.maxClockSkew().multipliedBy(2), webhook.replayMemoryEntries());
         Map<String, Object> props = producerProperties(clients);
         this.ackTimeoutMs = asLong(props.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)) + 1_000;
         this.producer = new KafkaProducer<>(props, Topics.MESSAGES.keySerde().serializer(),
                 Topics.MESSAGES.valueSerde().serializer());
         this.producerMetrics = new KafkaClientMetrics(producer);
         producerMetrics.bindTo(registry);
+        this.bufferAvailable = producer.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("buffer-available-bytes")
+                        && e.getKey().group().equals("producer-metrics"))
+                .map(Map.Entry::getValue).findFirst().orElse(null);
+        // shed load before send() would block a request thread waiting for buffer space
+        this.bufferFloor = 2L * http.maxBodyBytes();
+        Gauge.builder("tla.ingress.in.flight", inFlight, AtomicInteger::get)
+                .description("Messages the ingress is storing on the broker right now (bounded by webhook.max-in-flight)")
+                .register(registry);
         health.register(HEALTH_COMPONENT, () -> new Health.Check(ready, healthDetail));
         this.probe = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tla-ingress-probe");
@@ -217,6 +250,8 @@ public final class TeamsIngress implements AutoCloseable {
                 .result(Json.mapper().writeValueAsString(result.body()));
         if (result.status() == 503) {
             ctx.header("Retry-After", "5");
+        } else if (result.status() == 429) {
+            ctx.header("Retry-After", "1");
         }
         String status = Integer.toString(result.status());
         Counter.builder("tla.ingress.requests").description("Requests to POST /api/messages by status")
@@ -237,17 +272,17 @@ public final class TeamsIngress implements AutoCloseable {
         String registrationName = ctx.queryParam("id");
         if (!isJson(ctx.header("Content-Type"))) {
             return done(Result.error(415, "unsupported media type", "Content-Type must be application/json (UTF-8)",
-                    registrationName));
+                    null));
         }
         byte[] body;
         try {
             body = readBounded(ctx);
         } catch (IOException e) {
-            return done(Result.error(400, "invalid request", "the request body could not be read", registrationName));
+            return done(Result.error(400, "invalid request", "the request body could not be read", null));
         }
         if (body == null) {
             return done(Result.error(413, "payload too large", "the body exceeds " + http.maxBodyBytes() + " bytes",
-                    registrationName));
+                    null));
         }
 
         // the registration's keys only (current, then previous within its grace); unknown names are not logged
@@ -256,31 +291,124 @@ public final class TeamsIngress implements AutoCloseable {
             return done(Result.error(401, "unauthorized", verification.reason(), verification.registration()));
         }
         Registration registration = registrationName == null ? null : webhook.registrations().get(registrationName);
+        KeyBinding binding = registration == null ? defaultBinding : bindings.get(registration.name());
 
+        JsonNode activity;
+        try {
+            activity = ActivityParser.parse(body);
+        } catch (InvalidActivityException e) {
+            return done(invalid(e, registrationName));
+        }
+        Instant now = clock.instant();
+        Optional<Result> stale = checkTimestamp(activity, now, registrationName);
+        if (stale.isPresent()) {
+            return done(stale.get());
+        }
+        Optional<String> refusal = binding.refusal(activity);
+        if (refusal.isPresent()) {
+            return done(refuse(binding, refusal.get(), activity, registrationName));
+        }
         NormalizedMessage message;
         try {
-            ActivityNormalizer.Defaults defaults = registration == null
-                    ? ActivityNormalizer.Defaults.NONE
-                    : new ActivityNormalizer.Defaults(registration.tenantId(), registration.teamAadGroupId());
-            message = ActivityNormalizer.normalize(ActivityParser.parse(body), defaults, clock.instant());
+            message = binding.apply(ActivityNormalizer.normalize(activity, binding.defaults(), now));
         } catch (InvalidActivityException e) {
-            Map<String, Object> error = new LinkedHashMap<>();
-            error.put("error", e.error());
-            if (e.field() != null) {
-                error.put("field", e.field());
-            }
-            error.put("reason", e.reason());
-            return done(new Result(400, error, registrationName, null, null, null,
-                    (e.field() == null || e.field().isEmpty() ? "" : e.field() + " ") + e.reason()));
+            return done(invalid(e, registrationName));
         }
+
+        DeliveryMemory.Seen<Result> seen = deliveries.see(binding.keySet(), message.messageId(), body);
+        if (seen instanceof DeliveryMemory.Conflict<Result>) {
+            Counter.builder("tla.ingress.replays.refused").description("Another body under an activity id already"
+                    + " accepted within the replay window (409)").tag("registration", binding.keySet())
+                    .register(registry).increment();
+            Result conflict = Result.error(409, "conflict", "activity-id-reused", registrationName);
+            conflict.body().put("detail", "another body was already accepted under this activity id");
+            return done(new Result(409, conflict.body(), registrationName, message.tenantId(),
+                    message.conversationId(), message.messageId(), "activity-id-reused"));
+        }
+        if (seen instanceof DeliveryMemory.Repeated<Result> repeated) {
+            Counter.builder("tla.ingress.deliveries.repeated").description("Deliveries of an activity already accepted,"
+                    + " answered like the first and not stored again").tag("registration", binding.keySet())
+                    .register(registry).increment();
+            return repeated.answer().thenApply(first -> new Result(first.status(), first.body(), first.registration(),
+                    first.tenant(), first.conversation(), first.messageId(), "repeated delivery: " + first.reason()));
+        }
+        DeliveryMemory.First<Result> first = (DeliveryMemory.First<Result>) seen;
         teams.seen(message, registration == null ? null : registration.teamAadGroupId());
+        CompletableFuture<Result> answered;
         if (registration == null) {
-            return done(store(message, registrationName));
+            answered = store(message, registrationName);
+        } else {
+            Instant deadline = registration.syncReply() && syncReplies != null
+                    ? now.plus(syncReplyConfig.deadline()) : null;
+            NormalizedMessage forRegistration = message.forRegistration(registration.name(), deadline);
+            answered = deadline == null ? store(forRegistration, registrationName)
+                    : storeAndAwaitReply(forRegistration, registrationName);
         }
-        Instant deadline = registration.syncReply() && syncReplies != null
-                ? clock.instant().plus(syncReplyConfig.deadline()) : null;
-        message = message.forRegistration(registration.name(), deadline);
-        return deadline == null ? done(store(message, registrationName)) : storeAndAwaitReply(message, registrationName);
+        return answered.exceptionally(TeamsIngress::unexpected).whenComplete((result, error) -> {
+            if (result.status() >= 500 || result.status() == 429) {
+                first.forget().run(); // a retry of this delivery must be stored, not told the same
+            }
+            first.answer().complete(result);
+        });
+    }
+
+    private static Result invalid(InvalidActivityException e, String registrationName) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("error", e.error());
+        if (e.field() != null) {
+            error.put("field", e.field());
+        }
+        error.put("reason", e.reason());
+        return new Result(400, error, registrationName, null, null, null,
+                (e.field() == null || e.field().isEmpty() ? "" : e.field() + " ") + e.reason());
+    }
+
+    /**
+     * The signed {@code timestamp} must be within {@code webhook.max-clock-skew-seconds} of the server clock: a
+     * captured request replayed later is refused (401 {@code stale}); a body without one cannot be checked (400).
+     */
+    private Optional<Result> checkTimestamp(JsonNode activity, Instant now, String registrationName) {
+        JsonNode value = activity.path("timestamp");
+        if (!value.isTextual() || value.asText().isBlank()) {
+            return Optional.of(invalid(InvalidActivityException.invalidActivity("/timestamp",
+                    "required: the activity's timestamp (ISO-8601), which the signature covers"), registrationName));
+        }
+        Instant signed;
+        try {
+            signed = OffsetDateTime.parse(value.asText().strip()).toInstant();
+        } catch (DateTimeParseException e) {
+            return Optional.of(invalid(InvalidActivityException.invalidActivity("/timestamp",
+                    "not an ISO-8601 date-time with an offset (2026-12-07T09:15:03.250Z)"), registrationName));
+        }
+        long skew = Math.abs(Duration.between(signed, now).toSeconds());
+        if (skew <= webhook.maxClockSkew().toSeconds()) {
+            return Optional.empty();
+        }
+        Counter.builder("tla.ingress.stale").description("Signed requests refused because their timestamp is outside"
+                        + " the allowed clock skew (replays, or a sender with a wrong clock)")
+                .tag("registration", registrationName == null ? WebhookKeys.DEFAULT_SET : registrationName)
+                .register(registry).increment();
+        Result stale = Result.error(401, "unauthorized", "stale", registrationName);
+        stale.body().put("detail", "the signed timestamp is more than " + webhook.maxClockSkew().toSeconds()
+                + " s from the server clock");
+        return Optional.of(new Result(401, stale.body(), registrationName, null, null, null,
+                "stale: timestamp " + skew + " s from the server clock"));
+    }
+
+    /** 403: the body speaks for another tenant or team than its key; counted and logged by the binding only. */
+    private Result refuse(KeyBinding binding, String reason, JsonNode activity, String registrationName) {
+        Counter.builder("tla.ingress.binding.refused")
+                .description("Signed requests whose body names another tenant or team than the key is bound to (403)")
+                .tag("registration", binding.keySet()).tag("reason", reason).register(registry).increment();
+        // the claimed ids are the sender's input: not echoed into the log; the message id is, to find the request
+        log.warn("event=ingress_binding_refused registration={} bound_tenant={} bound_team={} reason={} message_id={}",
+                binding.keySet(), binding.tenantId(), binding.teamId(), reason,
+                ActivityNormalizer.text(activity, "id"));
+        Result refused = Result.error(403, "forbidden", reason, registrationName);
+        refused.body().put("detail", KeyBinding.TENANT_MISMATCH.equals(reason)
+                ? "the activity names another tenant than this webhook key speaks for"
+                : "the activity is not from the team this webhook key speaks for");
+        return new Result(403, refused.body(), registrationName, binding.tenantId(), null, null, reason);
     }
 
     private static CompletableFuture<Result> done(Result result) {
@@ -289,60 +417,87 @@ public final class TeamsIngress implements AutoCloseable {
 
     /**
      * A sync-reply message: stored like any other, then answered with its reply when that is recorded before the
-     * deadline, else with the usual 202. A Teams retry of an answered activity gets the same answer again.
+     * deadline, else with the usual 202. A Teams retry of it gets the same answer from {@link DeliveryMemory}.
      */
     private CompletableFuture<Result> storeAndAwaitReply(NormalizedMessage message, String registrationName) {
-        Optional<Map<String, Object>> remembered = syncReplies.rememberedAnswer(message.tenantId(), message.messageId());
-        if (remembered.isPresent()) {
-            return done(new Result(200, remembered.get(), registrationName, message.tenantId(),
-                    message.conversationId(), message.messageId(), "answered before (Teams retry)"));
-        }
         SyncReplies.Pending pending = syncReplies.expect(message);
-        Result stored = store(message, registrationName);
-        if (stored.status() != 202) {
-            if (pending.message() == message) { // this call registered it; a retry leaves the first call waiting
-                syncReplies.cancel(pending);
+        return store(message, registrationName).thenCompose(stored -> {
+            if (stored.status() != 202) {
+                if (pending.message() == message) { // this call registered it
+                    syncReplies.cancel(pending);
+                }
+                return done(stored);
             }
-            return done(stored);
-        }
-        return syncReplies.answer(pending).thenApply(answer -> answer
-                .map(reply -> new Result(200, reply, registrationName, message.tenantId(), message.conversationId(),
-                        message.messageId(), "answered with the reply"))
-                .orElseGet(() -> new Result(202, stored.body(), registrationName, message.tenantId(),
-                        message.conversationId(), message.messageId(),
-                        "stored; reply not ready within " + syncReplyConfig.deadline().toMillis() + " ms")));
+            return syncReplies.answer(pending).thenApply(answer -> answer
+                    .map(reply -> new Result(200, reply, registrationName, message.tenantId(),
+                            message.conversationId(), message.messageId(), "answered with the reply"))
+                    .orElseGet(() -> new Result(202, stored.body(), registrationName, message.tenantId(),
+                            message.conversationId(), message.messageId(),
+                            "stored; reply not ready within " + syncReplyConfig.deadline().toMillis() + " ms")));
+        });
     }
 
-    private Result store(NormalizedMessage message, String registrationName) {
-        String failure;
+    /**
+     * Sends the message and completes when the broker acknowledged it (202) or could not take it (503); never
+     * blocks the caller on the broker. Past {@code webhook.max-in-flight} messages being stored, or with the
+     * producer's buffer nearly full, it answers 429 at once instead of queueing.
+     */
+    private CompletableFuture<Result> store(NormalizedMessage message, String registrationName) {
+        if (inFlight.incrementAndGet() > webhook.maxInFlight() || bufferNearlyFull()) {
+            inFlight.decrementAndGet();
+            Counter.builder("tla.ingress.shed").description("Requests answered 429 because too many messages were"
+                    + " being stored at once or the producer's buffer was full").register(registry).increment();
+            Result shed = Result.error(429, "too many requests", "overloaded", registrationName);
+            shed.body().put("detail", "too many messages are being stored right now; retry after the Retry-After"
+                    + " seconds");
+            return done(new Result(429, shed.body(), registrationName, message.tenantId(), message.conversationId(),
+                    message.messageId(), "overloaded: " + webhook.maxInFlight() + " in flight"));
+        }
+        CompletableFuture<Result> stored = new CompletableFuture<>();
+        AtomicBoolean released = new AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                inFlight.decrementAndGet();
+            }
+        };
         try {
-            Future<RecordMetadata> sent = producer.send(
-                    new ProducerRecord<>(Topics.MESSAGES.name(), message.conversationId(), message),
+            producer.send(new ProducerRecord<>(Topics.MESSAGES.name(), message.conversationId(), message),
                     (metadata, exception) -> {
+                        release.run();
                         if (exception == null) {
                             markReady("last message stored on " + Topics.MESSAGES.name());
+                            stored.complete(accepted(message, registrationName));
                         } else {
                             healthDetail = "last send failed: " + exception.getClass().getSimpleName()
                                     + (ready ? " (was reachable before)" : "");
+                            stored.complete(unavailable(message, registrationName,
+                                    exception.getClass().getSimpleName()));
                         }
                     });
-            sent.get(ackTimeoutMs, TimeUnit.MILLISECONDS);
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("status", "accepted");
-            body.put("messageId", message.messageId());
-            body.put("conversationId", message.conversationId());
-            return new Result(202, body, registrationName, message.tenantId(), message.conversationId(),
-                    message.messageId(), "stored");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failure = "interrupted";
-        } catch (ExecutionException e) {
-            failure = e.getCause() == null ? "ExecutionException" : e.getCause().getClass().getSimpleName();
-        } catch (TimeoutException e) {
-            failure = "no acknowledgement within " + ackTimeoutMs + " ms";
         } catch (RuntimeException e) { // send() may throw directly, e.g. when metadata cannot be fetched
-            failure = e.getClass().getSimpleName();
+            release.run();
+            return done(unavailable(message, registrationName, e.getClass().getSimpleName()));
         }
+        // the producer always calls back within delivery.timeout.ms; this only guards against a lost callback
+        return stored.completeOnTimeout(unavailable(message, registrationName,
+                "no acknowledgement within " + ackTimeoutMs + " ms"), ackTimeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    private boolean bufferNearlyFull() {
+        return bufferAvailable != null && bufferAvailable.metricValue() instanceof Number available
+                && available.longValue() < bufferFloor;
+    }
+
+    private static Result accepted(NormalizedMessage message, String registrationName) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", "accepted");
+        body.put("messageId", message.messageId());
+        body.put("conversationId", message.conversationId());
+        return new Result(202, body, registrationName, message.tenantId(), message.conversationId(),
+                message.messageId(), "stored");
+    }
+
+    private static Result unavailable(NormalizedMessage message, String registrationName, String failure) {
         Result error = Result.error(503, "unavailable",
                 "the message could not be stored (" + failure + "); retry later", registrationName);
         return new Result(503, error.body(), registrationName, message.tenantId(), message.conversationId(),

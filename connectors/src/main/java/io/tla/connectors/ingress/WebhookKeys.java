@@ -38,6 +38,8 @@ public final class WebhookKeys {
     static final Duration PREVIOUS_KEY_WARNING_INTERVAL = Duration.ofMinutes(1);
 
     private static final Logger log = LoggerFactory.getLogger(WebhookKeys.class);
+    /** Verifies requests for names that are not configured, with a random key no request can match. */
+    private static final HmacSignature UNKNOWN_SET = HmacSignature.random();
 
     /** Which key of a key set verified a request. */
     public enum Key {
@@ -162,16 +164,17 @@ public final class WebhookKeys {
     public Verification verify(String registrationName, String authorization, byte[] body) {
         KeySet set = registrationName == null ? defaultSet : registrations.get(registrationName);
         if (set == null) {
-            return new Verification(false, null, "unknown webhook registration", null);
+            // the same work and the same answer as a wrong signature: a 401 never tells which names exist
+            return new Verification(false, null, UNKNOWN_SET.verify(authorization, body).reason(), null);
         }
         Instant now = clock.instant();
-        String unusable = null;
         HmacSignature.Outcome outcome = null;
         Optional<Secret> currentKey = set.current();
         HmacSignature current = signer(set, currentKey);
         if (current == null) {
-            unusable = currentKey.isEmpty() ? "no signing key is configured for this webhook"
-                    : "the webhook signing key is not usable";
+            warnRateLimited(set, now, "event=webhook_key_unusable registration={} secret={} detail=\"{}\"", set.name,
+                    set.secret, currentKey.isEmpty() ? "the key is missing from the secret store"
+                            : "the key is not base64 of at least " + HmacSignature.MIN_KEY_BYTES + " bytes");
         } else {
             outcome = current.verify(authorization, body);
             if (outcome.valid()) {
@@ -201,7 +204,34 @@ public final class WebhookKeys {
                 }
             }
         }
-        return refused(set, outcome != null ? outcome.reason() : unusable);
+        // an unusable key answers like a wrong signature too: the caller learns nothing about the configuration
+        return refused(set, (outcome != null ? outcome : UNKNOWN_SET.verify(authorization, body)).reason());
+    }
+
+    /**
+     * Refuses to start with a key that is present but shorter than {@link HmacSignature#MIN_KEY_BYTES} bytes (or not
+     * base64), whatever store it came from; the message names the secret, never its value. A missing registration
+     * key is tolerated (it may be stored later; until then its requests get 401).
+     */
+    void requireUsableKeys() {
+        List<KeySet> all = new ArrayList<>();
+        all.add(defaultSet);
+        all.addAll(registrations.values());
+        for (KeySet set : all) {
+            check(set.name, set.current());
+            check(set.name, set.previousSecret());
+        }
+    }
+
+    private static void check(String set, Optional<Secret> key) {
+        if (key.isPresent()) {
+            try {
+                HmacSignature.requireUsableKey(key.get().reveal());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("webhook key set " + set + ", secret " + key.get().name() + ": "
+                        + e.getMessage());
+            }
+        }
     }
 
     /** A signer for a key, or null when it is missing or not base64 (logged by secret name, never the value). */
@@ -210,11 +240,10 @@ public final class WebhookKeys {
             return null;
         }
         try {
+            HmacSignature.requireUsableKey(key.get().reveal());
             return HmacSignature.of(key.get());
         } catch (IllegalArgumentException e) {
-            log.error("event=ingress_bad_signing_key registration={} secret={} detail=\"{}\"", set.name,
-                    key.get().name(), e.getMessage());
-            return null;
+            return null; // logged by the caller, rate-limited
         }
     }
 
@@ -280,7 +309,7 @@ public final class WebhookKeys {
             return KeyState.MISSING;
         }
         try {
-            HmacSignature.of(key.get());
+            HmacSignature.requireUsableKey(key.get().reveal());
             return KeyState.PRESENT;
         } catch (IllegalArgumentException e) {
             return KeyState.UNUSABLE;

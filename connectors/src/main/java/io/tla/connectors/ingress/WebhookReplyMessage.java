@@ -33,8 +33,25 @@ public final class WebhookReplyMessage {
         return body;
     }
 
-    /** Teams renders some HTML inside markdown text: the translated text is shown, never interpreted. */
-    private static String escape(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    /**
+     * The translated text is shown, never interpreted: Teams renders some HTML inside markdown text, so {@code & < >}
+     * become entities (no {@code <at>} mention, no tag, no {@code <url>} autolink), and every markdown punctuation
+     * character is backslash-escaped (CommonMark), so a model cannot make a link ({@code [x](y)}), an image,
+     * emphasis, code, a heading, a list or a table that was not in the source. Line breaks stay.
+     */
+    static String escape(String text) {
+        StringBuilder out = new StringBuilder(text.length() + 16);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '&' -> out.append("&amp;");
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '\\', '`', '*', '_', '[', ']', '(', ')', '{', '}', '#', '+', '-', '.', '!', '|', '~', '=', ':' ->
+                        out.append('\\').append(c);
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
     }
 }

@@ -7,10 +7,17 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.Base64;
 
-/** The realistic Teams payloads under {@code src/test/resources/activities/}, and keys to sign them with. */
+/**
+ * The realistic Teams payloads under {@code src/test/resources/activities/}, and keys to sign them with. {@link #json}
+ * stamps each with {@link #SIGNED_AT}, the instant the ingress tests' clocks stand at, so their signed timestamps are
+ * fresh.
+ */
 final class Fixtures {
+
+    static final Instant SIGNED_AT = Instant.parse("2024-03-04T09:15:03Z");
 
     static final String CHANNEL_MENTION = "channel-mention.json";
     static final String GROUP_CHAT = "group-chat.json";
@@ -38,8 +45,15 @@ final class Fixtures {
     }
 
     static ObjectNode json(String name) {
+        return json(name, SIGNED_AT);
+    }
+
+    /** The fixture as Teams would send it at {@code timestamp}. */
+    static ObjectNode json(String name, Instant timestamp) {
         try {
-            return (ObjectNode) Json.mapper().readTree(text(name));
+            ObjectNode activity = (ObjectNode) Json.mapper().readTree(text(name));
+            activity.put("timestamp", timestamp.toString());
+            return activity;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

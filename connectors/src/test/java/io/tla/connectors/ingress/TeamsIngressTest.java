@@ -225,7 +225,7 @@ class TeamsIngressTest {
     @Test
     void storesAGroupChatMessageWithTheBotMentionRemoved() throws Exception {
         long before = endOffset();
-        HttpResponse<String> response = postSigned(Fixtures.text(Fixtures.GROUP_CHAT).getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> response = postSigned(Fixtures.bytes(Fixtures.json(Fixtures.GROUP_CHAT)));
 
         NormalizedMessage m = acceptedRecord(response, before).value();
         assertThat(m.conversationType()).isEqualTo(ConversationType.GROUP_CHAT);
@@ -237,7 +237,7 @@ class TeamsIngressTest {
     @Test
     void storesAPersonalChatMessageSentWithoutCharsetParameter() throws Exception {
         long before = endOffset();
-        byte[] body = Fixtures.text(Fixtures.PERSONAL_CHAT).getBytes(StandardCharsets.UTF_8);
+        byte[] body = Fixtures.bytes(Fixtures.json(Fixtures.PERSONAL_CHAT));
 
         HttpResponse<String> response = post(server, "", "application/json",
                 HttpRequest.BodyPublishers.ofByteArray(body), sign(DEFAULT_KEY, body));
@@ -459,7 +459,9 @@ class TeamsIngressTest {
         try (TeamsIngress downIngress = new TeamsIngress(HTTP, webhook, new Secret("teams-webhook-hmac", DEFAULT_KEY, null),
                 down, downMetrics, downHealth, Clock.systemUTC());
              HttpServer downServer = new HttpServer(HTTP, downMetrics, downHealth).routes(downIngress::routes).start()) {
-            byte[] body = Fixtures.bytes(freshActivity("broker is down"));
+            ObjectNode activity = freshActivity("broker is down");
+            activity.put("timestamp", Instant.now().toString()); // this ingress runs on the system clock
+            byte[] body = Fixtures.bytes(activity);
 
             HttpResponse<String> response = post(downServer, "", "application/json",
                     HttpRequest.BodyPublishers.ofByteArray(body), sign(DEFAULT_KEY, body));

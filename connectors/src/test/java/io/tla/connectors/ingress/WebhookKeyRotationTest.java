@@ -89,7 +89,7 @@ class WebhookKeyRotationTest {
                 "beta", new Registration("beta", "teams-webhook-beta", "tenant-beta", null, false),
                 "delta", new Registration("delta", "teams-webhook-delta", "tenant-delta", null, false,
                         new PreviousKey("teams-webhook-delta-previous", UNTIL))),
-                new PreviousKey("teams-webhook-hmac-previous", UNTIL));
+                new PreviousKey("teams-webhook-hmac-previous", UNTIL)).withTenant("tenant-default");
         ingress = new TeamsIngress(HTTP, webhook, new Secret("teams-webhook-hmac", DEFAULT_KEY, null), clients,
                 metrics, health, clock,
                 name -> Optional.ofNullable(STORE.get(name)).map(value -> new Secret(name, value, null)));
@@ -115,9 +115,11 @@ class WebhookKeyRotationTest {
     }
 
     private static byte[] freshActivity() {
-        ObjectNode activity = Fixtures.json(Fixtures.GROUP_CHAT);
+        ObjectNode activity = Fixtures.json(Fixtures.GROUP_CHAT, clock.instant()); // the key-expiry tests move the clock
         activity.put("id", "msg-" + UUID.randomUUID());
         ((ObjectNode) activity.get("conversation")).put("id", "19:" + UUID.randomUUID() + "@thread.v2");
+        ((ObjectNode) activity.get("conversation")).remove("tenantId"); // the tenant comes from the key's binding
+        activity.remove("channelData");
         return Fixtures.bytes(activity);
     }
 
@@ -256,7 +258,7 @@ class WebhookKeyRotationTest {
     @Test
     void aMissingPreviousKeyLeavesTheCurrentKeyWorkingAndIsReported() {
         WebhookConfig webhook = new WebhookConfig("teams-webhook-hmac", Map.of("gamma",
-                new Registration("gamma", "teams-webhook-beta", null, null, false,
+                new Registration("gamma", "teams-webhook-beta", "tenant-gamma", null, false,
                         new PreviousKey("not-in-the-store", UNTIL))));
         WebhookKeys keys = new WebhookKeys(webhook, null, name -> Optional.ofNullable(STORE.get(name))
                 .map(value -> new Secret(name, value, null)), new TlaMetrics().registry(), clock);
@@ -264,8 +266,9 @@ class WebhookKeyRotationTest {
 
         assertThat(keys.verify("gamma", HmacSignature.ofBase64Key(BETA_KEY).authorizationHeader(body), body).key())
                 .isEqualTo(Key.CURRENT);
+        // a missing key answers like a wrong signature: a 401 tells the caller nothing about the configuration
         assertThat(keys.verify(null, HmacSignature.ofBase64Key(BETA_KEY).authorizationHeader(body), body).reason())
-                .isEqualTo("no signing key is configured for this webhook");
+                .isEqualTo("signature does not match the request body");
         Status gamma = keys.status().get(1);
         assertThat(gamma.currentKey()).isEqualTo(KeyState.PRESENT);
         assertThat(gamma.previousKey()).isEqualTo(KeyState.MISSING);

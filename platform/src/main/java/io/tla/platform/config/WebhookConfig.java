@@ -1,11 +1,14 @@
 package io.tla.platform.config;
 
 import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
+import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
 import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
 import static org.apache.kafka.common.config.ConfigDef.Type.BOOLEAN;
+import static org.apache.kafka.common.config.ConfigDef.Type.INT;
 import static org.apache.kafka.common.config.ConfigDef.Type.LIST;
 import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Collections;
@@ -17,6 +20,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
@@ -24,14 +28,32 @@ import org.apache.kafka.common.config.ConfigException;
  * team's webhook, each verified with its own keys only. There is no unsigned mode. Each key set may also hold the
  * key it replaced, accepted until an instant, so a rotation does not turn Teams' requests signed with the old key
  * into 401s while the new one is rolled out.
+ *
+ * <p>Every key set speaks for one tenant: a registration for its {@code tenant-id} (required) and optionally one
+ * team, the default key for {@code webhook.tenant-id}. A body naming another tenant or team is refused; the stored
+ * message carries the binding's tenant, never the body's. The default key without {@code webhook.tenant-id} is the
+ * one-tenant development mode ({@link #developmentMode()}): it works, but is never production-ready.
+ *
+ * <p>Replays: the signed body's {@code timestamp} must be within {@code maxClockSkew} of the server clock, and within
+ * that window a delivery is remembered (at most {@code replayMemoryEntries}), so the same delivery gets the same
+ * answer and another body under a seen activity id is refused. {@code maxInFlight} bounds the messages being stored
+ * at once; past it the ingress sheds load with 429.
  */
 public record WebhookConfig(String defaultKeySecret, Map<String, Registration> registrations,
-                            PreviousKey defaultPreviousKey) {
+                            PreviousKey defaultPreviousKey, String tenantId, Duration maxClockSkew,
+                            int replayMemoryEntries, int maxInFlight) {
 
     public static final String DEFAULT_KEY_SECRET = "webhook.default-key-secret";
     public static final String DEFAULT_KEY_PREVIOUS_SECRET = "webhook.default-key-previous-secret";
     public static final String DEFAULT_KEY_PREVIOUS_SECRET_UNTIL = "webhook.default-key-previous-secret-until";
     public static final String REGISTRATIONS = "webhook.registrations";
+    public static final String TENANT_ID = "webhook.tenant-id";
+    public static final String MAX_CLOCK_SKEW_SECONDS = "webhook.max-clock-skew-seconds";
+    public static final String REPLAY_MEMORY_ENTRIES = "webhook.replay-memory-entries";
+    public static final String MAX_IN_FLIGHT = "webhook.max-in-flight";
+    public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofSeconds(300);
+    public static final int DEFAULT_REPLAY_MEMORY_ENTRIES = 200_000;
+    public static final int DEFAULT_MAX_IN_FLIGHT = 2_000;
     public static final String REGISTRATION_PREFIX = "webhook.registration.";
 
     /** Registration names: they appear in {@code ?id=NAME}, key names and metric tags. */
@@ -47,7 +69,19 @@ public record WebhookConfig(String defaultKeySecret, Map<String, Registration> r
                     "ISO-8601 instant (2026-11-27T09:00:00Z) after which the default key's previous key is refused;"
                             + " required with " + DEFAULT_KEY_PREVIOUS_SECRET + ".")
             .define(REGISTRATIONS, LIST, List.of(), MEDIUM,
-                    "Names of outgoing-webhook registrations (lower-case letters and digits).");
+                    "Names of outgoing-webhook registrations (lower-case letters and digits).")
+            .define(TENANT_ID, STRING, null, HIGH,
+                    "The tenant the default key speaks for: a body naming another tenant gets 403 tenant-mismatch."
+                            + " Unset: one-tenant development mode (the body's tenant is taken), never production-ready.")
+            .define(MAX_CLOCK_SKEW_SECONDS, INT, (int) DEFAULT_MAX_CLOCK_SKEW.toSeconds(), Range.between(5, 3600), MEDIUM,
+                    "How far the signed activity timestamp may be from the server clock; outside it the request is"
+                            + " refused with 401 stale (a captured request cannot be replayed later).")
+            .define(REPLAY_MEMORY_ENTRIES, INT, DEFAULT_REPLAY_MEMORY_ENTRIES, Range.between(1_000, 10_000_000), LOW,
+                    "Deliveries remembered within the clock-skew window, so a repeated delivery gets the first"
+                            + " answer and another body under a seen activity id gets 409 (least recently used go first).")
+            .define(MAX_IN_FLIGHT, INT, DEFAULT_MAX_IN_FLIGHT, Range.between(1, 1_000_000), MEDIUM,
+                    "Messages being stored at once; past it (or with the producer's buffer full) the ingress answers"
+                            + " 429 with Retry-After instead of queueing without bound.");
 
     public static final ConfigDef REGISTRATION_DEF = new ConfigDef()
             .define("secret", STRING, null, HIGH, "Secret name of this registration's signing key.")
@@ -55,20 +89,52 @@ public record WebhookConfig(String defaultKeySecret, Map<String, Registration> r
                     "Secret name of the key this registration's key replaced, accepted until previous-secret-until.")
             .define("previous-secret-until", STRING, null, new InstantValidator(), MEDIUM,
                     "ISO-8601 instant after which the previous key is refused; required with previous-secret.")
-            .define("tenant-id", STRING, null, MEDIUM, "Tenant id used when the activity carries none.")
+            .define("tenant-id", STRING, null, HIGH, "Required: the one tenant this key speaks for; a body naming"
+                    + " another gets 403 tenant-mismatch, and every accepted message carries this tenant.")
+            .define("team-id", STRING, null, MEDIUM, "The one team this key speaks for (thread id 19:...@thread.*, or"
+                    + " AAD group id); a body naming another team, or a chat, gets 403 team-mismatch.")
             .define("team-aad-group-id", STRING, null, MEDIUM, "The team's AAD group id, for Graph replies.")
             .define("sync-reply", BOOLEAN, false, MEDIUM,
                     "Answer the webhook call with the reply when it is ready within Teams' 5-second window.");
 
-    /** Without a previous default key. */
+    /** Without a previous default key, in development mode, with the default limits. */
     public WebhookConfig(String defaultKeySecret, Map<String, Registration> registrations) {
         this(defaultKeySecret, registrations, null);
     }
 
+    /** In development mode (no tenant for the default key), with the default limits. */
+    public WebhookConfig(String defaultKeySecret, Map<String, Registration> registrations,
+                         PreviousKey defaultPreviousKey) {
+        this(defaultKeySecret, registrations, defaultPreviousKey, null, DEFAULT_MAX_CLOCK_SKEW,
+                DEFAULT_REPLAY_MEMORY_ENTRIES, DEFAULT_MAX_IN_FLIGHT);
+    }
+
     public WebhookConfig {
         Objects.requireNonNull(defaultKeySecret, "defaultKeySecret");
+        Objects.requireNonNull(maxClockSkew, "maxClockSkew");
+        tenantId = blankToNull(tenantId);
         // in configuration order, for listings
         registrations = Collections.unmodifiableMap(new LinkedHashMap<>(registrations));
+    }
+
+    /** This configuration with the default key bound to {@code tenantId} (null: development mode). */
+    public WebhookConfig withTenant(String tenantId) {
+        return new WebhookConfig(defaultKeySecret, registrations, defaultPreviousKey, tenantId, maxClockSkew,
+                replayMemoryEntries, maxInFlight);
+    }
+
+    /** This configuration with other replay and load-shedding limits. */
+    public WebhookConfig withLimits(Duration maxClockSkew, int replayMemoryEntries, int maxInFlight) {
+        return new WebhookConfig(defaultKeySecret, registrations, defaultPreviousKey, tenantId, maxClockSkew,
+                replayMemoryEntries, maxInFlight);
+    }
+
+    /**
+     * The default key speaks for whatever tenant the body names: fine on a developer's machine ({@code ./tla run}),
+     * never in production.
+     */
+    public boolean developmentMode() {
+        return tenantId == null;
     }
 
     /**
@@ -103,13 +169,33 @@ public record WebhookConfig(String defaultKeySecret, Map<String, Registration> r
         }
     }
 
-    /** One team's outgoing webhook; {@code previousKey} is null when no rotation is in progress. */
-    public record Registration(String name, String secret, String tenantId, String teamAadGroupId, boolean syncReply,
-                               PreviousKey previousKey) {
+    /**
+     * One team's outgoing webhook, speaking for {@code tenantId} and, when {@code teamId} is set, for that team only;
+     * {@code previousKey} is null when no rotation is in progress.
+     */
+    public record Registration(String name, String secret, String tenantId, String teamId, String teamAadGroupId,
+                               boolean syncReply, PreviousKey previousKey) {
 
-        /** Without a previous key. */
+        public Registration {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(secret, "secret");
+            tenantId = blankToNull(tenantId);
+            if (tenantId == null) {
+                throw new IllegalArgumentException("registration " + name + " needs the tenant its key speaks for");
+            }
+            teamId = blankToNull(teamId);
+            teamAadGroupId = blankToNull(teamAadGroupId);
+        }
+
+        /** Not bound to a team, without a previous key. */
         public Registration(String name, String secret, String tenantId, String teamAadGroupId, boolean syncReply) {
-            this(name, secret, tenantId, teamAadGroupId, syncReply, null);
+            this(name, secret, tenantId, null, teamAadGroupId, syncReply, null);
+        }
+
+        /** Not bound to a team. */
+        public Registration(String name, String secret, String tenantId, String teamAadGroupId, boolean syncReply,
+                            PreviousKey previousKey) {
+            this(name, secret, tenantId, null, teamAadGroupId, syncReply, previousKey);
         }
     }
 
@@ -135,10 +221,17 @@ public record WebhookConfig(String defaultKeySecret, Map<String, Registration> r
             }
             PreviousKey previous = previousKey(prefix + "previous-secret", (String) r.get("previous-secret"),
                     prefix + "previous-secret-until", (String) r.get("previous-secret-until"), secret);
-            registrations.put(name, new Registration(name, secret, (String) r.get("tenant-id"),
+            String tenant = blankToNull((String) r.get("tenant-id"));
+            if (tenant == null) {
+                throw new ConfigException(prefix + "tenant-id", null,
+                        "every registration needs the tenant its key speaks for (tla webhook add NAME --tenant-id T)");
+            }
+            registrations.put(name, new Registration(name, secret, tenant, (String) r.get("team-id"),
                     (String) r.get("team-aad-group-id"), (Boolean) r.get("sync-reply"), previous));
         }
-        return new WebhookConfig(defaultSecret, registrations, defaultPrevious);
+        return new WebhookConfig(defaultSecret, registrations, defaultPrevious, (String) v.get(TENANT_ID),
+                Duration.ofSeconds((Integer) v.get(MAX_CLOCK_SKEW_SECONDS)), (Integer) v.get(REPLAY_MEMORY_ENTRIES),
+                (Integer) v.get(MAX_IN_FLIGHT));
     }
 
     /** The previous key of a key set, or null; both keys or neither, and never the current key's secret again. */

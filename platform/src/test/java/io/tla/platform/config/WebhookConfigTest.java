@@ -24,7 +24,9 @@ class WebhookConfigTest {
                 "webhook.registration.alpha.previous-secret", "teams-webhook-alpha-previous",
                 "webhook.registration.alpha.previous-secret-until", "2026-11-27T09:00:00Z",
                 "webhook.registration.alpha.sync-reply", "true",
-                "webhook.registration.beta.secret", "teams-webhook-beta"));
+                "webhook.registration.alpha.tenant-id", "tenant-a",
+                "webhook.registration.beta.secret", "teams-webhook-beta",
+                "webhook.registration.beta.tenant-id", "tenant-b"));
 
         Registration alpha = config.registrations().get("alpha");
         assertThat(alpha.secret()).isEqualTo("teams-webhook-alpha");
@@ -107,8 +109,48 @@ class WebhookConfigTest {
         assertThatThrownBy(() -> parse(Map.of("webhook.registrations", "Team-A")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("lower-case letters and digits");
         assertThatThrownBy(() -> parse(Map.of("webhook.registrations", "alpha,alpha",
-                "webhook.registration.alpha.secret", "a")))
+                "webhook.registration.alpha.secret", "a", "webhook.registration.alpha.tenant-id", "t")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("unique");
+    }
+
+    @Test
+    void aRegistrationWithoutTenantIsRefusedNamingTheKey() {
+        assertThatThrownBy(() -> parse(Map.of("webhook.registrations", "alpha",
+                "webhook.registration.alpha.secret", "a")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("webhook.registration.alpha.tenant-id")
+                .hasMessageContaining("tenant its key speaks for");
+        assertThatThrownBy(() -> new Registration("alpha", "a", " ", null, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tenant");
+    }
+
+    @Test
+    void aRegistrationMayBeBoundToOneTeam() {
+        WebhookConfig config = parse(Map.of("webhook.registrations", "alpha",
+                "webhook.registration.alpha.secret", "a",
+                "webhook.registration.alpha.tenant-id", "tenant-a",
+                "webhook.registration.alpha.team-id", "19:abc@thread.tacv2"));
+
+        Registration alpha = config.registrations().get("alpha");
+        assertThat(alpha.tenantId()).isEqualTo("tenant-a");
+        assertThat(alpha.teamId()).isEqualTo("19:abc@thread.tacv2");
+        assertThat(ConfigCatalog.isKnown("webhook.registration.alpha.team-id")).isTrue();
+    }
+
+    @Test
+    void theDefaultKeyWithoutTenantIsDevelopmentModeAndWithOneIsBound() {
+        WebhookConfig development = parse(Map.of());
+        assertThat(development.developmentMode()).isTrue();
+        assertThat(development.maxClockSkew()).hasSeconds(300);
+
+        WebhookConfig bound = parse(Map.of("webhook.tenant-id", "tenant-a", "webhook.max-clock-skew-seconds", "60",
+                "webhook.max-in-flight", "50"));
+        assertThat(bound.developmentMode()).isFalse();
+        assertThat(bound.tenantId()).isEqualTo("tenant-a");
+        assertThat(bound.maxClockSkew()).hasSeconds(60);
+        assertThat(bound.maxInFlight()).isEqualTo(50);
+        assertThatThrownBy(() -> parse(Map.of("webhook.max-clock-skew-seconds", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("webhook.max-clock-skew-seconds");
     }
 
     @Test

@@ -112,7 +112,7 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler, Dese
                     List.of(new Translation("en", "Sorry, this message could not be translated.")), "tla", null, null,
                     Instant.now(), type, text(m, "teamAadGroupId"), text(m, "channelId"), text(m, "rootMessageId"),
                     text(m, "serviceUrl"), received, m.path("from").isObject() ? text(m.get("from"), "aadObjectId") : null,
-                    text(m, "teamId"), replyDeadline);
+                    text(m, "teamId"), replyDeadline, text(m, "registration"));
             return Optional.of(new ProducerRecord<>(Topics.REPLIES.name(), conversationId.getBytes(StandardCharsets.UTF_8),
                     Topics.REPLIES.valueSerde().serializer().serialize(Topics.REPLIES.name(), reply)));
         } catch (java.io.IOException | RuntimeException e) {

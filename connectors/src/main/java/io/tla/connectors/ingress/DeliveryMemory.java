@@ -1,0 +1,78 @@
+package io.tla.connectors.ingress;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The deliveries the ingress accepted within the replay window, by key set and activity id, each with the hash of
+ * its signed body and its answer. A repeated delivery (Teams retries the same request) gets the first delivery's
+ * answer, even while that one is still being stored or waiting for its reply, and produces no second record;
+ * another body under an activity id already seen is a conflict. Entries live for twice the clock skew: past that
+ * the body's signed timestamp is refused anyway. The memory is bounded (least recently used go first): a key holder
+ * flooding it can only make an old delivery's retry be stored again, which the topology's duplicate filter still
+ * answers once.
+ *
+ * @param <A> the answer type
+ */
+final class DeliveryMemory<A> {
+
+    /** What a delivery found: the first delivery's answer to reuse, a conflicting body, or nothing (new). */
+    sealed interface Seen<A> {
+    }
+
+    /** The same body again: the first delivery's answer. */
+    record Repeated<A>(CompletableFuture<A> answer) implements Seen<A> {
+    }
+
+    /** Another body under an activity id already seen. */
+    record Conflict<A>() implements Seen<A> {
+    }
+
+    /** Not seen before: the caller completes {@code answer}, which later deliveries share. */
+    record First<A>(CompletableFuture<A> answer, Runnable forget) implements Seen<A> {
+    }
+
+    private record Entry<A>(byte[] bodyHash, CompletableFuture<A> answer) {
+    }
+
+    private final Cache<String, Entry<A>> entries;
+
+    DeliveryMemory(Duration window, int maxEntries) {
+        this.entries = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(window).build();
+    }
+
+    /** Records this delivery unless it (or another body under its id) was seen within the window. */
+    Seen<A> see(String keySet, String activityId, byte[] body) {
+        String key = Objects.requireNonNull(keySet, "keySet") + '\u0000' + activityId;
+        Entry<A> created = new Entry<>(sha256(body), new CompletableFuture<>());
+        Entry<A> existing = entries.asMap().putIfAbsent(key, created);
+        if (existing == null) {
+            // answers that invite a retry (429, 503) are forgotten, so the retry is stored
+            return new First<>(created.answer(), () -> entries.asMap().remove(key, created));
+        }
+        return MessageDigest.isEqual(existing.bodyHash(), created.bodyHash())
+                ? new Repeated<>(existing.answer()) : new Conflict<>();
+    }
+
+    long size() {
+        return entries.estimatedSize();
+    }
+
+    private static byte[] sha256(byte[] body) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(body);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is unavailable", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DeliveryMemory[" + size() + " deliveries]";
+    }
+}
