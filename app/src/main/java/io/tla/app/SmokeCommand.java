@@ -1,6 +1,7 @@
 package io.tla.app;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tla.connectors.ingress.HmacSignature;
 import io.tla.platform.config.ComplianceConfig;
 import io.tla.platform.config.DataConfig;
 import io.tla.platform.config.ModelConfig;
@@ -11,6 +12,7 @@ import io.tla.platform.config.WebhookConfig;
 import io.tla.platform.secrets.ConfiguredSecrets;
 import io.tla.platform.secrets.ConfiguredSecrets.ConfiguredSecret;
 import io.tla.platform.secrets.FileSecretStore;
+import io.tla.platform.secrets.Secret;
 import io.tla.platform.secrets.SecretLookup;
 import io.tla.platform.secrets.SecretStatus;
 import io.tla.platform.secrets.SecretStore;
@@ -35,6 +37,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
@@ -86,7 +89,8 @@ final class SmokeCommand implements Runnable {
         Duration minValidity;
 
         @Option(names = "--verify-readiness",
-                description = "Also check that the readiness file's directory (data.dir) is writable.")
+                description = "Also check that the readiness file's directory (data.dir) is writable and that the"
+                        + " default webhook key is bound to a tenant (webhook.tenant-id: not development mode).")
         boolean verifyReadiness;
 
         private final Function<TlaConfig, SecretStore> stores;
@@ -126,7 +130,11 @@ final class SmokeCommand implements Runnable {
                         lookup = fromFile;
                     }
                 }
-                rows.add(new Row(secret, lookup, problem(lookup, now)));
+                String problem = problem(lookup, now);
+                if (problem == null && webhookKeys.contains(secret.name()) && lookup.usable()) {
+                    problem = webhookKeyProblem(store.get(secret.name()).or(() -> fileStore.get(secret.name())));
+                }
+                rows.add(new Row(secret, lookup, problem));
             }
 
             out.printf("secrets from the %s store (%d configured)%n", store.kind(), rows.size());
@@ -156,9 +164,27 @@ final class SmokeCommand implements Runnable {
                     err.printf("FAIL readiness: %s%n", problem);
                     failures++;
                 }
+                if (WebhookConfig.from(config).developmentMode()) {
+                    err.printf("FAIL readiness: the default webhook key is bound to no tenant (%s is unset):"
+                            + " development mode, not production-ready%n", WebhookConfig.TENANT_ID);
+                    failures++;
+                } else {
+                    out.printf("readiness: the default webhook key speaks for tenant %s%n",
+                            WebhookConfig.from(config).tenantId());
+                }
             }
             out.println(failures == 0 ? "smoke secrets: ok" : "smoke secrets: " + failures + " failure(s)");
             return failures == 0 ? 0 : 1;
+        }
+
+        /** A webhook key the ingress would refuse to start with (not base64, or under 16 bytes), else null. */
+        private static String webhookKeyProblem(Optional<Secret> key) {
+            try {
+                key.ifPresent(secret -> HmacSignature.requireUsableKey(secret.reveal()));
+                return null;
+            } catch (IllegalArgumentException e) {
+                return "unusable as a webhook key (" + e.getMessage() + ")";
+            }
         }
 
         /** Why the secret fails the check, or null when it passes. */

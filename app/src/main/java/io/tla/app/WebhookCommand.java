@@ -247,8 +247,15 @@ final class WebhookCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "NAME", description = "Registration name: lower-case letters and digits.")
         String name;
 
-        @Option(names = "--tenant-id", paramLabel = "T", description = "Tenant id for activities that carry none.")
+        @Option(names = "--tenant-id", paramLabel = "T",
+                description = "The tenant this key speaks for (required for a new registration): a body naming"
+                        + " another gets 403, and every accepted message carries this tenant.")
         String tenantId;
+
+        @Option(names = "--team-id", paramLabel = "TEAM",
+                description = "Bind the key to one team (thread id 19:...@thread.tacv2, or AAD group id): a body from"
+                        + " another team, or a chat, gets 403.")
+        String teamId;
 
         @Option(names = "--team-aad-group-id", paramLabel = "G", description = "The team's AAD group id (Graph replies).")
         String teamAadGroupId;
@@ -286,8 +293,14 @@ final class WebhookCommand implements Runnable {
             settings.put(WebhookConfig.REGISTRATIONS, withRegistration(webhook, name));
             String prefix = WebhookConfig.REGISTRATION_PREFIX + name + ".";
             settings.put(prefix + "secret", secret);
-            if (tenantId != null) {
+            if (tenantId != null && !tenantId.isBlank()) {
                 settings.put(prefix + "tenant-id", tenantId.strip());
+            } else if (existing == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--tenant-id is required: every webhook key speaks for exactly one tenant");
+            }
+            if (teamId != null) {
+                settings.put(prefix + "team-id", teamId.strip());
             }
             if (teamAadGroupId != null) {
                 settings.put(prefix + "team-aad-group-id", teamAadGroupId.strip());
@@ -463,22 +476,25 @@ final class WebhookCommand implements Runnable {
             Instant now = clock.instant();
 
             List<String[]> table = new ArrayList<>();
-            table.add(new String[] {"NAME", "SECRET", "KEY", "SYNC-REPLY", "PREVIOUS SECRET", "PREVIOUS KEY",
-                    "PREVIOUS UNTIL", "CALLBACK URL"});
+            table.add(new String[] {"NAME", "SECRET", "KEY", "SPEAKS FOR", "SYNC-REPLY", "PREVIOUS SECRET",
+                    "PREVIOUS KEY", "PREVIOUS UNTIL", "CALLBACK URL"});
             List<String> problems = new ArrayList<>();
             String defaultState = keyState(configured, files, webhook.defaultKeySecret());
             if (defaultState.equals("missing")) {
                 defaultState = "missing (tla run generates it)";
             }
-            table.add(row("(default)", webhook.defaultKeySecret(), defaultState, "-", webhook.defaultPreviousKey(),
-                    configured, files, now, callbackUrl(http, null)));
+            String defaultTenant = webhook.developmentMode() ? "any tenant (development mode)"
+                    : "tenant " + webhook.tenantId();
+            table.add(row("(default)", webhook.defaultKeySecret(), defaultState, defaultTenant, "-",
+                    webhook.defaultPreviousKey(), configured, files, now, callbackUrl(http, null)));
             for (Registration r : webhook.registrations().values()) {
                 String state = keyState(configured, files, r.secret());
                 if (!state.startsWith("usable")) {
                     problems.add(r.name() + ": key " + r.secret() + " is " + state);
                 }
-                table.add(row(r.name(), r.secret(), state, Boolean.toString(r.syncReply()), r.previousKey(), configured,
-                        files, now, callbackUrl(http, r.name())));
+                table.add(row(r.name(), r.secret(), state, "tenant " + r.tenantId()
+                                + (r.teamId() == null ? "" : ", team " + r.teamId()), Boolean.toString(r.syncReply()),
+                        r.previousKey(), configured, files, now, callbackUrl(http, r.name())));
             }
             TextTable.print(out, table);
             if (webhook.registrations().isEmpty()) {
@@ -489,9 +505,10 @@ final class WebhookCommand implements Runnable {
             return problems.isEmpty() ? 0 : 1;
         }
 
-        private static String[] row(String name, String secret, String state, String syncReply, PreviousKey previous,
-                                    SecretStore configured, FileSecretStore files, Instant now, String url) {
-            return new String[] {name, secret, state, syncReply,
+        private static String[] row(String name, String secret, String state, String speaksFor, String syncReply,
+                                    PreviousKey previous, SecretStore configured, FileSecretStore files, Instant now,
+                                    String url) {
+            return new String[] {name, secret, state, speaksFor, syncReply,
                     previous == null ? "-" : previous.secret(),
                     previous == null ? "-" : keyState(configured, files, previous.secret()),
                     previous == null ? "-" : previous.until() + (previous.acceptedAt(now) ? "" : " (expired)"),

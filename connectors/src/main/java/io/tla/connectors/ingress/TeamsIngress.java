@@ -29,8 +29,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -141,6 +143,7 @@ public final class TeamsIngress implements AutoCloseable {
                     + WebhookConfig.TENANT_ID + ", or use registrations (tla webhook add NAME --tenant-id T).\"");
         }
         this.deliveries = new DeliveryMemory<>(webhook.maxClockSkew().multipliedBy(2), webhook.replayMemoryEntries());
+        registerRefusalCounters();
         Map<String, Object> props = producerProperties(clients);
         this.ackTimeoutMs = asLong(props.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)) + 1_000;
         this.producer = new KafkaProducer<>(props, Topics.MESSAGES.keySerde().serializer(),
@@ -317,18 +320,14 @@ public final class TeamsIngress implements AutoCloseable {
 
         DeliveryMemory.Seen<Result> seen = deliveries.see(binding.keySet(), message.messageId(), body);
         if (seen instanceof DeliveryMemory.Conflict<Result>) {
-            Counter.builder("tla.ingress.replays.refused").description("Another body under an activity id already"
-                    + " accepted within the replay window (409)").tag("registration", binding.keySet())
-                    .register(registry).increment();
+            conflicts(binding.keySet()).increment();
             Result conflict = Result.error(409, "conflict", "activity-id-reused", registrationName);
             conflict.body().put("detail", "another body was already accepted under this activity id");
             return done(new Result(409, conflict.body(), registrationName, message.tenantId(),
                     message.conversationId(), message.messageId(), "activity-id-reused"));
         }
         if (seen instanceof DeliveryMemory.Repeated<Result> repeated) {
-            Counter.builder("tla.ingress.deliveries.repeated").description("Deliveries of an activity already accepted,"
-                    + " answered like the first and not stored again").tag("registration", binding.keySet())
-                    .register(registry).increment();
+            repeats(binding.keySet()).increment();
             return repeated.answer().thenApply(first -> new Result(first.status(), first.body(), first.registration(),
                     first.tenant(), first.conversation(), first.messageId(), "repeated delivery: " + first.reason()));
         }
@@ -384,10 +383,7 @@ public final class TeamsIngress implements AutoCloseable {
         if (skew <= webhook.maxClockSkew().toSeconds()) {
             return Optional.empty();
         }
-        Counter.builder("tla.ingress.stale").description("Signed requests refused because their timestamp is outside"
-                        + " the allowed clock skew (replays, or a sender with a wrong clock)")
-                .tag("registration", registrationName == null ? WebhookKeys.DEFAULT_SET : registrationName)
-                .register(registry).increment();
+        stale(registrationName == null ? WebhookKeys.DEFAULT_SET : registrationName).increment();
         Result stale = Result.error(401, "unauthorized", "stale", registrationName);
         stale.body().put("detail", "the signed timestamp is more than " + webhook.maxClockSkew().toSeconds()
                 + " s from the server clock");
@@ -397,9 +393,7 @@ public final class TeamsIngress implements AutoCloseable {
 
     /** 403: the body speaks for another tenant or team than its key; counted and logged by the binding only. */
     private Result refuse(KeyBinding binding, String reason, JsonNode activity, String registrationName) {
-        Counter.builder("tla.ingress.binding.refused")
-                .description("Signed requests whose body names another tenant or team than the key is bound to (403)")
-                .tag("registration", binding.keySet()).tag("reason", reason).register(registry).increment();
+        bindingRefused(binding.keySet(), reason).increment();
         // the claimed ids are the sender's input: not echoed into the log; the message id is, to find the request
         log.warn("event=ingress_binding_refused registration={} bound_tenant={} bound_team={} reason={} message_id={}",
                 binding.keySet(), binding.tenantId(), binding.teamId(), reason,
@@ -409,6 +403,48 @@ public final class TeamsIngress implements AutoCloseable {
                 ? "the activity names another tenant than this webhook key speaks for"
                 : "the activity is not from the team this webhook key speaks for");
         return new Result(403, refused.body(), registrationName, binding.tenantId(), null, null, reason);
+    }
+
+    // The refusal counters exist from the start for every key set, so dashboards and alerts see zeros, not gaps.
+    private void registerRefusalCounters() {
+        List<String> sets = new ArrayList<>();
+        sets.add(WebhookKeys.DEFAULT_SET);
+        sets.addAll(webhook.registrations().keySet());
+        for (String set : sets) {
+            bindingRefused(set, KeyBinding.TENANT_MISMATCH);
+            bindingRefused(set, KeyBinding.TEAM_MISMATCH);
+            stale(set);
+            conflicts(set);
+            repeats(set);
+        }
+        shed();
+    }
+
+    private Counter bindingRefused(String set, String reason) {
+        return Counter.builder("tla.ingress.binding.refused")
+                .description("Signed requests whose body names another tenant or team than the key is bound to (403)")
+                .tag("registration", set).tag("reason", reason).register(registry);
+    }
+
+    private Counter stale(String set) {
+        return Counter.builder("tla.ingress.stale").description("Signed requests refused because their timestamp is"
+                        + " outside the allowed clock skew (replays, or a sender with a wrong clock)")
+                .tag("registration", set).register(registry);
+    }
+
+    private Counter conflicts(String set) {
+        return Counter.builder("tla.ingress.replays.refused").description("Another body under an activity id already"
+                + " accepted within the replay window (409)").tag("registration", set).register(registry);
+    }
+
+    private Counter repeats(String set) {
+        return Counter.builder("tla.ingress.deliveries.repeated").description("Deliveries of an activity already"
+                + " accepted, answered like the first and not stored again").tag("registration", set).register(registry);
+    }
+
+    private Counter shed() {
+        return Counter.builder("tla.ingress.shed").description("Requests answered 429 because too many messages were"
+                + " being stored at once or the producer's buffer was full").register(registry);
     }
 
     private static CompletableFuture<Result> done(Result result) {
@@ -445,8 +481,7 @@ public final class TeamsIngress implements AutoCloseable {
     private CompletableFuture<Result> store(NormalizedMessage message, String registrationName) {
         if (inFlight.incrementAndGet() > webhook.maxInFlight() || bufferNearlyFull()) {
             inFlight.decrementAndGet();
-            Counter.builder("tla.ingress.shed").description("Requests answered 429 because too many messages were"
-                    + " being stored at once or the producer's buffer was full").register(registry).increment();
+            shed().increment();
             Result shed = Result.error(429, "too many requests", "overloaded", registrationName);
             shed.body().put("detail", "too many messages are being stored right now; retry after the Retry-After"
                     + " seconds");

@@ -66,6 +66,7 @@ public final class Readiness {
     private final List<String> secretNames;
     private final Set<String> webhookKeys;
     private final int webhookRegistrations;
+    private final boolean webhookDevelopmentMode;
     private final String replySink;
     private final String graphAuthMode;
     private final Path smokeFile;
@@ -80,6 +81,7 @@ public final class Readiness {
         WebhookConfig webhook = WebhookConfig.from(config);
         this.webhookKeys = webhook.secretNames();
         this.webhookRegistrations = webhook.registrations().size();
+        this.webhookDevelopmentMode = webhook.developmentMode();
         this.replySink = ReplyConfig.from(config).sink();
         this.graphAuthMode = GraphConfig.from(config).authMode();
         this.clock = clock;
@@ -99,9 +101,16 @@ public final class Readiness {
 
     private Item signing() {
         // There is no unsigned mode to detect: the ingress verifies every request and has no switch to stop.
-        return new Item("signing", "Webhook signing", Status.PASS, "HMAC-SHA256 only; unsigned requests are refused ("
-                + (webhookRegistrations == 0 ? "default key" : "default key and " + webhookRegistrations
-                + " registration(s)") + ")");
+        String keys = webhookRegistrations == 0 ? "default key" : "default key and " + webhookRegistrations
+                + " registration(s)";
+        if (webhookDevelopmentMode) {
+            // a key that speaks for whatever tenant a body names is one tenant's developer set-up, not a deployment
+            return new Item("signing", "Webhook signing", Status.FAIL, "development mode: the default key is bound to"
+                    + " no tenant (" + WebhookConfig.TENANT_ID + " is unset), so a signed body names its own tenant;"
+                    + " set " + WebhookConfig.TENANT_ID + " (HMAC-SHA256 only; " + keys + ")");
+        }
+        return new Item("signing", "Webhook signing", Status.PASS, "HMAC-SHA256 only; unsigned requests are refused;"
+                + " every key is bound to its tenant (" + keys + ")");
     }
 
     private Item secrets(Instant now) {
