@@ -58,7 +58,8 @@ final class SendCommand implements Callable<Integer> {
     @Option(names = "--text", required = true, description = "The message text.")
     String text;
 
-    @Option(names = "--tenant", defaultValue = DEFAULT_TENANT, description = "Tenant id (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tenant", description = "Tenant id the activity names (default: the tenant the signing key is"
+            + " bound to; in development mode " + DEFAULT_TENANT + "). Another tenant than the key's is refused with 403.")
     String tenant;
 
     @Option(names = "--conversation", defaultValue = DEFAULT_CONVERSATION,
@@ -80,13 +81,16 @@ final class SendCommand implements Callable<Integer> {
         TlaConfig config = options.load();
         WebhookConfig webhook = WebhookConfig.from(config);
         String secretName = webhook.defaultKeySecret();
+        String boundTenant = webhook.tenantId();
         if (registration != null) {
             WebhookConfig.Registration reg = webhook.registrations().get(registration);
             if (reg == null) {
                 throw new IllegalArgumentException("no webhook registration '" + registration + "' (webhook.registrations)");
             }
             secretName = reg.secret();
+            boundTenant = reg.tenantId();
         }
+        String tenant = this.tenant != null ? this.tenant : boundTenant(boundTenant);
         Secret key = webhookKey(config, secretName);
 
         String target = url != null ? url : "http://127.0.0.1:" + HttpConfig.from(config).port() + "/api/messages";
@@ -115,6 +119,11 @@ final class SendCommand implements Callable<Integer> {
             }
             return awaitReply(replies, messageId, started) ? 0 : 3;
         }
+    }
+
+    /** The tenant a key speaks for, or the sample tenant for the default key in development mode. */
+    static String boundTenant(String keyTenant) {
+        return keyTenant != null ? keyTenant : DEFAULT_TENANT;
     }
 
     /** The webhook signing key as the ingress finds it: the secret store, else the file store under data.dir. */

@@ -69,7 +69,7 @@ final class SmokeChecks {
      * {@code teams.replies.v1} and then for its {@code reply.posted} telemetry (outbox or Graph), with timings.
      */
     static Result reply(TlaConfig config, String text, Duration timeout) throws Exception {
-        String tenant = SendCommand.DEFAULT_TENANT;
+        String tenant = SendCommand.boundTenant(WebhookConfig.from(config).tenantId());
         String conversation = SendCommand.DEFAULT_CONVERSATION;
         Secret key = SendCommand.webhookKey(config, WebhookConfig.from(config).defaultKeySecret());
         Instant now = Instant.now();

@@ -22,15 +22,18 @@ class DiagnosticsSigningTest {
 
     @Test
     void withoutTheIngressTheKeySetsShowTheirConfigurationAndThePreviousKeysExpiryOnly() {
-        TlaConfig config = TlaConfig.of(Map.of("data.dir", dataDir.toString(),
-                "webhook.registrations", "alpha,beta",
-                "webhook.registration.alpha.secret", "teams-webhook-alpha",
-                "webhook.registration.alpha.previous-secret", "teams-webhook-alpha-previous",
-                "webhook.registration.alpha.previous-secret-until", "2026-11-27T09:00:00Z",
-                "webhook.registration.alpha.sync-reply", "true",
-                "webhook.registration.beta.secret", "teams-webhook-beta",
-                "webhook.registration.beta.previous-secret", "teams-webhook-beta-previous",
-                "webhook.registration.beta.previous-secret-until", "2026-11-26T09:00:00Z"));
+        TlaConfig config = TlaConfig.of(Map.ofEntries(
+                Map.entry("data.dir", dataDir.toString()),
+                Map.entry("webhook.registrations", "alpha,beta"),
+                Map.entry("webhook.registration.alpha.secret", "teams-webhook-alpha"),
+                Map.entry("webhook.registration.alpha.tenant-id", "tenant-a"),
+                Map.entry("webhook.registration.alpha.previous-secret", "teams-webhook-alpha-previous"),
+                Map.entry("webhook.registration.alpha.previous-secret-until", "2026-11-27T09:00:00Z"),
+                Map.entry("webhook.registration.alpha.sync-reply", "true"),
+                Map.entry("webhook.registration.beta.secret", "teams-webhook-beta"),
+                Map.entry("webhook.registration.beta.tenant-id", "tenant-b"),
+                Map.entry("webhook.registration.beta.previous-secret", "teams-webhook-beta-previous"),
+                Map.entry("webhook.registration.beta.previous-secret-until", "2026-11-26T09:00:00Z")));
         Clock clock = Clock.fixed(Instant.parse("2026-11-26T12:00:00Z"), ZoneOffset.UTC);
 
         JsonNode signing = Json.mapper().valueToTree(

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,7 +67,8 @@ class SmokeSecretsCommandTest {
                 "model.providers=primary,offline",
                 "model.provider.primary.type=openai",
                 "model.provider.primary.base-url=http://127.0.0.1:11434/v1",
-                "model.provider.primary.api-key-secret=" + apiKeySecret, ""));
+                "model.provider.primary.api-key-secret=" + apiKeySecret,
+                "webhook.tenant-id=6f1c2a7e-4c1b-4c55-9a43-1c2a7e4c1b4c", ""));
         return file;
     }
 
@@ -139,6 +141,34 @@ class SmokeSecretsCommandTest {
         assertThat(executeAgainstVault("--config", config("keyvault", "off-key").toString())).isEqualTo(1);
         assertThat(out.toString()).containsPattern("off-key +keyvault +yes +no +- +disabled");
         assertThat(err.toString()).contains("FAIL secret off-key: disabled (disabled in " + vault.url() + "/secrets/off-key)");
+    }
+
+    @Test
+    void readinessCheckFailsWhileTheDefaultWebhookKeyIsBoundToNoTenant() throws Exception {
+        fileSecret("teams-webhook-hmac", WEBHOOK_VALUE);
+        fileSecret("primary-key", API_KEY_VALUE);
+        Path config = config("file", "primary-key");
+        Files.writeString(config, Files.readString(config).replace("webhook.tenant-id=", "# webhook.tenant-id="));
+
+        assertThat(execute("smoke", "secrets", "--config", config.toString())).as("without --verify-readiness").isZero();
+        int exit = execute("smoke", "secrets", "--config", config.toString(), "--verify-readiness");
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString()).contains("FAIL readiness: the default webhook key is bound to no tenant",
+                "development mode");
+    }
+
+    @Test
+    void aWebhookKeyShorterThan16BytesFails() throws Exception {
+        String shortKey = Base64.getEncoder().encodeToString("only-12-byte".getBytes());
+        fileSecret("teams-webhook-hmac", shortKey);
+        fileSecret("primary-key", API_KEY_VALUE);
+
+        int exit = execute("smoke", "secrets", "--config", config("file", "primary-key").toString());
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString()).contains("FAIL secret teams-webhook-hmac: unusable as a webhook key",
+                "expected at least 16").doesNotContain(shortKey);
     }
 
     @Test

@@ -132,15 +132,17 @@ class WebhookCommandTest {
                 webhook.registrations = beta, \\
                     alpha
                 webhook.registration.beta.secret=beta-key
+                webhook.registration.beta.tenant-id=tenant-beta
                 # alpha's webhook
                 webhook.registration.alpha.secret: alpha-key
+                webhook.registration.alpha.tenant-id=tenant-alpha
                 webhook.registration.alpha.sync-reply=true
                 http.port=8181
                 """);
 
         Run run = tla(null, "webhook", "add", "alpha", "--team-aad-group-id", "02bd9fd6-group", "--no-sync-reply",
-                "--config", config.toString());
-        Run gamma = tla(null, "webhook", "add", "gamma", "--config", config.toString());
+                "--config", config.toString()); // an existing registration keeps its tenant
+        Run gamma = tla(null, "webhook", "add", "gamma", "--tenant-id", "tenant-gamma", "--config", config.toString());
 
         assertThat(run.exitCode()).as(run.all()).isZero();
         assertThat(gamma.exitCode()).as(gamma.all()).isZero();
@@ -148,8 +150,10 @@ class WebhookCommandTest {
         assertThat(Files.readString(config)).startsWith("""
                 webhook.registrations=beta,alpha,gamma
                 webhook.registration.beta.secret=beta-key
+                webhook.registration.beta.tenant-id=tenant-beta
                 # alpha's webhook
                 webhook.registration.alpha.secret=alpha-key
+                webhook.registration.alpha.tenant-id=tenant-alpha
                 webhook.registration.alpha.sync-reply=false
                 http.port=8181
                 """);
@@ -161,10 +165,34 @@ class WebhookCommandTest {
     }
 
     @Test
+    void addRequiresTheTenantOfANewRegistrationAndBindsItsTeam() throws Exception {
+        String original = Files.readString(config);
+
+        Run withoutTenant = tla(null, "webhook", "add", "delta", "--config", config.toString());
+
+        assertThat(withoutTenant.exitCode()).isEqualTo(2);
+        assertThat(withoutTenant.err()).contains("--tenant-id is required");
+        assertThat(Files.readString(config)).isEqualTo(original);
+
+        Run bound = tla(null, "webhook", "add", "delta", "--tenant-id", "tenant-delta", "--team-id",
+                "19:0d5e2c1b8a7f4e3d9c6b5a4f3e2d1c0b@thread.tacv2", "--config", config.toString());
+
+        assertThat(bound.exitCode()).as(bound.all()).isZero();
+        assertThat(Files.readString(config))
+                .contains("webhook.registration.delta.team-id=19:0d5e2c1b8a7f4e3d9c6b5a4f3e2d1c0b@thread.tacv2");
+        WebhookConfig.Registration delta = webhook().registrations().get("delta");
+        assertThat(delta.tenantId()).isEqualTo("tenant-delta");
+        assertThat(delta.teamId()).isEqualTo("19:0d5e2c1b8a7f4e3d9c6b5a4f3e2d1c0b@thread.tacv2");
+        assertThat(tla(null, "webhook", "list", "--config", config.toString()).out())
+                .contains("tenant tenant-delta, team 19:0d5e2c1b8a7f4e3d9c6b5a4f3e2d1c0b@thread.tacv2");
+    }
+
+    @Test
     void addWithKeyStdinStoresTheKeyOwnerOnlyAndNeverPrintsIt() throws Exception {
         String key = newKey();
 
-        Run run = tla(key + "\n", "webhook", "add", "alpha", "--key-stdin", "--config", config.toString());
+        Run run = tla(key + "\n", "webhook", "add", "alpha",
+                "--tenant-id", "tenant-alpha", "--key-stdin", "--config", config.toString());
 
         assertThat(run.exitCode()).as(run.all()).isZero();
         assertThat(run.out()).contains("stored the key as secret teams-webhook-alpha");
@@ -174,8 +202,10 @@ class WebhookCommandTest {
         assertThat(Files.readString(config)).doesNotContain(key);
 
         // the same key again is fine; another key for the same secret is a rotation
-        assertThat(tla(key, "webhook", "add", "alpha", "--key-stdin", "--config", config.toString()).exitCode()).isZero();
-        Run other = tla(newKey(), "webhook", "add", "alpha", "--key-stdin", "--config", config.toString());
+        assertThat(tla(key, "webhook", "add", "alpha",
+                "--tenant-id", "tenant-alpha", "--key-stdin", "--config", config.toString()).exitCode()).isZero();
+        Run other = tla(newKey(), "webhook", "add", "alpha",
+                "--tenant-id", "tenant-alpha", "--key-stdin", "--config", config.toString());
         assertThat(other.exitCode()).isEqualTo(2);
         assertThat(other.err()).contains("already holds another key", "tla webhook rotate alpha");
         assertThat(secret("teams-webhook-alpha")).isEqualTo(key);
@@ -188,9 +218,12 @@ class WebhookCommandTest {
         keysUsed.add(shortKey);
 
         Run badName = tla(null, "webhook", "add", "Team-A", "--config", config.toString());
-        Run notBase64 = tla("this is not base64!", "webhook", "add", "alpha", "--key-stdin", "--config", config.toString());
-        Run tooShort = tla(shortKey, "webhook", "add", "alpha", "--key-stdin", "--config", config.toString());
-        Run empty = tla("", "webhook", "add", "alpha", "--key-stdin", "--config", config.toString());
+        Run notBase64 = tla("this is not base64!", "webhook", "add", "alpha",
+                "--tenant-id", "tenant-alpha", "--key-stdin", "--config", config.toString());
+        Run tooShort = tla(shortKey, "webhook", "add", "alpha",
+                "--tenant-id", "tenant-alpha", "--key-stdin", "--config", config.toString());
+        Run empty = tla("", "webhook", "add", "alpha",
+                "--tenant-id", "tenant-alpha", "--key-stdin", "--config", config.toString());
 
         assertThat(badName.exitCode()).isEqualTo(2);
         assertThat(badName.err()).contains("lower-case letters and digits");
@@ -209,7 +242,7 @@ class WebhookCommandTest {
         Files.writeString(config, "http.port=8181\ndata.dir=" + dataDir + "\nwebhook.registration.alpha.previous-secret-until=soon\n");
         String original = Files.readString(config);
 
-        Run run = tla(null, "webhook", "add", "alpha", "--config", config.toString());
+        Run run = tla(null, "webhook", "add", "alpha", "--tenant-id", "tenant-alpha", "--config", config.toString());
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("webhook.registration.alpha.previous-secret-until");
@@ -233,7 +266,8 @@ class WebhookCommandTest {
     void rotateKeepsTheOldKeyAsPreviousForTheGraceAndStoresTheNewOne() throws Exception {
         String oldKey = newKey();
         String newKey = newKey();
-        assertThat(tla(oldKey, "webhook", "add", "alpha", "--key-stdin", "--config", config.toString()).exitCode()).isZero();
+        assertThat(tla(oldKey, "webhook", "add", "alpha",
+                "--tenant-id", "tenant-alpha", "--key-stdin", "--config", config.toString()).exitCode()).isZero();
         Instant before = Instant.now();
 
         Run run = tla(newKey + "\n", "webhook", "rotate", "alpha", "--grace", "2h", "--config", config.toString());
@@ -267,12 +301,14 @@ class WebhookCommandTest {
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.err()).contains("no webhook registration 'alpha'");
 
-        assertThat(tla(null, "webhook", "add", "alpha", "--config", config.toString()).exitCode()).isZero();
+        assertThat(tla(null, "webhook", "add", "alpha",
+                "--tenant-id", "tenant-alpha", "--config", config.toString()).exitCode()).isZero();
         Run noCurrent = tla(key, "webhook", "rotate", "alpha", "--config", config.toString());
         assertThat(noCurrent.exitCode()).isEqualTo(2);
         assertThat(noCurrent.err()).contains("no current key for alpha", "--key-stdin");
 
-        assertThat(tla(key, "webhook", "add", "alpha", "--key-stdin", "--config", config.toString()).exitCode()).isZero();
+        assertThat(tla(key, "webhook", "add", "alpha",
+                "--tenant-id", "tenant-alpha", "--key-stdin", "--config", config.toString()).exitCode()).isZero();
         String before = Files.readString(config);
         Run same = tla(key, "webhook", "rotate", "alpha", "--config", config.toString());
         assertThat(same.exitCode()).isEqualTo(2);
@@ -287,11 +323,13 @@ class WebhookCommandTest {
     @Test
     void listShowsEachRegistrationsKeysStateAndExpiryWithoutValuesAndFailsOnAMissingKey() throws Exception {
         String key = newKey();
-        assertThat(tla(key, "webhook", "add", "alpha", "--key-stdin", "--sync-reply", "--config", config.toString())
+        assertThat(tla(key, "webhook", "add", "alpha",
+                "--tenant-id", "tenant-alpha", "--key-stdin", "--sync-reply", "--config", config.toString())
                 .exitCode()).isZero();
         assertThat(tla(newKey(), "webhook", "rotate", "alpha", "--grace", "3h", "--config", config.toString())
                 .exitCode()).isZero();
-        assertThat(tla(null, "webhook", "add", "beta", "--config", config.toString()).exitCode()).isZero();
+        assertThat(tla(null, "webhook", "add", "beta",
+                "--tenant-id", "tenant-beta", "--config", config.toString()).exitCode()).isZero();
         Files.createDirectories(dataDir.resolve("secrets"));
         Files.writeString(dataDir.resolve("secrets/teams-webhook-hmac"), "not base64 !!\n");
         String until = webhook().registrations().get("alpha").previousKey().until().toString();
@@ -311,7 +349,8 @@ class WebhookCommandTest {
 
     @Test
     void aKeyStoredByAddCountsAsPresentForSmokeSecretsWithTheEnvStore() throws Exception {
-        assertThat(tla(newKey(), "webhook", "add", "alpha", "--key-stdin", "--config", config.toString()).exitCode())
+        assertThat(tla(newKey(), "webhook", "add", "alpha",
+                "--tenant-id", "tenant-alpha", "--key-stdin", "--config", config.toString()).exitCode())
                 .isZero();
         Files.writeString(dataDir.resolve("secrets/teams-webhook-hmac"), newKey());
 
@@ -326,11 +365,13 @@ class WebhookCommandTest {
             throws Exception {
         String oldKey = newKey();
         String newKey = newKey();
-        assertThat(tla(oldKey, "webhook", "add", "alpha", "--key-stdin", "--tenant-id", "tenant-alpha", "--config",
-                config.toString()).exitCode()).isZero();
+        // the sample activities name SendCommand's tenant: the key must speak for it
+        assertThat(tla(oldKey, "webhook", "add", "alpha", "--key-stdin", "--tenant-id", SendCommand.DEFAULT_TENANT,
+                "--config", config.toString()).exitCode()).isZero();
         assertThat(tla(newKey, "webhook", "rotate", "alpha", "--config", config.toString()).exitCode()).isZero();
         String betaKey = newKey();
-        assertThat(tla(betaKey, "webhook", "add", "beta", "--key-stdin", "--config", config.toString()).exitCode())
+        assertThat(tla(betaKey, "webhook", "add", "beta",
+                "--tenant-id", "tenant-beta", "--key-stdin", "--config", config.toString()).exitCode())
                 .isZero();
 
         TlaConfig loaded = TlaConfig.load(config, Map.of(), Map.of("http.port", "0", "embedded.kafka.port", "0",

@@ -319,8 +319,8 @@ class DashboardApiTest {
         String value = "s3cr3t-value-" + UUID.randomUUID();
         // The static token is present, the default webhook key is not (and not in data.dir/secrets either).
         SecretStore secrets = new EnvSecretStore(Map.of(EnvSecretStore.variableFor("graph-token"), value));
-        Running r = create(LocalDate.of(2026, 5, 1), Map.of("reply.sink", "graph", "graph.auth.mode", "static-token"),
-                secrets);
+        Running r = create(LocalDate.of(2026, 5, 1), Map.of("reply.sink", "graph", "graph.auth.mode", "static-token",
+                "webhook.tenant-id", "6f1c2a7e-4c1b-4c55-9a43-1c2a7e4c1b4c"), secrets);
 
         HttpResponse<String> response = get(r, "/api/readiness");
         assertThat(response.statusCode()).isEqualTo(200);
@@ -344,12 +344,25 @@ class DashboardApiTest {
     }
 
     @Test
+    void readinessFailsSigningWhileTheDefaultWebhookKeyIsBoundToNoTenant() throws Exception {
+        Running r = create(LocalDate.of(2026, 5, 3), Map.of(), new EnvSecretStore(Map.of()));
+
+        JsonNode readiness = json(r, "/api/readiness");
+
+        assertThat(readiness.get("ready").asBoolean()).isFalse();
+        assertThat(item(readiness, "signing").get("status").asText()).isEqualTo("fail");
+        assertThat(item(readiness, "signing").get("detail").asText())
+                .contains("development mode").contains("webhook.tenant-id");
+    }
+
+    @Test
     void readinessIsReadyWithAFreshPassingSmokeRunAndFailsWhenItIsStaleOrFailed() throws Exception {
         LocalDate day = LocalDate.of(2026, 5, 2);
         Map<String, String> env = new HashMap<>();
         ConfiguredSecrets.names(TlaConfig.of(Map.of()))
                 .forEach(name -> env.put(EnvSecretStore.variableFor(name), "value-of-" + name));
-        Running r = create(day, Map.of(), new EnvSecretStore(env));
+        Running r = create(day, Map.of("webhook.tenant-id", "6f1c2a7e-4c1b-4c55-9a43-1c2a7e4c1b4c"),
+                new EnvSecretStore(env));
         Path smoke = dir.resolve("readiness/last-smoke.json");
         Files.createDirectories(smoke.getParent());
         Instant now = day.atTime(12, 0).toInstant(ZoneOffset.UTC);
