@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -86,6 +87,12 @@ public final class TeamsIngress implements AutoCloseable {
     private final Map<String, KeyBinding> bindings = new HashMap<>();
     private final DeliveryMemory<Result> deliveries;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Writes answers off the producer's I/O thread, which must only move records. */
+    private final ExecutorService answers = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "tla-ingress-answers");
+        t.setDaemon(true);
+        return t;
+    });
     private final Metric bufferAvailable;
     private final long bufferFloor;
 
@@ -500,13 +507,15 @@ public final class TeamsIngress implements AutoCloseable {
                     (metadata, exception) -> {
                         release.run();
                         if (exception == null) {
-                            markReady("last message stored on " + Topics.MESSAGES.name());
-                            stored.complete(accepted(message, registrationName));
+                            answers.execute(() -> {
+                                markReady("last message stored on " + Topics.MESSAGES.name());
+                                stored.complete(accepted(message, registrationName));
+                            });
                         } else {
                             healthDetail = "last send failed: " + exception.getClass().getSimpleName()
                                     + (ready ? " (was reachable before)" : "");
-                            stored.complete(unavailable(message, registrationName,
-                                    exception.getClass().getSimpleName()));
+                            answers.execute(() -> stored.complete(unavailable(message, registrationName,
+                                    exception.getClass().getSimpleName())));
                         }
                     });
         } catch (RuntimeException e) { // send() may throw directly, e.g. when metadata cannot be fetched
@@ -621,6 +630,12 @@ public final class TeamsIngress implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         producerMetrics.close();
-        producer.close(Duration.ofSeconds(5));
+        producer.close(Duration.ofSeconds(5)); // completes every send, so every waiting call gets its answer
+        answers.shutdown();
+        try {
+            answers.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

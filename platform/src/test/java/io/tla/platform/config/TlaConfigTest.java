@@ -211,6 +211,10 @@ class TlaConfigTest {
         env.put("TLA_WEBHOOK_REGISTRATION_SALES_TEAM_AAD_GROUP_ID", "g-sales");
         env.put("TLA_WEBHOOK_REGISTRATION_SALES_SYNC_REPLY", "true");
         env.put("TLA_WEBHOOK_REGISTRATION_SUPPORT_SECRET", "support-hmac");
+        env.put("TLA_WEBHOOK_REGISTRATION_SUPPORT_TENANT_ID", "t-support");
+        env.put("TLA_WEBHOOK_REGISTRATION_SUPPORT_TEAM_ID", "19:support@thread.tacv2");
+        env.put("TLA_WEBHOOK_TENANT_ID", "t-default");
+        env.put("TLA_WEBHOOK_MAX_CLOCK_SKEW_SECONDS", "120");
         env.put("TLA_KAFKA_SECURITY_PROTOCOL", "SASL_SSL");
 
         TlaConfig config = TlaConfig.load(null, env, Map.of());
@@ -259,8 +263,10 @@ class TlaConfigTest {
         WebhookConfig webhooks = WebhookConfig.from(config);
         assertThat(webhooks.registrations().get("sales")).isEqualTo(
                 new WebhookConfig.Registration("sales", "sales-hmac", "t-sales", "g-sales", true));
-        assertThat(webhooks.registrations().get("support")).isEqualTo(
-                new WebhookConfig.Registration("support", "support-hmac", null, null, false));
+        assertThat(webhooks.registrations().get("support")).isEqualTo(new WebhookConfig.Registration("support",
+                "support-hmac", "t-support", "19:support@thread.tacv2", null, false, null));
+        assertThat(webhooks.tenantId()).isEqualTo("t-default");
+        assertThat(webhooks.maxClockSkew()).hasSeconds(120);
     }
 
     // --- warnings ---------------------------------------------------------------------------------------------

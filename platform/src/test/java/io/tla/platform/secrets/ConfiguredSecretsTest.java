@@ -21,6 +21,8 @@ class ConfiguredSecretsTest {
                 Map.entry("webhook.registrations", "sales,hr"),
                 Map.entry("webhook.registration.sales.secret", "sales-hmac"),
                 Map.entry("webhook.registration.hr.secret", "hr-hmac"),
+                Map.entry("webhook.registration.sales.tenant-id", "t-sales"),
+                Map.entry("webhook.registration.hr.tenant-id", "t-hr"),
                 Map.entry("model.providers", "primary,backup,offline"),
                 Map.entry("model.provider.primary.type", "openai"),
                 Map.entry("model.provider.primary.api-key-secret", "openai-key"),
