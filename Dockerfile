@@ -34,7 +34,8 @@ ENV TLA_DATA_DIR=/data
 VOLUME ["/data"]
 WORKDIR /data
 USER tla:tla
-EXPOSE 8080
+# 8080: the webhook listener (Teams); 8081: the management listener (dashboard, /api/*, /metrics)
+EXPOSE 8080 8081
 
 # Heap as ./tla sets it; the topology's language models alone take about 760 MB (docs/architecture.md). The java
 # launcher reads JDK_JAVA_OPTIONS, so a service overrides the heap without replacing the entrypoint (compose gives

@@ -45,19 +45,23 @@ final class RunCommand implements Callable<Integer> {
 
     static void banner(PrintStream out, TlaRuntime.Started s) {
         String base = "http://127.0.0.1:" + s.httpPort();
+        String mgmt = "http://" + bannerHost(s.managementHost()) + ":" + s.managementPort();
         out.println();
         out.printf("tla-streams is running  roles: %s  broker: %s%s  data: %s%n",
                 s.roles().stream().map(Role::label).collect(Collectors.joining(",")),
                 s.bootstrapServers(), s.embeddedBroker() ? " (embedded)" : "", s.dataDir());
+        out.printf("  listeners  webhook %s (POST /api/messages, /health/*)   management %s (auth: %s)%n",
+                base, mgmt, s.managementAuth());
         if (s.roles().contains(Role.INGRESS)) {
             out.printf("  webhook    POST %s/api/messages%n", base);
             s.webhookKey().ifPresent(key -> out.printf("  signing key %s%s%n", key.location(),
                     key.generated() ? "  (generated now: paste its content into Teams' outgoing webhook setup)" : ""));
         }
         if (s.roles().contains(Role.DASHBOARD)) {
-            out.printf("  dashboard  %s/dashboard/    status %s/api/status%n", base, base);
+            out.printf("  dashboard  %s/dashboard/    status %s/api/status%n", mgmt, mgmt);
         }
-        out.printf("  metrics    %s/metrics    ready %s/health/ready%n", base, base);
+        out.printf("  metrics    %s/metrics%s    ready %s/health/ready%n", mgmt,
+                "none".equals(s.managementAuth()) ? "" : " (Authorization: Bearer <management token>)", mgmt);
         if (s.roles().contains(Role.INGRESS)) {
             out.println("  try it     ./tla send --text \"Guten Morgen, wie geht es?\"");
         }
@@ -67,5 +71,13 @@ final class RunCommand implements Callable<Integer> {
         }
         out.printf("started in %.1f s; Ctrl-C stops%n%n", s.startMillis() / 1000.0);
         out.flush();
+    }
+
+    /** Where to point a browser: the bound address, or loopback when bound to every interface. */
+    private static String bannerHost(String host) {
+        if ("0.0.0.0".equals(host) || "::".equals(host) || "[::]".equals(host)) {
+            return "127.0.0.1";
+        }
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 }

@@ -6,6 +6,7 @@ import io.tla.connectors.graph.GraphAuth;
 import io.tla.platform.config.DataConfig;
 import io.tla.platform.config.GraphConfig;
 import io.tla.platform.config.HttpConfig;
+import io.tla.platform.config.ManagementConfig;
 import io.tla.platform.config.ReplyConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.config.WebhookConfig;
@@ -31,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -123,12 +125,26 @@ final class SmokeChecks {
         }
     }
 
-    /** Scrapes {@code /metrics} and checks the series operators' dashboards and alerts rely on. */
+    /**
+     * Scrapes {@code /metrics} on the management listener, with the management token from the secret store when
+     * {@code management.auth} is token or entra, and checks the series operators' dashboards and alerts rely on.
+     */
     static Result metrics(TlaConfig config) throws IOException, InterruptedException {
-        String url = "http://127.0.0.1:" + HttpConfig.from(config).port() + "/metrics";
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        ManagementConfig management = ManagementConfig.from(config);
+        String url = managementBaseUrl(management) + "/metrics";
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET();
         Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("auth", management.auth());
+        if (!management.authNone()) {
+            Optional<Secret> token = SecretStores.create(config, System.getenv()).get(management.tokenSecret());
+            if (token.isEmpty()) {
+                return new Result("metrics", false, "management.auth=" + management.auth() + " but the management"
+                        + " token (secret " + management.tokenSecret() + ") is not in the secret store", facts);
+            }
+            request.header("Authorization", "Bearer " + token.get().reveal().strip());
+        }
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request.build(),
+                HttpResponse.BodyHandlers.ofString());
         facts.put("status", response.statusCode());
         if (response.statusCode() != 200) {
             return new Result("metrics", false, url + " answered " + response.statusCode(), facts);
@@ -144,6 +160,17 @@ final class SmokeChecks {
         return new Result("metrics", missing.isEmpty(), missing.isEmpty()
                 ? names.size() + " series, all " + expected.size() + " expected ones present"
                 : "missing " + String.join(", ", missing), facts);
+    }
+
+    /** Where this host reaches the management listener: its address, or loopback when it binds every interface. */
+    static String managementBaseUrl(ManagementConfig management) {
+        String host = management.host();
+        if ("0.0.0.0".equals(host) || "::".equals(host) || "[::]".equals(host)) {
+            host = "127.0.0.1";
+        } else if (host.contains(":") && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return "http://" + host + ":" + management.port();
     }
 
     /** Metric names (without labels) in a Prometheus text exposition. */

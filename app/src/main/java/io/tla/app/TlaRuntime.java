@@ -15,6 +15,7 @@ import io.tla.platform.config.DataConfig;
 import io.tla.platform.config.GraphConfig;
 import io.tla.platform.config.HttpConfig;
 import io.tla.platform.config.KafkaSettings;
+import io.tla.platform.config.ManagementConfig;
 import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.ReplyConfig;
 import io.tla.platform.config.SecretsConfig;
@@ -26,6 +27,7 @@ import io.tla.platform.config.TranslationConfig;
 import io.tla.platform.config.WebhookConfig;
 import io.tla.platform.http.Health;
 import io.tla.platform.http.HttpServer;
+import io.tla.platform.http.ManagementAuth;
 import io.tla.platform.kafka.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
@@ -59,14 +61,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One tla process: starts the embedded broker when no external cluster is configured, creates the contract's
- * topics, then the named roles and the HTTP server; closes everything in reverse order.
+ * topics, then the named roles and the two HTTP listeners (webhook and management); closes everything in reverse
+ * order.
  */
 public final class TlaRuntime implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TlaRuntime.class);
 
     /** What the banner and the tests need to know about a started runtime. */
-    public record Started(String bootstrapServers, boolean embeddedBroker, int httpPort, Set<Role> roles,
+    public record Started(String bootstrapServers, boolean embeddedBroker, int httpPort, int managementPort,
+                          String managementHost, String managementAuth, Set<Role> roles,
                           Optional<SecretStores.ResolvedKey> webhookKey, long startMillis, java.nio.file.Path dataDir) {
     }
 
@@ -90,6 +94,7 @@ public final class TlaRuntime implements AutoCloseable {
         config.warnings().forEach(warning -> log.warn("event=config_warning {}", warning));
         // Parse every concern up front: an invalid value stops the start with a message naming the key.
         HttpConfig http = HttpConfig.from(config);
+        ManagementConfig management = ManagementConfig.from(config);
         DataConfig data = DataConfig.from(config);
         KafkaSettings kafka = KafkaSettings.from(config);
         StreamsSettings streamsSettings = StreamsSettings.from(config);
@@ -130,9 +135,12 @@ public final class TlaRuntime implements AutoCloseable {
         Health health = new Health();
         BrokerHealth brokerHealth = new BrokerHealth(clients, Topics.REQUIRED).start(health);
         closeables.push(brokerHealth);
-        HttpServer server = new HttpServer(http, metrics, health);
         Clock clock = Clock.systemUTC();
         SecretStore secretStore = SecretStores.create(config, env);
+        // Two listeners: Teams reaches only the webhook one; people and Prometheus use the management one.
+        HttpServer webhookServer = HttpServer.webhook(http, health);
+        HttpServer managementServer = HttpServer.management(http, management,
+                ManagementAuth.create(management, secretStore), metrics, health);
         Set<String> webhookSecrets = webhook.secretNames();
         SecretExpiryGauges.register(metrics.registry(),
                 gaugeStore(secretStore, new FileSecretStore(data.secretsDir()), webhookSecrets),
@@ -165,7 +173,7 @@ public final class TlaRuntime implements AutoCloseable {
         if (roles.contains(Role.DASHBOARD)) {
             DashboardFeed feed = new DashboardFeed(config, secretStore, clients, metrics, health, clock);
             closeables.push(feed);
-            server.routes(feed::routes);
+            managementServer.routes(feed::routes);
             feed.start();
         }
         Optional<SecretStores.ResolvedKey> webhookKey = Optional.empty();
@@ -180,14 +188,15 @@ public final class TlaRuntime implements AutoCloseable {
             signingKeys = ingress.keys();
             ingress.learnTeams(teams);
             closeables.push(ingress);
-            server.routes(ingress::routes);
+            webhookServer.routes(ingress::routes);
         }
-        server.routes(new Diagnostics(config, secretStore, models, signingKeys, clock)::routes);
-        server.start();
+        managementServer.routes(new Diagnostics(config, secretStore, models, signingKeys, clock)::routes);
         // Stop taking requests first on shutdown: pushed last, closed first.
-        closeables.push(server);
-        return new Started(bootstrap, kafka.embedded(), server.port(), roles, webhookKey,
-                (System.nanoTime() - begin) / 1_000_000, data.dataDir());
+        closeables.push(managementServer.start());
+        closeables.push(webhookServer.start());
+        return new Started(bootstrap, kafka.embedded(), webhookServer.port(), managementServer.port(),
+                management.host(), management.auth(), roles, webhookKey, (System.nanoTime() - begin) / 1_000_000,
+                data.dataDir());
     }
 
     /** Waits until the topology (when it runs here) is RUNNING. */

@@ -10,6 +10,7 @@ import io.tla.platform.config.DataConfig;
 import io.tla.platform.config.GraphConfig;
 import io.tla.platform.config.HttpConfig;
 import io.tla.platform.config.KafkaSettings;
+import io.tla.platform.config.ManagementConfig;
 import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.ReplyConfig;
 import io.tla.platform.config.SecretsConfig;
@@ -130,6 +131,8 @@ class ComposeStackTest {
             assertThat(config.warnings()).as("unknown variables of %s", name).isEmpty();
             // The same parse TlaRuntime does before starting anything: an invalid value throws, naming the key.
             HttpConfig.from(config);
+            // refuses management.auth=none off loopback, as the start would
+            ManagementConfig.from(config);
             assertThat(DataConfig.from(config).dataDir()).isEqualTo(Path.of("/data"));
             StreamsSettings.from(config);
             SecretsConfig.from(config);
@@ -204,13 +207,56 @@ class ComposeStackTest {
     }
 
     @Test
-    void prometheusScrapesEveryTlaServiceOnItsHttpPort() throws IOException {
+    @SuppressWarnings("unchecked")
+    void prometheusScrapesEveryTlaServiceOnItsManagementPortWithTheToken() throws IOException {
         Path prometheus = ROOT.resolve("ops/prometheus/prometheus.yml");
         assumeTrue(Files.exists(prometheus), "ops/prometheus/prometheus.yml not present");
-        String scrapeConfig = Files.readString(prometheus);
-        for (String name : tlaServices()) {
-            String port = environment(name).get("TLA_HTTP_PORT");
-            assertThat(scrapeConfig).as("scrape target of %s", name).contains(name + ":" + port);
+        Map<String, Object> config = new Yaml().load(Files.readString(prometheus));
+        Map<String, Map<String, Object>> jobsByTarget = new LinkedHashMap<>();
+        for (Map<String, Object> job : (List<Map<String, Object>>) config.get("scrape_configs")) {
+            for (Map<String, Object> group : (List<Map<String, Object>>) job.get("static_configs")) {
+                ((List<String>) group.get("targets")).forEach(target -> jobsByTarget.put(target, job));
+            }
         }
+        String tokenFile = null;
+        for (String name : tlaServices()) {
+            ManagementConfig management = ManagementConfig.from(TlaConfig.load(null, environment(name), Map.of()));
+            Map<String, Object> job = jobsByTarget.get(name + ":" + management.port());
+            assertThat(job).as("scrape job of %s on its management port", name).isNotNull();
+            Map<String, Object> authorization = (Map<String, Object>) job.get("authorization");
+            assertThat(authorization).as("authorization of the scrape of %s", name).isNotNull();
+            assertThat(authorization.get("type")).isEqualTo("Bearer");
+            tokenFile = String.valueOf(authorization.get("credentials_file"));
+        }
+        // the file Prometheus reads is the one its container writes from .env
+        String prometheusCommand = String.valueOf(service("prometheus").get("command"));
+        assertThat(prometheusCommand).contains("> " + tokenFile);
+        assertThat(String.valueOf(service("prometheus").get("environment"))).contains("TLA_SECRET_MANAGEMENT_TOKEN");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void managementPortsArePublishedOnTheHostsLoopbackOnlyAndAskForAToken() {
+        boolean dashboardPublished = false;
+        for (String name : tlaServices()) {
+            ManagementConfig management = ManagementConfig.from(TlaConfig.load(null, environment(name), Map.of()));
+            assertThat(management.auth()).as("management.auth of %s", name).isNotEqualTo("none");
+            HttpConfig http = HttpConfig.from(TlaConfig.load(null, environment(name), Map.of()));
+            for (Object entry : (List<Object>) service(name).getOrDefault("ports", List.of())) {
+                String mapping = String.valueOf(entry);
+                String[] parts = mapping.split(":");
+                int containerPort = Integer.parseInt(parts[parts.length - 1].split("/")[0]);
+                if (containerPort == management.port()) {
+                    assertThat(parts).as("published management port of %s: %s", name, mapping).hasSize(3);
+                    assertThat(parts[0]).as("host address of %s's management port", name).isEqualTo("127.0.0.1");
+                    dashboardPublished |= role(name) == Role.DASHBOARD;
+                } else {
+                    // anything else a tla service publishes is the webhook listener
+                    assertThat(containerPort).as("port %s of %s", mapping, name).isEqualTo(http.port());
+                    assertThat(role(name)).as("%s publishes the webhook port", name).isEqualTo(Role.INGRESS);
+                }
+            }
+        }
+        assertThat(dashboardPublished).as("the dashboard's management port is published on 127.0.0.1").isTrue();
     }
 }

@@ -131,6 +131,7 @@ class CrashRecoveryTest {
                 "--set", "kafka.heartbeat.interval.ms=1000",
                 "--set", "data.dir=" + dir.resolve("data"),
                 "--set", "http.port=0",
+                "--set", "management.port=0",
                 // calls stay in flight for a while, so kills find requests pending in the model stage
                 "--set", "model.provider.offline.offline-latency-ms=150",
                 "--set", "model.provider.offline.input-usd-per-1k-tokens=0.5",

@@ -48,7 +48,7 @@ class EndToEndTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     private TlaConfig config() {
-        return TlaConfig.of(Map.of("data.dir", dataDir.toString(), "http.port", "0", "embedded.kafka.port", "0",
+        return TlaConfig.of(Map.of("data.dir", dataDir.toString(), "http.port", "0", "management.port", "0", "embedded.kafka.port", "0",
                 "embedded.kafka.controller-port", "0", "topics.partitions", "3",
                 "translation.target-languages", "en,fr"));
     }
@@ -64,8 +64,16 @@ class EndToEndTest {
             key = Files.readString(dataDir.resolve("secrets/teams-webhook-hmac")).trim();
             bootstrap = started.bootstrapServers();
             String base = "http://127.0.0.1:" + started.httpPort();
+            String mgmt = "http://127.0.0.1:" + started.managementPort();
 
             await().atMost(Duration.ofSeconds(30)).until(() -> get(base + "/health/ready").statusCode() == 200);
+
+            // Teams' listener serves the webhook and health only; the rest is on the loopback management listener
+            for (String path : List.of("/api/status", "/api/diagnostics", "/metrics", "/dashboard/")) {
+                assertThat(get(base + path).statusCode()).as(path).isEqualTo(404);
+                assertThat(get(mgmt + path).statusCode()).as(path).isEqualTo(200);
+            }
+            assertThat(get(mgmt + "/health/ready").statusCode()).isEqualTo(200);
 
             byte[] unsigned = activity("m-unsigned", "Hallo").getBytes(StandardCharsets.UTF_8);
             assertThat(post(base, unsigned, null).statusCode()).isEqualTo(401);
@@ -91,26 +99,26 @@ class EndToEndTest {
             assertThat(outboxLines().get(0).get("replyId").asText()).isEqualTo(reply.replyId());
 
             await().atMost(Duration.ofSeconds(30)).until(() ->
-                    Json.mapper().readTree(get(base + "/api/status").body()).at("/today/replies").asLong() == 1);
-            JsonNode status = Json.mapper().readTree(get(base + "/api/status").body());
+                    Json.mapper().readTree(get(mgmt + "/api/status").body()).at("/today/replies").asLong() == 1);
+            JsonNode status = Json.mapper().readTree(get(mgmt + "/api/status").body());
             assertThat(status.at("/today/messages").asLong()).isEqualTo(1);
             assertThat(status.at("/pipeline/ready").asBoolean()).as(status.toString()).isTrue();
             assertThat(status.at("/pipeline/components")).extracting(c -> c.get("ready").asBoolean())
                     .hasSize(5).containsOnly(true);
 
-            JsonNode tenants = Json.mapper().readTree(get(base + "/api/tenants").body());
+            JsonNode tenants = Json.mapper().readTree(get(mgmt + "/api/tenants").body());
             assertThat(tenants.at("/tenants/0/tenantId").asText()).isEqualTo(TENANT);
             assertThat(tenants.at("/tenants/0/repliesToday").asLong()).isEqualTo(1);
             assertThat(tenants.at("/tenants/0/topLanguages")).extracting(l -> l.get("language").asText())
                     .containsExactly("en", "fr");
 
             // The webhook key ./tla run generated under data.dir/secrets counts as present, as for the ingress.
-            JsonNode readiness = Json.mapper().readTree(get(base + "/api/readiness").body());
+            JsonNode readiness = Json.mapper().readTree(get(mgmt + "/api/readiness").body());
             assertThat(readiness.get("items")).filteredOn(i -> i.get("id").asText().equals("secrets"))
                     .extracting(i -> i.get("status").asText()).as(readiness.toString()).containsExactly("pass");
             assertThat(readiness.toString()).doesNotContain(key);
 
-            String metrics = get(base + "/metrics").body();
+            String metrics = get(mgmt + "/metrics").body();
             assertThat(metrics).contains("tla_secret_expiry_seconds{name=\"teams-webhook-hmac\"}")
                     .contains("tla_ingress_requests_total").contains("tla_model_calls_total")
                     .contains("kafka_stream");
@@ -122,6 +130,7 @@ class EndToEndTest {
             assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
             assertThat(started.webhookKey()).hasValueSatisfying(k -> assertThat(k.generated()).isFalse());
             String base = "http://127.0.0.1:" + started.httpPort();
+            String mgmt = "http://127.0.0.1:" + started.managementPort();
             String restartedBootstrap = started.bootstrapServers();
             await().atMost(Duration.ofSeconds(30)).until(() -> get(base + "/health/ready").statusCode() == 200);
 
@@ -156,6 +165,7 @@ class EndToEndTest {
             TlaRuntime.Started started = runtime.start(TlaConfig.of(settings), EnumSet.allOf(Role.class), Map.of());
             assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
             String base = "http://127.0.0.1:" + started.httpPort();
+            String mgmt = "http://127.0.0.1:" + started.managementPort();
             await().atMost(Duration.ofSeconds(30)).until(() -> get(base + "/health/ready").statusCode() == 200);
 
             // the first message may miss the window while the pipeline warms up; one of a few answers in it
@@ -172,7 +182,7 @@ class EndToEndTest {
             assertThat(message.get("text").asText()).contains("\\[offline → en\\] Wo ist der Besprechungsraum?")
                     .contains("\\[offline → fr\\] Wo ist der Besprechungsraum?");
 
-            await().atMost(Duration.ofSeconds(30)).until(() -> Json.mapper().readTree(get(base + "/api/status").body())
+            await().atMost(Duration.ofSeconds(30)).until(() -> Json.mapper().readTree(get(mgmt + "/api/status").body())
                     .at("/delivery/webhookResponse").asLong() >= 1);
         }
     }

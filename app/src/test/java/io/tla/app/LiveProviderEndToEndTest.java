@@ -68,7 +68,7 @@ class LiveProviderEndToEndTest {
                         "choices", List.of(Map.of("index", 0, "message", Map.of("role", "assistant", "content", ANSWER))),
                         "usage", Map.of("prompt_tokens", 200, "completion_tokens", 25))))));
         TlaConfig config = TlaConfig.of(Map.ofEntries(Map.entry("data.dir", dataDir.toString()),
-                Map.entry("http.port", "0"), Map.entry("embedded.kafka.port", "0"),
+                Map.entry("http.port", "0"), Map.entry("management.port", "0"), Map.entry("embedded.kafka.port", "0"),
                 Map.entry("embedded.kafka.controller-port", "0"), Map.entry("topics.partitions", "1"),
                 Map.entry("translation.target-languages", "en,fr"),
                 Map.entry("model.providers", "primary,backup"),
@@ -114,7 +114,7 @@ class LiveProviderEndToEndTest {
                     .containsEntry("from", "primary").containsEntry("to", "backup").containsEntry("reason", "http-500"));
 
             String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + started.httpPort() + "/metrics")).build(),
+                    URI.create("http://127.0.0.1:" + started.managementPort() + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             assertThat(metrics).contains("tla_model_fallbacks_total{from=\"primary\",reason=\"http-500\",to=\"backup\"} 1.0");
         }

@@ -209,12 +209,13 @@ class OpsPromqlTest {
     }
 
     private String scrapeAfterOneMessage() throws Exception {
-        TlaConfig config = TlaConfig.of(Map.of("data.dir", dataDir.toString(), "http.port", "0",
+        TlaConfig config = TlaConfig.of(Map.of("data.dir", dataDir.toString(), "http.port", "0", "management.port", "0",
                 "embedded.kafka.port", "0", "embedded.kafka.controller-port", "0", "topics.partitions", "3"));
         try (TlaRuntime runtime = new TlaRuntime()) {
             TlaRuntime.Started started = runtime.start(config, EnumSet.allOf(Role.class), Map.of());
             assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
             String base = "http://127.0.0.1:" + started.httpPort();
+            String mgmt = "http://127.0.0.1:" + started.managementPort();
             await().atMost(Duration.ofSeconds(30)).until(() -> get(base + "/health/ready").statusCode() == 200);
             String key = Files.readString(dataDir.resolve("secrets/teams-webhook-hmac")).trim();
             // an e-mail address, so the PII guard's counter exists too
@@ -223,7 +224,7 @@ class OpsPromqlTest {
             HttpResponse<String> accepted = post(base, body, "HMAC " + sign(key, body));
             assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
             Pattern delivered = Pattern.compile("(?m)^tla_reply_end_to_end_seconds_count\\{[^}]*} [1-9]");
-            return await().atMost(Duration.ofSeconds(60)).until(() -> get(base + "/metrics").body(),
+            return await().atMost(Duration.ofSeconds(60)).until(() -> get(mgmt + "/metrics").body(),
                     text -> delivered.matcher(text).find());
         }
     }

@@ -51,7 +51,8 @@ class SmokeSuiteTest {
     void smokeReadyDeliversAReplyThroughTheRunningInstanceChecksItsSeriesAndWritesTheReadinessFile() throws Exception {
         try (TlaRuntime runtime = new TlaRuntime()) {
             TlaRuntime.Started started = runtime.start(TlaConfig.of(Map.of("data.dir", dataDir.toString(),
-                    "http.port", "0", "embedded.kafka.port", "0", "embedded.kafka.controller-port", "0",
+                    "http.port", "0", "management.port", "0", "embedded.kafka.port", "0",
+                    "embedded.kafka.controller-port", "0",
                     "topics.partitions", "3")), EnumSet.allOf(Role.class), Map.of());
             assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
             HttpClient http = HttpClient.newHttpClient();
@@ -59,7 +60,7 @@ class SmokeSuiteTest {
                     "http://127.0.0.1:" + started.httpPort() + "/health/ready")).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
 
-            String diagnosticsUrl = "http://127.0.0.1:" + started.httpPort() + "/api/diagnostics";
+            String diagnosticsUrl = "http://127.0.0.1:" + started.managementPort() + "/api/diagnostics";
             JsonNode notYet = Json.mapper().readTree(http.send(HttpRequest.newBuilder(URI.create(diagnosticsUrl))
                     .build(), HttpResponse.BodyHandlers.ofString()).body());
             assertThat(notYet.get("ready").asBoolean()).isFalse();
@@ -67,6 +68,7 @@ class SmokeSuiteTest {
 
             Instant before = Instant.now();
             Run ready = tla("smoke", "ready", "--set", "data.dir=" + dataDir, "--set", "http.port=" + started.httpPort(),
+                    "--set", "management.port=" + started.managementPort(),
                     "--set", "kafka.bootstrap.servers=" + started.bootstrapServers(), "--timeout", "60s");
 
             assertThat(ready.exitCode()).as(ready.out() + ready.err()).isZero();
@@ -97,6 +99,38 @@ class SmokeSuiteTest {
     }
 
     @Test
+    void smokeMetricsSendsTheManagementTokenFromTheSecretStoreWhenAuthIsToken() throws Exception {
+        String token = "smoke-token-0123456789abcdef";
+        Files.createDirectories(dataDir.resolve("secrets"));
+        Files.writeString(dataDir.resolve("secrets/management-token"), token + "\n");
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/metrics", exchange -> {
+            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+            seen.add(String.valueOf(authorization));
+            byte[] body = ("Bearer " + token).equals(authorization)
+                    ? "tla_ingress_requests_total{outcome=\"accepted\"} 3.0\n".getBytes(StandardCharsets.UTF_8)
+                    : "{\"error\":\"unauthorized\"}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(("Bearer " + token).equals(authorization) ? 200 : 401, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            Run run = tla("smoke", "metrics", "--set", "management.port=" + server.getAddress().getPort(),
+                    "--set", "management.auth=token", "--set", "secrets.provider=file",
+                    "--set", "data.dir=" + dataDir);
+            // authorised: the scrape got through and only the series check fails
+            assertThat(seen).containsExactly("Bearer " + token);
+            assertThat(run.err()).contains("FAIL metrics: missing tla_ingress_request_seconds_count")
+                    .doesNotContain(token);
+            assertThat(run.out()).doesNotContain(token);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void smokeMetricsFailsAndNamesTheSeriesAnInstanceDoesNotExpose() throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/metrics", exchange -> {
@@ -109,7 +143,7 @@ class SmokeSuiteTest {
         });
         server.start();
         try {
-            Run run = tla("smoke", "metrics", "--set", "http.port=" + server.getAddress().getPort());
+            Run run = tla("smoke", "metrics", "--set", "management.port=" + server.getAddress().getPort());
             assertThat(run.exitCode()).isEqualTo(1);
             assertThat(run.err()).contains("FAIL metrics: missing tla_ingress_request_seconds_count",
                     "tla_replies_written_total").doesNotContain("missing tla_ingress_requests_total,");

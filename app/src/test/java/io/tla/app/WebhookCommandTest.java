@@ -374,11 +374,12 @@ class WebhookCommandTest {
                 "--tenant-id", "tenant-beta", "--key-stdin", "--config", config.toString()).exitCode())
                 .isZero();
 
-        TlaConfig loaded = TlaConfig.load(config, Map.of(), Map.of("http.port", "0", "embedded.kafka.port", "0",
-                "embedded.kafka.controller-port", "0"));
+        TlaConfig loaded = TlaConfig.load(config, Map.of(), Map.of("http.port", "0", "management.port", "0",
+                "embedded.kafka.port", "0", "embedded.kafka.controller-port", "0"));
         try (TlaRuntime runtime = new TlaRuntime()) {
             TlaRuntime.Started started = runtime.start(loaded, EnumSet.of(Role.INGRESS), Map.of());
             String base = "http://127.0.0.1:" + started.httpPort();
+            String mgmt = "http://127.0.0.1:" + started.managementPort();
             HttpClient http = HttpClient.newHttpClient();
             await().atMost(Duration.ofSeconds(30)).until(() -> http.send(HttpRequest.newBuilder(URI.create(
                     base + "/health/ready")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
@@ -388,7 +389,7 @@ class WebhookCommandTest {
             assertThat(post(target, oldKey, "m2").statusCode()).isEqualTo(202);
             assertThat(post(target, betaKey, "m3").statusCode()).isEqualTo(401);
 
-            String body = http.send(HttpRequest.newBuilder(URI.create(base + "/api/diagnostics")).build(),
+            String body = http.send(HttpRequest.newBuilder(URI.create(mgmt + "/api/diagnostics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             JsonNode signing = Json.mapper().readTree(body).get("signing");
             assertThat(signing.get("ingressInProcess").asBoolean()).isTrue();
@@ -404,7 +405,7 @@ class WebhookCommandTest {
             assertThat(alpha.get("previousKey").asText()).isEqualTo("present");
             keysUsed.forEach(key -> assertThat(body).doesNotContain(key));
 
-            String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+            String metrics = http.send(HttpRequest.newBuilder(URI.create(mgmt + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             assertThat(metrics).contains("tla_ingress_signature_verified_total{key=\"previous\",registration=\"alpha\"} 1.0");
         }

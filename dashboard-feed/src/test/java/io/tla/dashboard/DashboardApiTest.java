@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tla.platform.config.DashboardConfig;
 import io.tla.platform.config.DataConfig;
-import io.tla.platform.config.HttpConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.http.Health;
 import io.tla.platform.http.HttpServer;
@@ -117,7 +116,7 @@ class DashboardApiTest {
         TlaMetrics metrics = new TlaMetrics();
         Health health = new Health();
         DashboardFeed feed = new DashboardFeed(TlaConfig.of(values), secrets, clients, metrics, health, clock);
-        HttpServer server = new HttpServer(new HttpConfig("127.0.0.1", 0, 256 * 1024), metrics, health);
+        HttpServer server = HttpServer.managementOnLoopback(metrics, health);
         server.routes(feed::routes).start();
         Running r = new Running(feed, server, metrics);
         running.add(r);

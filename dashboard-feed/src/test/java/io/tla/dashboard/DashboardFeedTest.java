@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tla.platform.config.DashboardConfig;
 import io.tla.platform.config.DataConfig;
-import io.tla.platform.config.HttpConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.http.Health;
 import io.tla.platform.http.HttpServer;
@@ -118,7 +117,7 @@ class DashboardFeedTest {
         TlaConfig config = TlaConfig.of(Map.of(DashboardConfig.STORE_URL, "jdbc:sqlite:" + dir.resolve(database),
                 DashboardConfig.CONSUMER_GROUP, group, DataConfig.DATA_DIR, dir.toString()));
         DashboardFeed feed = new DashboardFeed(config, new EnvSecretStore(Map.of()), clients, metrics, health, clock);
-        HttpServer server = new HttpServer(new HttpConfig("127.0.0.1", 0, 256 * 1024), metrics, health);
+        HttpServer server = HttpServer.managementOnLoopback(metrics, health);
         server.routes(feed::routes).start();
         Running r = new Running(feed, server, metrics, health);
         running.add(r);

@@ -4,6 +4,7 @@ import io.tla.app.Role;
 import io.tla.app.TlaRuntime;
 import io.tla.connectors.ingress.HmacSignature;
 import io.tla.platform.config.HttpConfig;
+import io.tla.platform.config.ManagementConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.schemas.Topics;
 import java.net.URI;
@@ -50,9 +51,13 @@ final class LatencyScenario {
 
     static BenchResult run(BenchEnvironment env, int messages, int rate, BenchLog log) throws Exception {
         TlaConfig userConfig = env.config(Map.of());
-        // http.port is honoured when set; otherwise a free port, so the benchmark never collides with ./tla run.
+        // http.port and management.port are honoured when set; otherwise free ports, so the benchmark never
+        // collides with ./tla run.
         String httpPort = userConfig.raw(HttpConfig.PORT) != null ? userConfig.raw(HttpConfig.PORT) : "0";
-        TlaConfig config = env.config(Map.of(HttpConfig.PORT, httpPort, HttpConfig.HOST, "127.0.0.1"));
+        String managementPort = userConfig.raw(ManagementConfig.PORT) != null
+                ? userConfig.raw(ManagementConfig.PORT) : "0";
+        TlaConfig config = env.config(Map.of(HttpConfig.PORT, httpPort, HttpConfig.HOST, "127.0.0.1",
+                ManagementConfig.PORT, managementPort));
         TlaRuntime runtime = env.register(new TlaRuntime());
         TlaRuntime.Started started = runtime.start(config, EnumSet.allOf(Role.class), System.getenv());
         if (!runtime.awaitRunning(Duration.ofSeconds(60))) {

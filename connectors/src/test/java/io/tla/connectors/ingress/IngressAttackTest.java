@@ -97,7 +97,7 @@ class IngressAttackTest {
         ingress = new TeamsIngress(HTTP, webhook, new Secret("teams-webhook-hmac", DEFAULT_KEY, null), clients,
                 metrics, new Health(), Clock.systemUTC(),
                 name -> Optional.ofNullable(KEYS.get(name)).map(value -> new Secret(name, value, null)), SYNC);
-        server = new HttpServer(HTTP, metrics, new Health()).routes(ingress::routes).start();
+        server = HttpServer.webhook(HTTP, new Health()).routes(ingress::routes).start();
         assertThat(ingress.syncReplies().orElseThrow().awaitFollowing(Duration.ofSeconds(30))).isTrue();
 
         Map<String, Object> props = clients.properties("attack-test-reader");
@@ -331,7 +331,7 @@ class IngressAttackTest {
                 .withLimits(WebhookConfig.DEFAULT_MAX_CLOCK_SKEW, 10_000, 1);
         try (TeamsIngress shedding = new TeamsIngress(HTTP, webhook, new Secret("teams-webhook-hmac", DEFAULT_KEY, null),
                 lingering, shedMetrics, new Health(), Clock.systemUTC());
-             HttpServer shedServer = new HttpServer(HTTP, shedMetrics, new Health()).routes(shedding::routes).start()) {
+             HttpServer shedServer = HttpServer.webhook(HTTP, new Health()).routes(shedding::routes).start()) {
             ObjectNode first = activity("first, lingering", HOME);
             ObjectNode second = activity("second, shed", HOME);
             CompletableFuture<HttpResponse<String>> firstCall = http.sendAsync(request(shedServer, "", first, DEFAULT_KEY),

@@ -118,7 +118,7 @@ class SyncReplyTest {
     }
 
     private static HttpServer server(TeamsIngress ingress) {
-        HttpServer server = new HttpServer(HTTP, new TlaMetrics(), new Health()).routes(ingress::routes).start();
+        HttpServer server = HttpServer.webhook(HTTP, new Health()).routes(ingress::routes).start();
         closeables.add(server);
         return server;
     }
@@ -231,7 +231,7 @@ class SyncReplyTest {
                 new WebhookConfig.Registration("plain", "plain-hmac", "tenant-of-plain", null, false)));
         try (TeamsIngress ingress = new TeamsIngress(HTTP, plain, null, clients, new TlaMetrics(), new Health(),
                 Clock.systemUTC(), name -> Optional.of(new Secret("plain-hmac", KEY, null)), SYNC);
-             HttpServer server = new HttpServer(HTTP, new TlaMetrics(), new Health()).routes(ingress::routes).start()) {
+             HttpServer server = HttpServer.webhook(HTTP, new Health()).routes(ingress::routes).start()) {
             assertThat(ingress.syncReplies()).isEmpty(); // nothing follows the replies topic
             ObjectNode activity = activity("fast but not synchronous");
             HttpResponse<String> response = post(server, activity, "plain");

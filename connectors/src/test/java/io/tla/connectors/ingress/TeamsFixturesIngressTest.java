@@ -81,7 +81,7 @@ class TeamsFixturesIngressTest {
                 name -> name.equals("fixtureteam-hmac")
                         ? Optional.of(new Secret("fixtureteam-hmac", KEY, null))
                         : Optional.empty());
-        server = new HttpServer(HTTP, metrics, health).routes(ingress::routes).start();
+        server = HttpServer.webhook(HTTP, health).routes(ingress::routes).start();
 
         Map<String, Object> props = clients.properties("fixtures-test-reader");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

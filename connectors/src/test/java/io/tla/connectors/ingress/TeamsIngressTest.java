@@ -90,7 +90,7 @@ class TeamsIngressTest {
         ingress = new TeamsIngress(HTTP, webhook, new Secret("teams-webhook-hmac", DEFAULT_KEY, null), clients,
                 metrics, health, Clock.fixed(NOW, ZoneOffset.UTC),
                 name -> name.equals("alpha-hmac") ? Optional.of(new Secret("alpha-hmac", ALPHA_KEY, null)) : Optional.empty());
-        server = new HttpServer(HTTP, metrics, health).routes(ingress::routes).start();
+        server = HttpServer.webhook(HTTP, health).routes(ingress::routes).start();
 
         Map<String, Object> props = clients.properties("ingress-test-reader");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -458,7 +458,7 @@ class TeamsIngressTest {
         WebhookConfig webhook = new WebhookConfig("teams-webhook-hmac", Map.of());
         try (TeamsIngress downIngress = new TeamsIngress(HTTP, webhook, new Secret("teams-webhook-hmac", DEFAULT_KEY, null),
                 down, downMetrics, downHealth, Clock.systemUTC());
-             HttpServer downServer = new HttpServer(HTTP, downMetrics, downHealth).routes(downIngress::routes).start()) {
+             HttpServer downServer = HttpServer.webhook(HTTP, downHealth).routes(downIngress::routes).start()) {
             ObjectNode activity = freshActivity("broker is down");
             activity.put("timestamp", Instant.now().toString()); // this ingress runs on the system clock
             byte[] body = Fixtures.bytes(activity);

@@ -93,7 +93,7 @@ class WebhookKeyRotationTest {
         ingress = new TeamsIngress(HTTP, webhook, new Secret("teams-webhook-hmac", DEFAULT_KEY, null), clients,
                 metrics, health, clock,
                 name -> Optional.ofNullable(STORE.get(name)).map(value -> new Secret(name, value, null)));
-        server = new HttpServer(HTTP, metrics, health).routes(ingress::routes).start();
+        server = HttpServer.webhook(HTTP, health).routes(ingress::routes).start();
     }
 
     @AfterAll

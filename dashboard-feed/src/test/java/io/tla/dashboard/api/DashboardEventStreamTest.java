@@ -3,7 +3,6 @@ package io.tla.dashboard.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.tla.platform.config.HttpConfig;
 import io.tla.platform.http.Health;
 import io.tla.platform.http.HttpServer;
 import io.tla.platform.metrics.TlaMetrics;
@@ -41,7 +40,7 @@ class DashboardEventStreamTest {
         stream = new EventStream(stored::get, () -> Instant.parse("2026-11-25T10:00:00Z"), 1, Duration.ofMillis(50),
                 Duration.ofMillis(100));
         metrics = new TlaMetrics();
-        server = new HttpServer(new HttpConfig("127.0.0.1", 0, 64 * 1024), metrics, new Health());
+        server = HttpServer.managementOnLoopback(metrics, new Health());
         server.routes(app -> app.get("/api/stream", stream::handle)).start();
     }
 

@@ -8,7 +8,6 @@ import io.tla.platform.config.DashboardConfig;
 import io.tla.platform.config.DataConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.secrets.EnvSecretStore;
-import io.tla.platform.config.HttpConfig;
 import io.tla.platform.http.Health;
 import io.tla.platform.http.HttpServer;
 import io.tla.platform.kafka.EmbeddedKafkaBroker;
@@ -115,7 +114,7 @@ class DashboardPageBrowserTest {
                 DashboardConfig.CONSUMER_GROUP, "dashboard-page-test-" + UUID.randomUUID(),
                 DataConfig.DATA_DIR, dir.toString())), new EnvSecretStore(Map.of()), clients, metrics, health,
                 Clock.fixed(NOW, ZoneOffset.UTC));
-        server = new HttpServer(new HttpConfig("127.0.0.1", 0, 256 * 1024), metrics, health);
+        server = HttpServer.managementOnLoopback(metrics, health);
         server.routes(app -> app.before("/api/*", ctx -> {
             if (apiDown.get()) {
                 ctx.status(503).contentType("application/json")

@@ -43,6 +43,7 @@ public final class ConfigCatalog {
     private static Map<String, ConfigDef> concerns() {
         Map<String, ConfigDef> map = new LinkedHashMap<>();
         map.put("HTTP", HttpConfig.DEF);
+        map.put("Management", ManagementConfig.DEF);
         map.put("Data", DataConfig.DEF);
         map.put("Kafka", KafkaSettings.DEF);
         map.put("Streams", StreamsSettings.DEF);

@@ -1,6 +1,7 @@
 package io.tla.platform.secrets;
 
 import io.tla.platform.config.GraphConfig;
+import io.tla.platform.config.ManagementConfig;
 import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.ReplyConfig;
 import io.tla.platform.config.TeamsBotConfig;
@@ -15,7 +16,8 @@ import java.util.Map;
  * Every secret the configuration names, in one place, so the expiry gauge and {@code tla smoke secrets} see the
  * same list: the default webhook key, each webhook registration's key, each provider's API key in
  * {@code model.providers}, and when {@code reply.sink=graph} the Graph credential of the configured auth mode and,
- * when team lookups are configured ({@code teams.bot.app-id}), the bot's client secret.
+ * when team lookups are configured ({@code teams.bot.app-id}), the bot's client secret; the management token (and
+ * session key, Entra client secret) when {@code management.auth} is not {@code none}.
  */
 public final class ConfiguredSecrets {
 
@@ -53,6 +55,14 @@ public final class ConfiguredSecrets {
             if (bot.lookups()) {
                 add(names, bot.appSecretSecret(), TeamsBotConfig.APP_SECRET_SECRET);
             }
+        }
+        // The management listener's credentials, when it asks for any.
+        ManagementConfig management = ManagementConfig.from(config);
+        if (!management.authNone()) {
+            add(names, management.tokenSecret(), ManagementConfig.TOKEN_SECRET);
+            add(names, management.sessionKeySecret(), ManagementConfig.SESSION_KEY_SECRET);
+            management.entraSettings().ifPresent(entra ->
+                    add(names, entra.clientSecretSecret(), ManagementConfig.ENTRA_CLIENT_SECRET_SECRET));
         }
         List<ConfiguredSecret> secrets = new ArrayList<>();
         names.forEach((name, usedBy) -> secrets.add(new ConfiguredSecret(name, usedBy)));

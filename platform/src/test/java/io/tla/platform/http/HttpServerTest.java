@@ -37,7 +37,7 @@ class HttpServerTest {
         Health health = new Health();
         health.register("kafka", () -> kafkaCheck.get().get());
         health.register("streams", () -> streamsCheck.get().get());
-        server = new HttpServer(new HttpConfig("127.0.0.1", 0, 256 * 1024), metrics, health)
+        server = HttpServer.managementOnLoopback(metrics, health)
                 .routes(app -> {
                     app.get("/api/ping", ctx -> ctx.result("pong"));
                     app.get("/api/boom", ctx -> {
@@ -90,8 +90,7 @@ class HttpServerTest {
     @Test
     void readyIs503WithoutAnyCheck() throws Exception {
         try (TlaMetrics ownMetrics = new TlaMetrics();
-             HttpServer bare = new HttpServer(new HttpConfig("127.0.0.1", 0, 256 * 1024), ownMetrics, new Health())
-                     .start()) {
+             HttpServer bare = HttpServer.managementOnLoopback(ownMetrics, new Health()).start()) {
             HttpResponse<String> response = get(bare, "/health/ready");
             assertThat(response.statusCode()).isEqualTo(503);
             assertThat(json(response).path("status").asText()).isEqualTo("not ready");
@@ -179,6 +178,24 @@ class HttpServerTest {
         assertThat(response.statusCode()).isEqualTo(500);
         assertThat(json(response).path("error").asText()).isEqualTo("internal error");
         assertThat(response.body()).doesNotContain("hunter2").doesNotContain("IllegalStateException");
+    }
+
+    @Test
+    void theWebhookListenerServesHealthAndWhatTheIngressAddsAndNothingElse() throws Exception {
+        try (HttpServer webhook = HttpServer.webhook(new HttpConfig("127.0.0.1", 0, 256 * 1024), server.health())
+                .routes(app -> app.post("/api/messages", ctx -> ctx.status(202)))
+                .start()) {
+            assertThat(get(webhook, "/health/live").statusCode()).isEqualTo(200);
+            assertThat(get(webhook, "/health/ready").statusCode()).isEqualTo(200);
+            HttpResponse<String> posted = client.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + webhook.port() + "/api/messages"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(posted.statusCode()).isEqualTo(202);
+            for (String path : new String[] {"/metrics", "/api/status", "/api/diagnostics", "/api/stream",
+                    "/dashboard/", "/api/ping"}) {
+                assertThat(get(webhook, path).statusCode()).as(path).isEqualTo(404);
+            }
+        }
     }
 
     @Test
