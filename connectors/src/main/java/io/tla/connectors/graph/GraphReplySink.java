@@ -377,7 +377,7 @@ public final class GraphReplySink extends ReplySink {
         for (int i = 0; i < parts.size(); i++) {
             try {
                 GraphReplyClient.Posted posted = client.post(delivery.address, reply.replyId(), parts.get(i),
-                        reply.senderAadObjectId(), delivery.checkFirst, pace);
+                        new GraphAuth.User(reply.tenantId(), reply.senderAadObjectId()), delivery.checkFirst, pace);
                 delivery.attempts += posted.attempts();
                 delivery.messageIds.add(posted.messageId());
                 allFound &= posted.foundExisting();
