@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import io.tla.platform.files.PrivateFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -105,7 +106,14 @@ public final class DashboardStore implements AutoCloseable {
                 if (file != null && file.getParent() != null) {
                     Files.createDirectories(file.getParent());
                 }
+                boolean created = file != null && !Files.exists(file);
                 writer = new HikariDataSource(sqlitePool(jdbcUrl, "tla-dashboard-writer", 1));
+                if (created) {
+                    // the store holds every tenant's telemetry and audit trail: a file we create is the owner's
+                    for (String suffix : new String[] {"", "-wal", "-shm"}) {
+                        PrivateFiles.file(file.resolveSibling(file.getFileName() + suffix));
+                    }
+                }
                 // An in-memory database exists per connection: a second pool would see another, empty one.
                 HikariDataSource reader = file == null ? writer : new HikariDataSource(sqlitePool(jdbcUrl, "tla-dashboard-reader", 2));
                 return new DashboardStore(kind, safeUrl, clock, writer, reader);

@@ -67,6 +67,14 @@ class DashboardStoreTest {
         return PG_URL + "&currentSchema=" + schema;
     }
 
+    @org.junit.jupiter.api.Test
+    void sqliteFileTheStoreCreatesIsTheOwnersAlone() throws Exception {
+        store(Backend.SQLITE);
+        Path file = dir.resolve("not-yet/created/dashboard.db");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+    }
+
     private DashboardStore open(String url) {
         DashboardStore store = DashboardStore.open(url, CLOCK);
         stores.add(store);
