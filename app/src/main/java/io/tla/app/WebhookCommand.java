@@ -20,6 +20,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import io.tla.platform.files.PrivateFiles;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
@@ -126,12 +127,13 @@ final class WebhookCommand implements Runnable {
     static void writeSecret(FileSecretStore files, String name, String value) {
         Path path = files.pathOf(name);
         try {
-            Files.createDirectories(path.getParent());
+            files.directory(); // 0700
             Path temp = Files.createTempFile(path.getParent(), "." + name, ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try {
                 Files.writeString(temp, value + "\n", StandardCharsets.UTF_8);
                 moveIntoPlace(temp, path);
+                PrivateFiles.file(path); // the temporary file was 0600; a replaced file keeps none of its old mode
             } finally {
                 Files.deleteIfExists(temp);
             }
@@ -656,6 +658,7 @@ final class WebhookCommand implements Runnable {
                     }
                 }
                 moveIntoPlace(temp, path);
+                PrivateFiles.file(path); // the temporary file was 0600; a replaced file keeps none of its old mode
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write configuration file " + path, e);
             } finally {

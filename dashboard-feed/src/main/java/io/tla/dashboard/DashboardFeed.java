@@ -77,7 +77,8 @@ public final class DashboardFeed implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.api = new DashboardApi(() -> store, clock, () -> check().ready(), this::eventsStored, this::lagRecords,
                 health, new TenantsQuery(BudgetConfig.from(config)),
-                new Readiness(config, Objects.requireNonNull(secrets, "secrets"), clock));
+                new Readiness(config, Objects.requireNonNull(secrets, "secrets"), clock))
+                .metricsMaxInFlight(this.config.metricsMaxInFlight());
         health.register(HEALTH_CHECK, this::check);
     }
 

@@ -36,7 +36,8 @@ public record TopologySettings(
         BiFunction<String, String, String> toneFor,
         int contextMaxTokens,
         Duration contextIdleExpiry,
-        ComplianceConfig compliance) {
+        ComplianceConfig compliance,
+        int budgetMetricsMaxTenants) {
 
     public static TopologySettings from(TlaConfig config) {
         TranslationConfig translation = TranslationConfig.from(config);
@@ -51,7 +52,7 @@ public record TopologySettings(
                 translation.contextTurns(), Duration.ofHours(24), model.chainTimeout(),
                 primary.maxInFlight(), model.maxInputTokens(), model.cacheTtl(), model.cacheMaxEntries(),
                 translation::toneFor, translation.contextMaxTokens(), translation.contextIdleExpiry(),
-                ComplianceConfig.from(config));
+                ComplianceConfig.from(config), budget.metricsMaxTenants());
     }
 
     /** The tone {@code message} is translated in: its channel's, else its tenant's, else the default. */

@@ -12,10 +12,16 @@ import com.microsoft.kiota.authentication.BaseBearerTokenAuthenticationProvider;
 import io.tla.platform.config.GraphConfig;
 import io.tla.platform.secrets.Secret;
 import io.tla.platform.secrets.SecretStore;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tla.schemas.Json;
+import java.io.IOException;
 import java.net.URI;
+import java.util.Base64;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The authentication provider per {@code graph.auth.mode}: {@code client-secret} (app-only, client credentials
@@ -25,11 +31,21 @@ import java.util.Optional;
  */
 public final class GraphAuth {
 
-    /** A reply's sender has no user assertion in obo mode. */
+    private static final Logger log = LoggerFactory.getLogger(GraphAuth.class);
+
+    /** A reply's sender has no user assertion in obo mode, or none that is valid for the reply's tenant. */
     public static final class NoUserAssertionException extends RuntimeException {
         NoUserAssertionException(String secretName) {
             super("no user assertion for the sender (secret " + secretName + " is missing)");
         }
+
+        NoUserAssertionException(String secretName, String tenantId, String why) {
+            super("the user assertion in secret " + secretName + " is not used for tenant " + tenantId + ": " + why);
+        }
+    }
+
+    /** Whom a reply is posted for: the reply's tenant (from the webhook key's binding) and its sender. */
+    public record User(String tenantId, String aadObjectId) {
     }
 
     private final GraphConfig config;
@@ -68,13 +84,24 @@ public final class GraphAuth {
         };
     }
 
-    /** The provider acting for {@code senderAadObjectId} ({@code obo}). */
-    public AuthenticationProvider forSender(String senderAadObjectId) {
-        String name = config.userAssertionSecretPrefix() + (senderAadObjectId == null ? "" : senderAadObjectId);
-        Optional<Secret> assertion = senderAadObjectId == null || senderAadObjectId.isBlank()
-                ? Optional.empty() : secrets.get(name);
+    /**
+     * The provider acting for {@code user} ({@code obo}). The assertion is stored under the sender's object id,
+     * which the message body names; so it is used only when its own signed claims say it is that user's in the
+     * reply's tenant ({@code tid}, and {@code oid} when present): a reply of tenant B never posts as a user of
+     * tenant A, whatever object id its body carried.
+     */
+    public AuthenticationProvider forSender(User user) {
+        String sender = user.aadObjectId();
+        String name = config.userAssertionSecretPrefix() + (sender == null ? "" : sender);
+        Optional<Secret> assertion = sender == null || sender.isBlank() ? Optional.empty() : secrets.get(name);
         if (assertion.isEmpty()) {
             throw new NoUserAssertionException(name);
+        }
+        String refused = refusal(assertion.get().reveal(), user);
+        if (refused != null) {
+            log.warn("event=graph_user_assertion_refused secret={} tenant={} reason={}", name, user.tenantId(),
+                    refused);
+            throw new NoUserAssertionException(name, user.tenantId(), refused);
         }
         OnBehalfOfCredentialBuilder builder = new OnBehalfOfCredentialBuilder()
                 .authorityHost(config.authorityHost()).tenantId(required(config.tenantId(), GraphConfig.TENANT_ID))
@@ -91,10 +118,41 @@ public final class GraphAuth {
      * for {@code senderAadObjectId}. For operators' checks (its claims), never for logs.
      */
     public String accessToken(String senderAadObjectId) {
-        AuthenticationProvider provider = perSender() ? forSender(senderAadObjectId) : shared();
+        AuthenticationProvider provider = perSender()
+                ? forSender(new User(config.tenantId(), senderAadObjectId)) : shared();
         URI graph = URI.create(config.baseUrl().replaceAll("/+$", "") + "/me");
         return ((BaseBearerTokenAuthenticationProvider) provider).getAccessTokenProvider()
                 .getAuthorizationToken(graph, Map.of());
+    }
+
+    /**
+     * Why {@code assertion} must not act for {@code user}, or null when it may: it must be a JWT whose
+     * {@code tid} is the reply's tenant and whose {@code oid}, when present, is the sender. The signature is not
+     * checked here; Entra checks it in the exchange, so a forged claim gets no token.
+     */
+    static String refusal(String assertion, User user) {
+        if (user.tenantId() == null || user.tenantId().isBlank()) {
+            return "reply-without-tenant";
+        }
+        String[] parts = assertion.split("\\.");
+        if (parts.length < 2) {
+            return "not-a-jwt";
+        }
+        JsonNode claims;
+        try {
+            claims = Json.mapper().readTree(Base64.getUrlDecoder().decode(parts[1]));
+        } catch (IllegalArgumentException | IOException e) {
+            return "not-a-jwt";
+        }
+        String tid = claims.path("tid").asText("");
+        if (!tid.equalsIgnoreCase(user.tenantId())) {
+            return tid.isEmpty() ? "no-tenant-claim" : "other-tenant";
+        }
+        String oid = claims.path("oid").asText("");
+        if (!oid.isEmpty() && !oid.equalsIgnoreCase(user.aadObjectId())) {
+            return "other-user";
+        }
+        return null;
     }
 
     private TokenCredential clientSecretCredential() {

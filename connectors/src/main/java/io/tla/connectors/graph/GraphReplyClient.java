@@ -125,11 +125,14 @@ public final class GraphReplyClient implements AutoCloseable {
         return client;
     }
 
-    private GraphServiceClient clientFor(String sender) {
+    private GraphServiceClient clientFor(GraphAuth.User user) {
         if (shared != null) {
             return shared;
         }
-        return perSender.computeIfAbsent(sender == null ? "" : sender, s -> client(auth.forSender(sender)));
+        // keyed by tenant and sender: a client (and its token) made for one tenant's reply never serves another's
+        String key = (user.tenantId() == null ? "" : user.tenantId().toLowerCase(java.util.Locale.ROOT)) + "|"
+                + (user.aadObjectId() == null ? "" : user.aadObjectId());
+        return perSender.computeIfAbsent(key, k -> client(auth.forSender(user)));
     }
 
     /**
@@ -137,7 +140,7 @@ public final class GraphReplyClient implements AutoCloseable {
      * was not confirmed), or after an ambiguous failure, it first looks for the part's marker and returns the
      * message found instead of posting again. {@code pace} runs before each post (the tenant's rate limit).
      */
-    public Posted post(ReplyAddress address, String replyId, TeamsReplyRenderer.Part part, String sender,
+    public Posted post(ReplyAddress address, String replyId, TeamsReplyRenderer.Part part, GraphAuth.User sender,
                        boolean checkFirst, Runnable pace) {
         AtomicInteger attempts = new AtomicInteger();
         AtomicReference<Instant> firstFailure = new AtomicReference<>();
@@ -196,7 +199,7 @@ public final class GraphReplyClient implements AutoCloseable {
         }
     }
 
-    private String postOnce(ReplyAddress address, TeamsReplyRenderer.Part part, String sender) {
+    private String postOnce(ReplyAddress address, TeamsReplyRenderer.Part part, GraphAuth.User sender) {
         ChatMessage message = new ChatMessage();
         ItemBody body = new ItemBody();
         body.setContentType(BodyType.Html);
@@ -223,7 +226,7 @@ public final class GraphReplyClient implements AutoCloseable {
      * The parts of {@code replyId} that {@code address} already holds, by part number, with their message ids:
      * up to {@code graph.recovery.max-pages} pages of the thread's replies or the chat's newest messages.
      */
-    public Map<Integer, String> find(ReplyAddress address, String replyId, String sender) {
+    public Map<Integer, String> find(ReplyAddress address, String replyId, GraphAuth.User sender) {
         Pattern marker = Pattern.compile(Pattern.quote(TeamsReplyRenderer.MARKER_PREFIX + replyId + ":") + "(\\d+)");
         Map<Integer, String> found = new LinkedHashMap<>();
         GraphServiceClient client = clientFor(sender);

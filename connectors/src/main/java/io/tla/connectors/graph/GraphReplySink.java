@@ -1,8 +1,9 @@
 package io.tla.connectors.graph;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
-import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
 import io.tla.connectors.replies.ReplySink;
 import io.tla.connectors.teams.TeamDirectory;
 import io.tla.platform.config.GraphConfig;
@@ -79,7 +80,12 @@ public final class GraphReplySink extends ReplySink {
     private final ReplyLedger ledger;
     private final KafkaClients clients;
     private final ExecutorService pool;
-    private final RateLimiterRegistry rateLimiters;
+    /**
+     * One pacing limiter per tenant seen recently: bounded and idle ones dropped (a dropped tenant starts with a
+     * full second's allowance again, which the limit allows anyway), so tenant ids cannot grow it without end.
+     */
+    private final LoadingCache<String, RateLimiter> rateLimiters;
+    static final int MAX_TENANT_LIMITERS = 10_000;
     private final TeamDirectory teams;
 
     /** One reply of the batch and what became of it. */
@@ -138,9 +144,11 @@ public final class GraphReplySink extends ReplySink {
             thread.setDaemon(true);
             return thread;
         });
-        this.rateLimiters = RateLimiterRegistry.of(RateLimiterConfig.custom()
+        RateLimiterConfig pacing = RateLimiterConfig.custom()
                 .limitForPeriod(graph.tenantRequestsPerSecond()).limitRefreshPeriod(Duration.ofSeconds(1))
-                .timeoutDuration(Duration.ofMinutes(5)).build());
+                .timeoutDuration(Duration.ofMinutes(5)).build();
+        this.rateLimiters = Caffeine.newBuilder().maximumSize(MAX_TENANT_LIMITERS)
+                .expireAfterAccess(Duration.ofMinutes(10)).build(tenant -> RateLimiter.of(tenant, pacing));
         if (!graph.productionAuth()) {
             log.warn("event=graph_auth_not_for_production mode={} detail=\"a static bearer token is for Graph"
                     + " emulators; use client-secret or obo against Microsoft Graph\"", graph.authMode());
@@ -328,7 +336,7 @@ public final class GraphReplySink extends ReplySink {
         AtomicReference<GraphFailure> stalled = new AtomicReference<>();
         for (Map.Entry<String, Map<String, List<Delivery>>> tenant : byTenant.entrySet()) {
             Queue<List<Delivery>> conversations = new ConcurrentLinkedQueue<>(tenant.getValue().values());
-            RateLimiter limiter = rateLimiters.rateLimiter(tenant.getKey());
+            RateLimiter limiter = rateLimiters.get(tenant.getKey());
             Runnable pace = () -> RateLimiter.waitForPermission(limiter);
             int count = Math.min(graph.tenantMaxConcurrency(), conversations.size());
             for (int i = 0; i < count; i++) {
@@ -377,7 +385,7 @@ public final class GraphReplySink extends ReplySink {
         for (int i = 0; i < parts.size(); i++) {
             try {
                 GraphReplyClient.Posted posted = client.post(delivery.address, reply.replyId(), parts.get(i),
-                        reply.senderAadObjectId(), delivery.checkFirst, pace);
+                        new GraphAuth.User(reply.tenantId(), reply.senderAadObjectId()), delivery.checkFirst, pace);
                 delivery.attempts += posted.attempts();
                 delivery.messageIds.add(posted.messageId());
                 allFound &= posted.foundExisting();

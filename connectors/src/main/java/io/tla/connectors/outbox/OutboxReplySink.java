@@ -10,6 +10,7 @@ import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Topics;
 import java.io.IOException;
+import io.tla.platform.files.PrivateFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -62,7 +63,8 @@ public final class OutboxReplySink extends ReplySink {
 
     @Override
     protected void prepare() throws IOException {
-        Files.createDirectories(outboxDir);
+        PrivateFiles.directory(outboxDir);
+        PrivateFiles.tighten(outboxDir); // files an older release wrote world-readable
         long started = System.nanoTime();
         index = ReplyIdIndex.load(outboxDir, today(), DEDUPE_DAYS, DEDUPE_MAX_IDS);
         log.info("event=outbox_index_loaded dir={} reply_ids={} millis={}", outboxDir, index.size(),

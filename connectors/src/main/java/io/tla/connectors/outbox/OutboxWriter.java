@@ -5,6 +5,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import io.tla.platform.files.PrivateFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -76,7 +77,7 @@ final class OutboxWriter implements Closeable {
             return channel;
         }
         closeChannel();
-        Files.createDirectories(dir);
+        PrivateFiles.directory(dir);
         Path file = OutboxFiles.file(dir, date);
         boolean created = !Files.exists(file);
         if (!created) {
@@ -85,6 +86,7 @@ final class OutboxWriter implements Closeable {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND);
         if (created) {
+            PrivateFiles.file(file); // replies are tenants' text: the owner's alone
             syncDirectory();
         }
         channel = ch;

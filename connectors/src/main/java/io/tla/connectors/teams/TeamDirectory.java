@@ -1,5 +1,7 @@
 package io.tla.connectors.teams;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -36,6 +38,12 @@ import org.slf4j.LoggerFactory;
  * name both ids, a webhook registration's {@code team-aad-group-id} with the team id of its activity (both through
  * {@link #seen}), and one Bot Framework lookup per team ({@link #resolve}) when neither has. A team that could not
  * be resolved is not looked up again for {@code teams.directory.negative-ttl-ms}.
+ *
+ * <p>Team ids are named by senders, so memory is bounded: mappings learned from traffic (activities,
+ * registrations) live in an LRU of {@code teams.directory.max-learned-teams}; mappings the Bot Framework confirmed
+ * are kept (each took a successful authenticated lookup); failures are remembered per tenant and team for at most
+ * {@code teams.directory.max-misses} pairs. Every entry carries its tenant: a sighting of another tenant never
+ * replaces it, and a lookup for another tenant never gets it.
  */
 public final class TeamDirectory implements TeamSightings, AutoCloseable {
 
@@ -68,8 +76,14 @@ public final class TeamDirectory implements TeamSightings, AutoCloseable {
     private final TopicFollower reader;
     private final Deserializer<TeamDirectoryEntry> values = Topics.TEAM_DIRECTORY.valueSerde().deserializer();
     private final KafkaProducer<String, TeamDirectoryEntry> producer;
-    private final Map<String, TeamDirectoryEntry> entries = new ConcurrentHashMap<>();
-    private final Map<String, Miss> misses = new ConcurrentHashMap<>();
+    /** Confirmed by a Bot Framework lookup: kept. */
+    private final Map<String, TeamDirectoryEntry> confirmed = new ConcurrentHashMap<>();
+    /** Learned from what senders sent: bounded, least recently used dropped first. */
+    private final Cache<String, TeamDirectoryEntry> learned;
+    /** Tenant + team id of recent lookup failures: bounded. */
+    private final Cache<String, Miss> misses;
+    /** Serialises the check-then-write of {@link #learn} and {@link #apply} across the two maps. */
+    private final Object writes = new Object();
     private final Map<String, Object> lookupLocks = new ConcurrentHashMap<>();
     private final MeterRegistry registry;
 
@@ -82,6 +96,9 @@ public final class TeamDirectory implements TeamSightings, AutoCloseable {
         this.botFramework = new BotFrameworkTeams(config, secrets, identityHttpClient);
         this.clock = clock;
         this.registry = registry;
+        // evictions run on the caller's thread: the bound holds at every moment, not eventually
+        this.learned = Caffeine.newBuilder().maximumSize(config.maxLearnedTeams()).executor(Runnable::run).build();
+        this.misses = Caffeine.newBuilder().maximumSize(config.maxMisses()).executor(Runnable::run).build();
         this.reader = new TopicFollower(clients, "tla-team-directory-reader", TOPIC, TopicFollower.FROM_BEGINNING,
                 records -> records.forEach(this::apply));
         Map<String, Object> producerProps = clients.properties("tla-team-directory-writer");
@@ -90,7 +107,7 @@ public final class TeamDirectory implements TeamSightings, AutoCloseable {
         producerProps.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         this.producer = new KafkaProducer<>(producerProps, Topics.TEAM_DIRECTORY.keySerde().serializer(),
                 Topics.TEAM_DIRECTORY.valueSerde().serializer());
-        Gauge.builder("tla.teams.directory.teams", entries, Map::size)
+        Gauge.builder("tla.teams.directory.teams", this, TeamDirectory::size)
                 .description("Teams whose AAD group id this instance knows").register(registry);
     }
 
@@ -111,11 +128,47 @@ public final class TeamDirectory implements TeamSightings, AutoCloseable {
 
     /** Teams known, for readiness details. */
     public int size() {
-        return entries.size();
+        return confirmed.size() + (int) learned.estimatedSize();
+    }
+
+    /** Misses remembered, for tests. */
+    long misses() {
+        misses.cleanUp();
+        return misses.estimatedSize();
     }
 
     public Optional<TeamDirectoryEntry> get(String teamId) {
-        return teamId == null ? Optional.empty() : Optional.ofNullable(entries.get(teamId));
+        return teamId == null ? Optional.empty() : Optional.ofNullable(known(teamId));
+    }
+
+    private TeamDirectoryEntry known(String teamId) {
+        TeamDirectoryEntry entry = confirmed.get(teamId);
+        return entry != null ? entry : learned.getIfPresent(teamId);
+    }
+
+    /** Traffic-learned mappings go to the bounded LRU, confirmed ones are kept; a team is in one of them. */
+    private void store(TeamDirectoryEntry entry) {
+        if (entry.source() == Source.BOT_FRAMEWORK) {
+            confirmed.put(entry.teamId(), entry);
+            learned.invalidate(entry.teamId());
+        } else {
+            learned.put(entry.teamId(), entry);
+            confirmed.remove(entry.teamId());
+        }
+    }
+
+    private void forget(String teamId) {
+        confirmed.remove(teamId);
+        learned.invalidate(teamId);
+    }
+
+    /** An entry that names a tenant belongs to it alone; one without a tenant (older entries) to nobody yet. */
+    private static boolean belongsToAnother(TeamDirectoryEntry entry, String tenantId) {
+        return entry.tenantId() != null && (tenantId == null || !entry.tenantId().equalsIgnoreCase(tenantId));
+    }
+
+    private static String missKey(String tenantId, String teamId) {
+        return (tenantId == null ? "" : tenantId.toLowerCase(java.util.Locale.ROOT)) + "|" + teamId;
     }
 
     @Override
@@ -131,7 +184,8 @@ public final class TeamDirectory implements TeamSightings, AutoCloseable {
     /**
      * Records that {@code teamId} is the team with AAD group id {@code aadGroupId} and publishes it when that is
      * new. A registration's mapping never replaces one an activity or the Bot Framework gave (the registration may
-     * be misconfigured; they are not). Returns whether anything was published.
+     * be misconfigured; they are not), and nothing replaces an entry of another tenant: a team id is whatever a
+     * sender wrote, and tenant B must not redirect tenant A's replies. Returns whether anything was published.
      */
     public boolean learn(String teamId, String tenantId, String aadGroupId, String teamName, Source source) {
         if (teamId == null || !teamId.startsWith("19:") || aadGroupId == null || !GUID.matcher(aadGroupId).matches()
@@ -140,21 +194,23 @@ public final class TeamDirectory implements TeamSightings, AutoCloseable {
         }
         TeamDirectoryEntry entry = new TeamDirectoryEntry(teamId, tenantId, aadGroupId, teamName, source,
                 clock.instant());
-        boolean[] changed = {false};
         TeamDirectoryEntry[] previous = {null};
-        entries.compute(teamId, (id, known) -> {
+        synchronized (writes) {
+            TeamDirectoryEntry known = known(teamId);
+            if (known != null && belongsToAnother(known, tenantId)) {
+                count("tenant-conflict");
+                log.warn("event=team_directory_tenant_conflict team_id={} tenant={} owner_tenant={} source={}"
+                        + " action=kept_owner", teamId, tenantId, known.tenantId(), source.wireName());
+                return false;
+            }
             if (known != null && (known.aadGroupId().equalsIgnoreCase(aadGroupId)
                     || source == Source.REGISTRATION && known.source() != Source.REGISTRATION)) {
-                return known;
+                return false;
             }
             previous[0] = known;
-            changed[0] = true;
-            return entry;
-        });
-        if (!changed[0]) {
-            return false;
+            store(entry);
         }
-        misses.remove(teamId);
+        misses.invalidate(missKey(tenantId, teamId));
         if (previous[0] != null) {
             log.warn("event=team_directory_changed team_id={} tenant={} aad_group_id={} previous={} source={}"
                     + " previous_source={}", teamId, tenantId, aadGroupId, previous[0].aadGroupId(),
@@ -211,15 +267,20 @@ public final class TeamDirectory implements TeamSightings, AutoCloseable {
             try {
                 BotFrameworkTeams.TeamDetails details = botFramework.lookup(teamId, serviceUrl);
                 if (!GUID.matcher(details.aadGroupId()).matches()) {
-                    return miss(teamId, missing + "; the Bot Framework answered an aadGroupId that is not a GUID");
+                    return miss(tenantId, teamId,
+                            missing + "; the Bot Framework answered an aadGroupId that is not a GUID");
                 }
                 learn(teamId, tenantId, details.aadGroupId(), details.name(), Source.BOT_FRAMEWORK);
+                known = fromDirectory(teamId, tenantId);
+                if (known.isPresent() && !details.aadGroupId().equalsIgnoreCase(known.get().aadGroupId())) {
+                    return known.get(); // another tenant's entry arrived meanwhile: theirs stays, not ours
+                }
                 count("resolved");
                 log.info("event=team_resolved team_id={} tenant={} aad_group_id={} source=bot-framework", teamId,
                         tenantId, details.aadGroupId());
                 return Resolution.of(details.aadGroupId(), "looked up at the Bot Framework");
             } catch (BotFrameworkTeams.LookupFailed e) {
-                return miss(teamId, missing + "; Bot Framework lookup: " + e.getMessage());
+                return miss(tenantId, teamId, missing + "; Bot Framework lookup: " + e.getMessage());
             } finally {
                 lookupLocks.remove(teamId);
             }
@@ -227,31 +288,32 @@ public final class TeamDirectory implements TeamSightings, AutoCloseable {
     }
 
     private Optional<Resolution> fromDirectory(String teamId, String tenantId) {
-        TeamDirectoryEntry entry = entries.get(teamId);
+        TeamDirectoryEntry entry = known(teamId);
         if (entry != null) {
-            if (entry.tenantId() != null && tenantId != null && !entry.tenantId().equalsIgnoreCase(tenantId)) {
+            if (belongsToAnother(entry, tenantId)) {
                 return Optional.of(Resolution.unresolved("team " + teamId + " is in " + TOPIC + " for tenant "
                         + entry.tenantId() + ", not for the reply's tenant " + tenantId));
             }
             return Optional.of(Resolution.of(entry.aadGroupId(), "from " + TOPIC + " (" + entry.source().wireName()
                     + ")"));
         }
-        Miss miss = misses.get(teamId);
+        String missKey = missKey(tenantId, teamId);
+        Miss miss = misses.getIfPresent(missKey);
         if (miss != null) {
             if (clock.instant().isBefore(miss.until())) {
                 return Optional.of(Resolution.unresolved(miss.detail() + " (not looked up again before "
                         + miss.until() + ")"));
             }
-            misses.remove(teamId, miss);
+            misses.asMap().remove(missKey, miss);
         }
         return Optional.empty();
     }
 
-    private Resolution miss(String teamId, String detail) {
+    private Resolution miss(String tenantId, String teamId, String detail) {
         count("failed");
-        log.warn("event=team_unresolved team_id={} detail=\"{}\"", teamId, detail);
+        log.warn("event=team_unresolved team_id={} tenant={} detail=\"{}\"", teamId, tenantId, detail);
         if (!config.negativeTtl().isZero()) {
-            misses.put(teamId, new Miss(detail, clock.instant().plus(config.negativeTtl())));
+            misses.put(missKey(tenantId, teamId), new Miss(detail, clock.instant().plus(config.negativeTtl())));
         }
         return Resolution.unresolved(detail);
     }
@@ -274,7 +336,9 @@ public final class TeamDirectory implements TeamSightings, AutoCloseable {
         }
         String teamId = new String(record.key(), StandardCharsets.UTF_8);
         if (record.value() == null) {
-            entries.remove(teamId);
+            synchronized (writes) {
+                forget(teamId);
+            }
             return;
         }
         TeamDirectoryEntry entry;
@@ -284,8 +348,17 @@ public final class TeamDirectory implements TeamSightings, AutoCloseable {
             return; // an unreadable entry is skipped: the team is looked up again instead
         }
         if (teamId.equals(entry.teamId())) {
-            entries.put(teamId, entry);
-            misses.remove(teamId);
+            // the same rule as learn(): another instance may have accepted a sighting after forgetting the owner
+            synchronized (writes) {
+                TeamDirectoryEntry known = known(teamId);
+                if (known != null && belongsToAnother(known, entry.tenantId())) {
+                    log.warn("event=team_directory_tenant_conflict team_id={} tenant={} owner_tenant={} source=topic"
+                            + " action=kept_owner", teamId, entry.tenantId(), known.tenantId());
+                    return;
+                }
+                store(entry);
+            }
+            misses.invalidate(missKey(entry.tenantId(), teamId));
         }
     }
 

@@ -83,6 +83,9 @@ import org.junit.jupiter.api.io.TempDir;
 class GraphReplySinkTest {
 
     private static final String TENANT = "6f1c2a9e-0000-4000-8000-00000000aaaa";
+    private static final String ALICE = "a11ce000-0000-4000-8000-000000000001";
+    /** Alice's stored user assertion: a token of tenant TENANT (Entra checks its signature in the exchange). */
+    private static final String ALICE_ASSERTION = jwt("{\"tid\":\"" + TENANT + "\",\"oid\":\"" + ALICE + "\"}");
     private static final String TEAM = "0d9b8c7a-1111-4222-8333-444455556666";
     private static final String CHANNEL = "19:c0ffee00000000000000000000000000@thread.tacv2";
     private static final String TOKEN = "emulator-token";
@@ -350,7 +353,7 @@ class GraphReplySinkTest {
     @Test
     void oboModeExchangesTheSendersAssertionAndDeadLettersASenderWithoutOne() throws Exception {
         String root = "1700000000009";
-        stubAuthority("assertion=alice-assertion", "alice-token");
+        stubAuthority("assertion=" + ALICE_ASSERTION, "alice-token");
         graph.stubFor(post(urlPathEqualTo(repliesPath(root))).withHeader("Authorization", equalTo("Bearer alice-token"))
                 .willReturn(created()));
         start(Map.of(GraphConfig.AUTH_MODE, "obo", GraphConfig.TENANT_ID, TENANT,
@@ -366,6 +369,56 @@ class GraphReplySinkTest {
         assertThat(graph.findAll(postRequestedFor(urlPathMatching(TOKEN_PATH))).get(0)
                 .getBodyAsString()).contains("urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer");
         assertThat(graph.findAll(postRequestedFor(urlPathEqualTo(repliesPath(root))))).hasSize(1);
+    }
+
+    @Test
+    void oboReplyOfTenantBNeverPostsWithTenantAsUserAssertion() throws Exception {
+        String root = "1700000000010";
+        String tenantB = "0b0b0b0b-0000-4000-8000-00000000bbbb";
+        stubAuthority("assertion=" + ALICE_ASSERTION, "alice-token");
+        graph.stubFor(post(urlPathEqualTo(repliesPath(root))).willReturn(created()));
+        start(Map.of(GraphConfig.AUTH_MODE, "obo", GraphConfig.TENANT_ID, TENANT,
+                GraphConfig.CLIENT_ID, "11111111-2222-3333-4444-555555555555"));
+        // tenant B's webhook accepted a body naming Alice's object id as its sender
+        ReplyEvent r = withSender(channelReply(root), ALICE);
+        ReplyEvent forged = new ReplyEvent(r.replyId(), tenantB, r.conversationId(), r.replyToId(), r.kind(),
+                r.sourceLanguage(), r.translations(), r.provider(), r.model(), r.usage(), r.createdAt(),
+                r.conversationType(), r.teamAadGroupId(), r.channelId(), r.rootMessageId(), r.serviceUrl(),
+                r.messageReceivedAt(), ALICE);
+        send(forged);
+
+        ConsumerRecord<byte[], byte[]> dead = awaitDeadLetter(forged.replyId());
+        assertThat(header(dead, ErrorHeaders.REASON)).isEqualTo("graph-no-user-assertion");
+        assertThat(graph.findAll(postRequestedFor(urlPathMatching(TOKEN_PATH)))).isEmpty();
+        assertThat(graph.findAll(postRequestedFor(urlPathEqualTo(repliesPath(root))))).isEmpty();
+
+        // Alice's own tenant still posts as her, so the refusal was about the tenant, not the assertion
+        ReplyEvent own = withSender(channelReply(root), ALICE);
+        send(own);
+        awaitPosted(own.replyId());
+        assertThat(graph.findAll(postRequestedFor(urlPathEqualTo(repliesPath(root))))).singleElement()
+                .satisfies(request -> assertThat(request.getHeader("Authorization")).isEqualTo("Bearer alice-token"));
+    }
+
+    @Test
+    void userAssertionIsRefusedUnlessItsClaimsNameTheRepliesTenantAndSender() {
+        GraphAuth.User alice = new GraphAuth.User(TENANT, ALICE);
+        assertThat(GraphAuth.refusal(ALICE_ASSERTION, alice)).isNull();
+        assertThat(GraphAuth.refusal(ALICE_ASSERTION, new GraphAuth.User(TENANT.toUpperCase(), ALICE))).isNull();
+        assertThat(GraphAuth.refusal(ALICE_ASSERTION, new GraphAuth.User("0b0b0b0b-0000-4000-8000-00000000bbbb",
+                ALICE))).isEqualTo("other-tenant");
+        assertThat(GraphAuth.refusal(ALICE_ASSERTION, new GraphAuth.User(TENANT,
+                "b0b00000-0000-4000-8000-000000000002"))).isEqualTo("other-user");
+        assertThat(GraphAuth.refusal(jwt("{\"oid\":\"" + ALICE + "\"}"), alice)).isEqualTo("no-tenant-claim");
+        assertThat(GraphAuth.refusal("opaque-assertion", alice)).isEqualTo("not-a-jwt");
+        assertThat(GraphAuth.refusal(ALICE_ASSERTION, new GraphAuth.User(null, ALICE)))
+                .isEqualTo("reply-without-tenant");
+    }
+
+    private static String jwt(String claims) {
+        java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+        return b64.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8)) + ".c2lnbmF0dXJl";
     }
 
     @Test
@@ -511,7 +564,7 @@ class GraphReplySinkTest {
                 EnvSecretStore.variableFor("graph-token"), TOKEN,
                 EnvSecretStore.variableFor("graph-client-secret"), "app-secret",
                 EnvSecretStore.variableFor("graph-user-assertion-a11ce000-0000-4000-8000-000000000001"),
-                "alice-assertion"));
+                ALICE_ASSERTION));
         GraphReplySink sink = new GraphReplySink(config, new GraphAuth(config, secrets, TrustingHttpClient.create()),
                 new ReplyConfig("graph", group), clients, new TlaMetrics(), new Health(), teams);
         sinks.add(sink);

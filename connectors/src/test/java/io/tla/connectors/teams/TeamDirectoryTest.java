@@ -289,6 +289,73 @@ class TeamDirectoryTest {
         assertThat(bot.getAllServeEvents()).isEmpty();
     }
 
+    @Test
+    void directoryNeverLetsATenantReplaceAnotherTenantsTeam() throws Exception {
+        String other = "11111111-0000-4000-8000-00000000bbbb";
+        TeamDirectory ingress = directory(Map.of());
+        TeamDirectory replies = directory(Map.of());
+        String team = newTeamId();
+        String owners = UUID.randomUUID().toString();
+        ingress.seen(channelMessage(TENANT, team, owners), null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> replies.get(team).isPresent());
+
+        // tenant B's signed activity names tenant A's team with its own group: learned nowhere
+        String hijack = UUID.randomUUID().toString();
+        ingress.seen(channelMessage(other, team, hijack), null);
+        replies.seen(channelMessage(other, team, hijack), hijack);
+        assertThat(ingress.learn(team, other, hijack, null, TeamDirectoryEntry.Source.BOT_FRAMEWORK)).isFalse();
+
+        for (TeamDirectory directory : List.of(ingress, replies)) {
+            assertThat(directory.get(team)).map(TeamDirectoryEntry::tenantId).contains(TENANT);
+            assertThat(directory.resolve(team, serviceUrl(), TENANT).aadGroupId()).isEqualTo(owners);
+            TeamDirectory.Resolution forOther = directory.resolve(team, serviceUrl(), other);
+            assertThat(forOther.resolved()).isFalse();
+            assertThat(forOther.detail()).contains("for tenant " + TENANT);
+        }
+        assertThat(awaitEntry(team).tenantId()).isEqualTo(TENANT);
+        assertThat(bot.getAllServeEvents()).isEmpty();
+    }
+
+    @Test
+    void teamsLearnedFromTrafficAreBoundedWhileLookedUpTeamsStay() throws Exception {
+        TeamDirectory directory = directory(Map.of(TeamsBotConfig.MAX_LEARNED_TEAMS, "5"));
+        String lookedUp = newTeamId();
+        String lookedUpGroup = UUID.randomUUID().toString();
+        stubTeam(lookedUp, lookedUpGroup, "Finance");
+        assertThat(directory.resolve(lookedUp, serviceUrl(), TENANT).aadGroupId()).isEqualTo(lookedUpGroup);
+
+        String first = newTeamId();
+        directory.seen(channelMessage(first, UUID.randomUUID().toString()), null);
+        for (int i = 0; i < 200; i++) {
+            directory.seen(channelMessage(newTeamId(), UUID.randomUUID().toString()), null);
+        }
+
+        assertThat(directory.size()).isLessThanOrEqualTo(6);
+        assertThat(directory.get(first)).isEmpty();
+        assertThat(directory.resolve(lookedUp, serviceUrl(), TENANT).aadGroupId()).isEqualTo(lookedUpGroup);
+        bot.verify(1, getRequestedFor(urlPathEqualTo(teamsPath(lookedUp))));
+    }
+
+    @Test
+    void lookupFailuresAreRememberedPerTenantAndBounded() throws Exception {
+        TeamDirectory directory = directory(Map.of(TeamsBotConfig.NEGATIVE_TTL_MS, "60000",
+                TeamsBotConfig.MAX_MISSES, "3"));
+        String team = newTeamId();
+        bot.stubFor(get(urlPathMatching("/v3/teams/.*")).willReturn(aResponse().withStatus(404)));
+
+        assertThat(directory.resolve(team, serviceUrl(), TENANT).resolved()).isFalse();
+        assertThat(directory.resolve(team, serviceUrl(), TENANT).detail()).contains("not looked up again before");
+        // another tenant's failure is its own: tenant A's miss does not answer for it
+        assertThat(directory.resolve(team, serviceUrl(), "11111111-0000-4000-8000-00000000bbbb").detail())
+                .doesNotContain("not looked up again before");
+        bot.verify(2, getRequestedFor(urlPathEqualTo(teamsPath(team))));
+
+        for (int i = 0; i < 30; i++) {
+            directory.resolve(newTeamId(), serviceUrl(), TENANT);
+        }
+        assertThat(directory.misses()).isLessThanOrEqualTo(3);
+    }
+
     // --- helpers ---------------------------------------------------------------------------------------------
 
     private TeamDirectory directory(Map<String, String> overrides) throws InterruptedException {
@@ -355,8 +422,12 @@ class TeamDirectoryTest {
     }
 
     private static NormalizedMessage channelMessage(String team, String group) {
+        return channelMessage(TENANT, team, group);
+    }
+
+    private static NormalizedMessage channelMessage(String tenant, String team, String group) {
         String channel = "19:" + UUID.randomUUID().toString().replace("-", "") + "@thread.tacv2";
-        return new NormalizedMessage("m-" + UUID.randomUUID(), TENANT, channel + ";messageid=1700000000001",
+        return new NormalizedMessage("m-" + UUID.randomUUID(), tenant, channel + ";messageid=1700000000001",
                 ConversationType.CHANNEL, new Sender("29:user", "User", null), "hello", group, channel,
                 "1700000000001", "https://smba.trafficmanager.net/emea/", Instant.now(), team, null, null);
     }

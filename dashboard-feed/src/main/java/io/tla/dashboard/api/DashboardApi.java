@@ -62,6 +62,9 @@ public final class DashboardApi implements AutoCloseable {
     private final TenantsQuery tenants;
     private final Readiness readiness;
     private final EventStream stream;
+    /** Heavy /api/metrics queries at once; more are refused (429) rather than queued on the store's few connections. */
+    private volatile java.util.concurrent.Semaphore metricsPermits =
+            new java.util.concurrent.Semaphore(io.tla.platform.config.DashboardConfig.DEFAULT_METRICS_MAX_IN_FLIGHT);
     private final byte[] page = resource("index.html");
     private final byte[] script = resource("dashboard.js");
     private final byte[] style = resource("dashboard.css");
@@ -88,6 +91,12 @@ public final class DashboardApi implements AutoCloseable {
         this.readiness = readiness;
         this.stream = new EventStream(eventsStored, this::lastEventAt, EventStream.MAX_CLIENTS, EventStream.TICK,
                 EventStream.HEARTBEAT);
+    }
+
+    /** How many /api/metrics queries may run at once ({@code dashboard.api.metrics-max-in-flight}). */
+    public DashboardApi metricsMaxInFlight(int max) {
+        this.metricsPermits = new java.util.concurrent.Semaphore(max);
+        return this;
     }
 
     public void routes(Javalin app) {
@@ -280,23 +289,33 @@ public final class DashboardApi implements AutoCloseable {
             json(ctx, HttpStatus.BAD_REQUEST, Map.of("error", "bad request", "reason", e.getMessage()));
             return;
         }
-        DashboardStore current = store.get();
-        if (current == null) {
-            unavailable(ctx, "the dashboard store is not open yet");
+        java.util.concurrent.Semaphore permits = metricsPermits;
+        if (!permits.tryAcquire()) {
+            log.warn("event=metrics_query_refused reason=too-many-in-flight");
+            ctx.header("Retry-After", "1");
+            json(ctx, HttpStatus.TOO_MANY_REQUESTS, Map.of("error", "too many requests",
+                    "reason", "too many /api/metrics queries in flight; retry after 1 s"));
             return;
         }
         MetricsSeries series;
         try {
+            DashboardStore current = store.get();
+            if (current == null) {
+                unavailable(ctx, "the dashboard store is not open yet");
+                return;
+            }
             series = current.metrics(query.from(), query.to(), query.tenant());
         } catch (SQLException | RuntimeException e) {
             storeFailed(ctx, "metrics", e);
             return;
+        } finally {
+            permits.release();
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("from", iso(series.from()));
         body.put("to", iso(series.to()));
         body.put("tenant", series.tenant());
-        body.put("bucketSeconds", 60);
+        body.put("bucketSeconds", DashboardStore.bucketMillis(series.from(), series.to()) / 1000);
         body.put("series", series.series().stream().map(DashboardApi::point).toList());
         body.put("totals", point(series.totals()));
         body.put("byProvider", series.byProvider().stream().map(p -> {

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import io.tla.platform.files.PrivateFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -105,7 +106,14 @@ public final class DashboardStore implements AutoCloseable {
                 if (file != null && file.getParent() != null) {
                     Files.createDirectories(file.getParent());
                 }
+                boolean created = file != null && !Files.exists(file);
                 writer = new HikariDataSource(sqlitePool(jdbcUrl, "tla-dashboard-writer", 1));
+                if (created) {
+                    // the store holds every tenant's telemetry and audit trail: a file we create is the owner's
+                    for (String suffix : new String[] {"", "-wal", "-shm"}) {
+                        PrivateFiles.file(file.resolveSibling(file.getFileName() + suffix));
+                    }
+                }
                 // An in-memory database exists per connection: a second pool would see another, empty one.
                 HikariDataSource reader = file == null ? writer : new HikariDataSource(sqlitePool(jdbcUrl, "tla-dashboard-reader", 2));
                 return new DashboardStore(kind, safeUrl, clock, writer, reader);
@@ -343,25 +351,47 @@ public final class DashboardStore implements AutoCloseable {
         }
     }
 
+    /** Bucket widths /api/metrics may use, finest first. */
+    private static final long[] BUCKETS_MS = {MINUTE_MS, 5 * MINUTE_MS, 15 * MINUTE_MS, 60 * MINUTE_MS,
+            360 * MINUTE_MS, 1_440 * MINUTE_MS};
+    /** At most this many points per series: a month of minutes would be 44 640 per series. */
+    public static final int MAX_POINTS = 1_440;
+
     /**
-     * A per-minute series over the minutes overlapping [from, to), optionally of one tenant, read from the
-     * rollups: a minute is counted whole when the range covers part of it. Every minute has a point, empty or
-     * not, so a chart needs no gap filling; so do the per-provider and per-tenant series.
+     * The bucket of a metrics range: the finest of 1, 5, 15, 60, 360 and 1 440 minutes that gives at most
+     * {@link #MAX_POINTS} points (a day by the minute; 31 days by the hour).
+     */
+    public static long bucketMillis(Instant from, Instant to) {
+        long span = Math.max(0, to.toEpochMilli() - minuteOf(from.toEpochMilli()));
+        for (long bucket : BUCKETS_MS) {
+            if ((span + bucket - 1) / bucket <= MAX_POINTS) {
+                return bucket;
+            }
+        }
+        return BUCKETS_MS[BUCKETS_MS.length - 1];
+    }
+
+    /**
+     * A series over [from, to) in buckets of {@link #bucketMillis} (from the range's first minute), optionally of
+     * one tenant, read from the per-minute rollups: a minute is counted whole when the range covers part of it,
+     * and a bucket sums its minutes (its latency percentiles come from the merged histograms). Every bucket has a
+     * point, empty or not, so a chart needs no gap filling; so do the per-provider and per-tenant series.
      */
     public MetricsSeries metrics(Instant from, Instant to, String tenant) throws SQLException {
         long fromMinute = minuteOf(from.toEpochMilli());
         long toMs = to.toEpochMilli();
-        int minutes = (int) Math.max(0, (toMs - fromMinute + MINUTE_MS - 1) / MINUTE_MS);
-        Points all = new Points(minutes);
+        long bucketMs = bucketMillis(from, to);
+        int buckets = (int) Math.max(0, (toMs - fromMinute + bucketMs - 1) / bucketMs);
+        Points all = new Points(buckets, bucketMs);
         Map<String, Points> providers = new TreeMap<>();
         Rollups.Delta total = new Rollups.Delta();
         List<MetricsSeries.TenantSeries> byTenant = new ArrayList<>();
         try (Connection connection = reader.getConnection()) {
             String sql = tenant == null
                     ? "SELECT minute_ms, provider, " + Rollups.COLUMNS + " FROM " + Rollups.ALL_TABLE
-                      + " WHERE minute_ms >= ? AND minute_ms < ? ORDER BY minute_ms"
+                      + " WHERE minute_ms >= ? AND minute_ms < ?"
                     : "SELECT minute_ms, provider, " + Rollups.COLUMNS + " FROM " + Rollups.TENANT_TABLE
-                      + " WHERE tenant_id = ? AND minute_ms >= ? AND minute_ms < ? ORDER BY minute_ms";
+                      + " WHERE tenant_id = ? AND minute_ms >= ? AND minute_ms < ?";
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 int i = 0;
                 if (tenant != null) {
@@ -370,33 +400,24 @@ public final class DashboardStore implements AutoCloseable {
                 statement.setLong(++i, fromMinute);
                 statement.setLong(++i, toMs);
                 try (ResultSet rs = statement.executeQuery()) {
-                    // Rows come minute by minute: one minute's providers are summed, then the minute is closed,
-                    // so only compact points are kept, never a month of histograms.
-                    long current = Long.MIN_VALUE;
-                    Rollups.Delta minute = null;
+                    // each row is added into its bucket: memory is one merged sum per bucket, never a month of rows
                     while (rs.next()) {
                         long m = rs.getLong(1);
                         String provider = rs.getString(2);
                         Rollups.Delta row = Rollups.Delta.read(rs, 3);
-                        if (m != current) {
-                            all.close(current, minute, fromMinute);
-                            current = m;
-                            minute = new Rollups.Delta();
-                        }
-                        minute.add(row);
+                        int index = (int) ((m - fromMinute) / bucketMs);
+                        all.add(index, row);
                         total.add(row);
                         if (!provider.isEmpty()) {
-                            providers.computeIfAbsent(provider, p -> new Points(minutes))
-                                    .close(m, row, fromMinute);
+                            providers.computeIfAbsent(provider, p -> new Points(buckets, bucketMs)).add(index, row);
                         }
                     }
-                    all.close(current, minute, fromMinute);
                 }
             }
             if (tenant != null) {
                 byTenant.add(new MetricsSeries.TenantSeries(tenant, all.tenantPoints(fromMinute)));
             } else {
-                byTenant.addAll(topTenants(connection, fromMinute, toMs, minutes));
+                byTenant.addAll(topTenants(connection, fromMinute, toMs, buckets, bucketMs));
             }
         }
         long[] c = total.counters;
@@ -413,7 +434,7 @@ public final class DashboardStore implements AutoCloseable {
 
     /** The ten tenants with the most messages in the range, busiest first (then by id), with their minutes. */
     private static List<MetricsSeries.TenantSeries> topTenants(Connection connection, long fromMinute, long toMs,
-                                                               int minutes) throws SQLException {
+                                                               int minutes, long bucketMs) throws SQLException {
         List<String> top = new ArrayList<>();
         try (PreparedStatement statement = connection.prepareStatement("SELECT tenant_id, SUM(messages) AS m FROM "
                 + Rollups.TENANT_TABLE + " WHERE minute_ms >= ? AND minute_ms < ? GROUP BY tenant_id "
@@ -450,7 +471,7 @@ public final class DashboardStore implements AutoCloseable {
             try (ResultSet rs = statement.executeQuery()) {
                 while (rs.next()) {
                     String t = rs.getString(1);
-                    int index = (int) ((rs.getLong(2) - fromMinute) / MINUTE_MS);
+                    int index = (int) ((rs.getLong(2) - fromMinute) / bucketMs);
                     messages.get(t)[index] += rs.getLong(3);
                     replies.get(t)[index] += rs.getLong(4);
                     costs.get(t)[index] += rs.getDouble(5);
@@ -461,7 +482,7 @@ public final class DashboardStore implements AutoCloseable {
         for (String t : top) {
             List<MetricsSeries.TenantPoint> points = new ArrayList<>(minutes);
             for (int m = 0; m < minutes; m++) {
-                points.add(new MetricsSeries.TenantPoint(Instant.ofEpochMilli(fromMinute + m * MINUTE_MS),
+                points.add(new MetricsSeries.TenantPoint(Instant.ofEpochMilli(fromMinute + m * bucketMs),
                         messages.get(t)[m], replies.get(t)[m], round(costs.get(t)[m])));
             }
             series.add(new MetricsSeries.TenantSeries(t, List.copyOf(points)));
@@ -469,42 +490,43 @@ public final class DashboardStore implements AutoCloseable {
         return series;
     }
 
-    /** One dense per-minute series under construction: counters and the minute's latency, no histograms. */
+    /** One dense bucketed series under construction: per bucket the merged sums of its minutes. */
     private static final class Points {
         final long[][] counters;
         final double[] cost;
-        final Latency[] latency;
+        final Rollups.Delta[] sums;
+        final long bucketMs;
 
-        Points(int minutes) {
-            counters = new long[minutes][];
-            cost = new double[minutes];
-            latency = new Latency[minutes];
+        Points(int buckets, long bucketMs) {
+            counters = new long[buckets][];
+            cost = new double[buckets];
+            sums = new Rollups.Delta[buckets];
+            this.bucketMs = bucketMs;
         }
 
-        /** Adds a closed minute's sums (a no-op before the first row). */
-        void close(long minute, Rollups.Delta sums, long fromMinute) {
-            if (sums == null) {
-                return;
+        /** Adds one rollup row to its bucket. */
+        void add(int index, Rollups.Delta row) {
+            if (sums[index] == null) {
+                sums[index] = new Rollups.Delta();
             }
-            int index = (int) ((minute - fromMinute) / MINUTE_MS);
-            counters[index] = sums.counters.clone();
-            cost[index] = sums.costUsd;
-            latency[index] = sums.latency.latency();
+            sums[index].add(row);
+            counters[index] = sums[index].counters;
+            cost[index] = sums[index].costUsd;
+        }
+
+        private Latency latencyAt(int index) {
+            return sums[index] != null ? sums[index].latency.latency() : Latency.NONE;
         }
 
         private long[] at(int index) {
             return counters[index] != null ? counters[index] : EMPTY;
         }
 
-        private Latency latencyAt(int index) {
-            return latency[index] != null ? latency[index] : Latency.NONE;
-        }
-
         List<MetricsPoint> metricsPoints(long fromMinute) {
             List<MetricsPoint> points = new ArrayList<>(counters.length);
             for (int m = 0; m < counters.length; m++) {
                 long[] c = at(m);
-                points.add(new MetricsPoint(Instant.ofEpochMilli(fromMinute + m * MINUTE_MS), c[Rollups.MESSAGES],
+                points.add(new MetricsPoint(Instant.ofEpochMilli(fromMinute + m * bucketMs), c[Rollups.MESSAGES],
                         c[Rollups.REPLIES], c[Rollups.REPLIES_POSTED], c[Rollups.MODEL_CALLS], c[Rollups.FAILURES],
                         c[Rollups.FALLBACKS], c[Rollups.INPUT_TOKENS], c[Rollups.OUTPUT_TOKENS], round(cost[m]),
                         latencyAt(m), c[Rollups.SYNC_ANSWERED], c[Rollups.SYNC_MISSED]));
@@ -516,7 +538,7 @@ public final class DashboardStore implements AutoCloseable {
             List<MetricsSeries.ProviderPoint> points = new ArrayList<>(counters.length);
             for (int m = 0; m < counters.length; m++) {
                 long[] c = at(m);
-                points.add(new MetricsSeries.ProviderPoint(Instant.ofEpochMilli(fromMinute + m * MINUTE_MS),
+                points.add(new MetricsSeries.ProviderPoint(Instant.ofEpochMilli(fromMinute + m * bucketMs),
                         c[Rollups.MODEL_CALLS], c[Rollups.REPLIES], c[Rollups.FALLBACKS], round(cost[m]),
                         latencyAt(m)));
             }
@@ -527,7 +549,7 @@ public final class DashboardStore implements AutoCloseable {
             List<MetricsSeries.TenantPoint> points = new ArrayList<>(counters.length);
             for (int m = 0; m < counters.length; m++) {
                 long[] c = at(m);
-                points.add(new MetricsSeries.TenantPoint(Instant.ofEpochMilli(fromMinute + m * MINUTE_MS),
+                points.add(new MetricsSeries.TenantPoint(Instant.ofEpochMilli(fromMinute + m * bucketMs),
                         c[Rollups.MESSAGES], c[Rollups.REPLIES], round(cost[m])));
             }
             return List.copyOf(points);

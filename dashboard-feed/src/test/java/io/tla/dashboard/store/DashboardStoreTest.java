@@ -67,6 +67,30 @@ class DashboardStoreTest {
         return PG_URL + "&currentSchema=" + schema;
     }
 
+    @org.junit.jupiter.api.Test
+    void longRangesComeBackInCoarserBucketsOfAtMostMaxPoints() throws Exception {
+        DashboardStore store = store(Backend.SQLITE);
+        Instant to = Instant.parse("2026-11-25T12:00:00Z");
+        MetricsSeries day = store.metrics(to.minus(java.time.Duration.ofDays(1)), to, null);
+        MetricsSeries month = store.metrics(to.minus(java.time.Duration.ofDays(30)), to, null);
+        MetricsSeries longest = store.metrics(to.minus(java.time.Duration.ofDays(31)), to, null);
+
+        assertThat(DashboardStore.bucketMillis(to.minus(java.time.Duration.ofDays(1)), to)).isEqualTo(60_000);
+        assertThat(day.series()).hasSize(1_440);
+        assertThat(DashboardStore.bucketMillis(to.minus(java.time.Duration.ofDays(30)), to)).isEqualTo(3_600_000);
+        assertThat(month.series()).hasSize(720);
+        assertThat(month.series().get(1).minute()).isEqualTo(month.series().get(0).minute().plusSeconds(3_600));
+        assertThat(longest.series().size()).isLessThanOrEqualTo(DashboardStore.MAX_POINTS);
+    }
+
+    @org.junit.jupiter.api.Test
+    void sqliteFileTheStoreCreatesIsTheOwnersAlone() throws Exception {
+        store(Backend.SQLITE);
+        Path file = dir.resolve("not-yet/created/dashboard.db");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+    }
+
     private DashboardStore open(String url) {
         DashboardStore store = DashboardStore.open(url, CLOCK);
         stores.add(store);

@@ -1,8 +1,10 @@
 package io.tla.platform.config;
 
 import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
+import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
 import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
 import static org.apache.kafka.common.config.ConfigDef.Type.DOUBLE;
+import static org.apache.kafka.common.config.ConfigDef.Type.INT;
 import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
 
 import java.math.BigDecimal;
@@ -18,11 +20,12 @@ import org.apache.kafka.common.config.ConfigDef.Range;
  */
 public record BudgetConfig(BigDecimal dailyUsd, BigDecimal monthlyUsd, long dailyTokens,
                            Map<String, BigDecimal> tenantDailyUsd, Map<String, BigDecimal> tenantMonthlyUsd,
-                           Map<String, Long> tenantDailyTokens) {
+                           Map<String, Long> tenantDailyTokens, int metricsMaxTenants) {
 
     public static final String DAILY_USD = "budget.daily-usd";
     public static final String MONTHLY_USD = "budget.monthly-usd";
     public static final String DAILY_TOKENS = "budget.daily-tokens";
+    public static final String METRICS_MAX_TENANTS = "budget.metrics.max-tenants";
 
     public static final ConfigDef DEF = new ConfigDef()
             .define(DAILY_USD, DOUBLE, 5.00, Range.atLeast(0.0), HIGH,
@@ -30,7 +33,11 @@ public record BudgetConfig(BigDecimal dailyUsd, BigDecimal monthlyUsd, long dail
             .define(MONTHLY_USD, DOUBLE, 100.00, Range.atLeast(0.0), HIGH,
                     "Budget per tenant per calendar month (UTC) in USD; tenant.ID.budget.monthly-usd overrides.")
             .define(DAILY_TOKENS, LONG, 2_000_000L, Range.atLeast(0L), MEDIUM,
-                    "Tokens (input plus output) per tenant per UTC day; tenant.ID.budget.daily-tokens overrides.");
+                    "Tokens (input plus output) per tenant per UTC day; tenant.ID.budget.daily-tokens overrides.")
+            .define(METRICS_MAX_TENANTS, INT, 1_000, Range.between(1, 100_000), LOW,
+                    "Tenants (the first seen by an instance) that get tla_budget_* gauge series of their own; later"
+                            + " tenants share the series tenant=\"_other\" (the highest ratio among them), so the"
+                            + " number of Prometheus series stays bounded.");
 
     public static BudgetConfig from(TlaConfig config) {
         Map<String, Object> v = config.parse(DEF);
@@ -51,7 +58,7 @@ public record BudgetConfig(BigDecimal dailyUsd, BigDecimal monthlyUsd, long dail
         }
         return new BudgetConfig(BigDecimal.valueOf((Double) v.get(DAILY_USD)),
                 BigDecimal.valueOf((Double) v.get(MONTHLY_USD)), (Long) v.get(DAILY_TOKENS),
-                Map.copyOf(daily), Map.copyOf(monthly), Map.copyOf(tokens));
+                Map.copyOf(daily), Map.copyOf(monthly), Map.copyOf(tokens), (Integer) v.get(METRICS_MAX_TENANTS));
     }
 
     public BigDecimal dailyUsdFor(String tenantId) {

@@ -13,13 +13,15 @@ import org.apache.kafka.common.config.ConfigException;
  * of row (raw telemetry events, the reply audit trail, the per-minute rollups).
  */
 public record DashboardConfig(String storeUrl, String consumerGroup, int rawRetentionDays, int auditRetentionDays,
-                              int rollupRetentionDays) {
+                              int rollupRetentionDays, int metricsMaxInFlight) {
 
     public static final String STORE_URL = "dashboard.store.url";
     public static final String CONSUMER_GROUP = "dashboard.consumer-group";
     public static final String RETENTION_RAW_DAYS = "dashboard.retention.raw-days";
     public static final String RETENTION_AUDIT_DAYS = "dashboard.retention.audit-days";
     public static final String RETENTION_ROLLUP_DAYS = "dashboard.retention.rollup-days";
+    public static final String METRICS_MAX_IN_FLIGHT = "dashboard.api.metrics-max-in-flight";
+    public static final int DEFAULT_METRICS_MAX_IN_FLIGHT = 4;
 
     public static final int DEFAULT_RAW_DAYS = 30;
     public static final int DEFAULT_AUDIT_DAYS = 90;
@@ -38,11 +40,15 @@ public record DashboardConfig(String storeUrl, String consumerGroup, int rawRete
                             + "text hash) is kept; older rows are purged hourly.")
             .define(RETENTION_ROLLUP_DAYS, INT, DEFAULT_ROLLUP_DAYS, ConfigDef.Range.atLeast(1), MEDIUM,
                     "Days the per-minute rollups behind /api/metrics and /api/status are kept; older rows are "
-                            + "purged hourly.");
+                            + "purged hourly.")
+            .define(METRICS_MAX_IN_FLIGHT, INT, DEFAULT_METRICS_MAX_IN_FLIGHT, ConfigDef.Range.between(1, 64), MEDIUM,
+                    "/api/metrics queries answered at once; a request beyond this is answered 429 with Retry-After"
+                            + " and a JSON reason instead of queueing on the store.");
 
     /** The given store and group with the default retention. */
     public DashboardConfig(String storeUrl, String consumerGroup) {
-        this(storeUrl, consumerGroup, DEFAULT_RAW_DAYS, DEFAULT_AUDIT_DAYS, DEFAULT_ROLLUP_DAYS);
+        this(storeUrl, consumerGroup, DEFAULT_RAW_DAYS, DEFAULT_AUDIT_DAYS, DEFAULT_ROLLUP_DAYS,
+                DEFAULT_METRICS_MAX_IN_FLIGHT);
     }
 
     public static DashboardConfig from(TlaConfig config) {
@@ -54,6 +60,7 @@ public record DashboardConfig(String storeUrl, String consumerGroup, int rawRete
             throw new ConfigException(STORE_URL, url, "only jdbc:sqlite: and jdbc:postgresql: URLs are supported");
         }
         return new DashboardConfig(url, (String) v.get(CONSUMER_GROUP), (Integer) v.get(RETENTION_RAW_DAYS),
-                (Integer) v.get(RETENTION_AUDIT_DAYS), (Integer) v.get(RETENTION_ROLLUP_DAYS));
+                (Integer) v.get(RETENTION_AUDIT_DAYS), (Integer) v.get(RETENTION_ROLLUP_DAYS),
+                (Integer) v.get(METRICS_MAX_IN_FLIGHT));
     }
 }

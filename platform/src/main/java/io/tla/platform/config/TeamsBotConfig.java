@@ -22,7 +22,8 @@ import org.apache.kafka.common.config.ConfigException;
  */
 public record TeamsBotConfig(String appId, String appSecretSecret, String tenantId, String authorityHost,
                              List<String> serviceUrls, Duration requestTimeout, int maxAttempts,
-                             Duration initialBackoff, Duration negativeTtl) {
+                             Duration initialBackoff, Duration negativeTtl, int maxLearnedTeams,
+                             int maxMisses) {
 
     public static final String APP_ID = "teams.bot.app-id";
     public static final String APP_SECRET_SECRET = "teams.bot.app-secret-secret";
@@ -33,6 +34,8 @@ public record TeamsBotConfig(String appId, String appSecretSecret, String tenant
     public static final String MAX_ATTEMPTS = "teams.bot.max-attempts";
     public static final String INITIAL_BACKOFF_MS = "teams.bot.initial-backoff-ms";
     public static final String NEGATIVE_TTL_MS = "teams.directory.negative-ttl-ms";
+    public static final String MAX_LEARNED_TEAMS = "teams.directory.max-learned-teams";
+    public static final String MAX_MISSES = "teams.directory.max-misses";
 
     /** The Bot Framework service URLs of the public cloud, GCC, GCC High and DoD. */
     public static final List<String> DEFAULT_SERVICE_URLS = List.of("https://smba.trafficmanager.net/",
@@ -63,7 +66,14 @@ public record TeamsBotConfig(String appId, String appSecretSecret, String tenant
                             + " honoured up to 10 s).")
             .define(NEGATIVE_TTL_MS, INT, 300_000, ConfigDef.Range.between(0, 86_400_000), LOW,
                     "How long a team that could not be resolved is not looked up again (its replies are"
-                            + " dead-lettered with reason team-unresolved meanwhile).");
+                            + " dead-lettered with reason team-unresolved meanwhile).")
+            .define(MAX_LEARNED_TEAMS, INT, 100_000, ConfigDef.Range.between(1, 10_000_000), LOW,
+                    "Team mappings learned from traffic (activities and registrations) each instance keeps in"
+                            + " memory, least recently used dropped first; mappings looked up at the Bot Framework"
+                            + " are always kept. A dropped team is learned again from its next message.")
+            .define(MAX_MISSES, INT, 10_000, ConfigDef.Range.between(1, 1_000_000), LOW,
+                    "Teams (per tenant) remembered as unresolvable for teams.directory.negative-ttl-ms; beyond"
+                            + " this the least recently failed are forgotten and may be looked up again.");
 
     @SuppressWarnings("unchecked")
     public static TeamsBotConfig from(TlaConfig config) {
@@ -85,7 +95,8 @@ public record TeamsBotConfig(String appId, String appSecretSecret, String tenant
         return new TeamsBotConfig(appId == null || appId.isBlank() ? null : appId, (String) v.get(APP_SECRET_SECRET),
                 (String) v.get(TENANT_ID), (String) v.get(AUTHORITY_HOST), List.copyOf(serviceUrls),
                 Duration.ofMillis((Integer) v.get(REQUEST_TIMEOUT_MS)), (Integer) v.get(MAX_ATTEMPTS),
-                Duration.ofMillis((Integer) v.get(INITIAL_BACKOFF_MS)), Duration.ofMillis((Integer) v.get(NEGATIVE_TTL_MS)));
+                Duration.ofMillis((Integer) v.get(INITIAL_BACKOFF_MS)), Duration.ofMillis((Integer) v.get(NEGATIVE_TTL_MS)),
+                (Integer) v.get(MAX_LEARNED_TEAMS), (Integer) v.get(MAX_MISSES));
     }
 
     /** Whether Bot Framework lookups are configured. */

@@ -9,6 +9,8 @@ import com.azure.security.keyvault.secrets.SecretClient;
 import com.azure.security.keyvault.secrets.SecretClientBuilder;
 import com.azure.security.keyvault.secrets.models.KeyVaultSecret;
 import com.azure.security.keyvault.secrets.models.SecretProperties;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.tla.platform.config.SecretsConfig;
 import java.net.URI;
 import java.time.Clock;
@@ -18,7 +20,6 @@ import java.time.OffsetDateTime;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,12 +35,17 @@ public final class KeyVaultSecretStore implements SecretStore {
     private static final Logger log = LoggerFactory.getLogger(KeyVaultSecretStore.class);
     /** Failures without an earlier answer are retried sooner than the TTL, so a brief outage heals quickly. */
     private static final Duration FAILURE_RETRY = Duration.ofSeconds(10);
+    /**
+     * Secret names come from configuration, but a lookup of any name caches its answer: the bound keeps a
+     * misbehaving caller (or a name built from input) from growing the cache; far above any real configuration.
+     */
+    static final int MAX_CACHED_SECRETS = 1_024;
 
     private final SecretClient client;
     private final String vaultUrl;
     private final Duration ttl;
     private final Clock clock;
-    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    private final Cache<String, Cached> cache;
 
     /** What the vault said about a secret; {@code failure} is set when it could not be asked. Holds no value in toString. */
     private record Answer(boolean present, boolean enabled, Instant notBefore, Instant expiresOn, Secret secret,
@@ -51,6 +57,11 @@ public final class KeyVaultSecretStore implements SecretStore {
 
     /** For callers that bring their own client (tests point one at a local server speaking Key Vault's API). */
     public KeyVaultSecretStore(SecretClient client, String vaultUrl, Duration ttl, Clock clock) {
+        this(client, vaultUrl, ttl, clock, MAX_CACHED_SECRETS);
+    }
+
+    KeyVaultSecretStore(SecretClient client, String vaultUrl, Duration ttl, Clock clock, int maxCached) {
+        this.cache = Caffeine.newBuilder().maximumSize(maxCached).build();
         this.client = Objects.requireNonNull(client, "client");
         this.vaultUrl = Objects.requireNonNull(vaultUrl, "vaultUrl");
         this.ttl = Objects.requireNonNull(ttl, "ttl");
@@ -120,7 +131,7 @@ public final class KeyVaultSecretStore implements SecretStore {
     @Override
     public SecretLookup lookup(String name) {
         Instant now = clock.instant();
-        Cached cached = cache.get(name);
+        Cached cached = cache.getIfPresent(name);
         if (cached == null || !now.isBefore(cached.validUntil())) {
             cached = refresh(name, cached, now);
             cache.put(name, cached);
@@ -186,6 +197,12 @@ public final class KeyVaultSecretStore implements SecretStore {
 
     private static Instant instant(OffsetDateTime time) {
         return time == null ? null : time.toInstant();
+    }
+
+    /** Answers held, for tests. */
+    long cachedAnswers() {
+        cache.cleanUp();
+        return cache.estimatedSize();
     }
 
     @Override

@@ -236,4 +236,21 @@ class KeyVaultSecretStoreTest {
         assertThat(appender.list).isNotEmpty(); // the capture saw the SDK's and the store's log lines
         assertThat(shown.get(0)).contains("shown", "ok");
     }
+
+    @Test
+    void cacheHoldsAtMostItsBoundOfAnswersHoweverManyNamesAreAskedFor() {
+        KeyVaultSecretStore bounded = new KeyVaultSecretStore(server.client(), server.url(), Duration.ofMinutes(5),
+                clock, 8);
+        server.secret("api-key", VALUE, true, null, null);
+        for (int i = 0; i < 40; i++) {
+            server.missing("probe-" + i);
+            assertThat(bounded.lookup("probe-" + i).status()).isEqualTo(SecretStatus.MISSING);
+        }
+        assertThat(bounded.lookup("api-key").status()).isEqualTo(SecretStatus.OK);
+
+        assertThat(bounded.cachedAnswers()).isLessThanOrEqualTo(8);
+        assertThat(new KeyVaultSecretStore(server.client(), server.url(), Duration.ofMinutes(5), clock)
+                .cachedAnswers()).isZero();
+        assertThat(KeyVaultSecretStore.MAX_CACHED_SECRETS).isEqualTo(1_024);
+    }
 }

@@ -113,7 +113,7 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
                     .tag("limit", limit.wireName()).register(meters));
         }
         this.meters = meters;
-        this.gauges = BudgetGauges.of(meters, clock);
+        this.gauges = BudgetGauges.of(meters, clock, settings.budgetMetricsMaxTenants());
     }
 
     public static StoreBuilder<KeyValueStore<String, TenantSpend>> storeBuilder() {

@@ -329,9 +329,9 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         TranslationRequest request = call.request();
         NormalizedMessage message = request.message();
         // keyed by the tenant's targets, not the detected remainder: a hit needs no detection (the text decides
-        // the language); tone and glossary shape the answer, so a changed glossary entry is a different key
+        // the language); tone, glossary and the conversation's turns shape the answer, so each is in the key
         String cacheKey = TranslationCache.key(message.tenantId(), provider.name(), request.targetLanguages(),
-                request.tone() + "\n" + request.glossary(), message.text());
+                request.tone() + "\n" + request.glossary(), request.context(), message.text());
         long started = System.nanoTime();
         var cached = attempt == 1 ? cache.lookup(cacheKey, clock.millis()) : java.util.Optional.<ModelResponse>empty();
         if (cached.isPresent()) {

@@ -3,6 +3,8 @@ package io.tla.topology.model;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tla.schemas.JsonSerde;
+import io.tla.schemas.Translation;
+import io.tla.topology.context.Turn;
 import io.tla.schemas.Usage;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -24,9 +26,12 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * Translations already paid for, served again without a model call: same tenant, same normalised text (Unicode
- * NFC, white space collapsed), same target languages, tone and glossary version, same provider. Earlier turns are
- * not part of the key: a repeated message is translated the same way whatever preceded it. Entries expire after
- * the TTL, and a task keeps at most {@code maxEntries} (the oldest are purged first). A hit costs nothing.
+ * NFC, white space collapsed), same target languages, tone and glossary terms, same provider chain, and the same
+ * conversation context (the earlier turns the prompt carried: sender names, texts, languages, translations). The
+ * context is in the key because the answer was built with it: one conversation's turns must never shape, or leak
+ * into, the answer served to another conversation or tenant. A message sent without context (a conversation's
+ * first) hits only entries also built without context. Entries expire after the TTL, and a task keeps at most
+ * {@code maxEntries} (the oldest are purged first). A hit costs nothing.
  */
 public final class TranslationCache {
 
@@ -58,16 +63,42 @@ public final class TranslationCache {
         return !ttl.isZero() && maxEntries > 0;
     }
 
-    public static String key(String tenantId, String provider, List<String> targetLanguages, String variant, String text) {
+    public static String key(String tenantId, String provider, List<String> targetLanguages, String variant,
+                             List<Turn> context, String text) {
         String normalised = WHITESPACE.matcher(Normalizer.normalize(text, Normalizer.Form.NFC).strip()).replaceAll(" ");
-        String material = String.join("\n", tenantId, provider, String.join(",", targetLanguages),
-                variant == null ? "" : variant, normalised);
+        // length-prefixed parts: no two different contexts (or variants) can produce the same material
+        StringBuilder material = new StringBuilder();
+        for (String part : List.of(tenantId, provider, String.join(",", targetLanguages), variant == null ? "" : variant,
+                normalised)) {
+            material.append(part.length()).append(':').append(part);
+        }
+        for (Turn turn : context == null ? List.<Turn>of() : context) {
+            for (String part : turnParts(turn)) {
+                material.append(part == null ? -1 : part.length()).append(':').append(part == null ? "" : part);
+            }
+        }
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(material.getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(material.toString().getBytes(StandardCharsets.UTF_8));
             return tenantId + "|" + HexFormat.of().formatHex(digest);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
+    }
+
+    /** What of a turn the prompt carries (not its id or time, so equal contexts still share answers). */
+    private static List<String> turnParts(Turn turn) {
+        List<String> parts = new ArrayList<>();
+        parts.add("turn");
+        parts.add(turn.senderName());
+        parts.add(turn.text());
+        parts.add(turn.sourceLanguage());
+        for (Translation translation : turn.translations()) {
+            parts.add(translation.language());
+            parts.add(translation.text());
+        }
+        parts.add("end");
+        return parts;
     }
 
     /** A fresh cached answer as a provider response with zero usage, or empty (counted as a miss). */

@@ -112,4 +112,43 @@ class BudgetGaugesTest {
         // the month has not ended: its reading stands
         assertThat(gauge(BudgetGauges.USED_RATIO, "tenant-a", "monthly-usd")).isEqualTo(monthly);
     }
+
+    @Test
+    void tenantsBeyondTheBoundShareOneAggregateSeriesInsteadOfAddingSeries() {
+        PrometheusMeterRegistry bounded = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        MockProcessorContext<String, StageOutput> boundedContext = new MockProcessorContext<>();
+        KeyValueStore<String, TenantSpend> store = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(BudgetGuard.TENANT_BUDGET_STORE), Serdes.String(),
+                        new JsonSerde<>(TenantSpend.class))
+                .withLoggingDisabled().build();
+        store.init(boundedContext.getStateStoreContext(), store);
+        boundedContext.addStateStore(store);
+        TopologySettings twoTenants = TopologySettings.from(TlaConfig.of(Map.of(
+                "context.turns", "0",
+                "model.max-output-tokens", "100",
+                "model.provider.offline.output-usd-per-1k-tokens", "1.0",
+                "budget.daily-usd", "0.25",
+                "budget.metrics.max-tenants", "2")));
+        BudgetGuard boundedGuard = new BudgetGuard(twoTenants, clock, bounded, text -> "de");
+        boundedGuard.init(boundedContext);
+
+        for (int i = 0; i < 500; i++) {
+            NormalizedMessage message = new NormalizedMessage("m-" + i, "tenant-" + i, "conv-1",
+                    ConversationType.PERSONAL, new Sender("29:1abc", "Anna Müller", "aad-anna"), "Guten Morgen",
+                    null, null, null, "https://smba.trafficmanager.net/emea/", clock.instant());
+            boundedGuard.process(new Record<>("tenant-" + i, message, clock.millis()));
+        }
+        // one more message of an overflow tenant: 0.2 of 0.25 is the highest ratio among them
+        boundedGuard.process(new Record<>("tenant-7", new NormalizedMessage("m-again", "tenant-7", "conv-1",
+                ConversationType.PERSONAL, new Sender("29:1abc", "Anna Müller", "aad-anna"), "Guten Morgen", null,
+                null, null, "https://smba.trafficmanager.net/emea/", clock.instant()), clock.millis()));
+
+        assertThat(bounded.find(BudgetGauges.USED_RATIO).gauges()).extracting(g -> g.getId().getTag("tenant"))
+                .containsOnly("tenant-0", "tenant-1", BudgetGauges.OTHER_TENANTS);
+        assertThat(bounded.find(BudgetGauges.USED_RATIO).tag("limit", "daily-usd").gauges()).hasSize(3);
+        assertThat(bounded.get(BudgetGauges.USED_RATIO).tag("tenant", BudgetGauges.OTHER_TENANTS)
+                .tag("limit", "daily-usd").gauge().value()).isEqualTo(0.8);
+        assertThat(bounded.get(BudgetGauges.USED_RATIO).tag("tenant", "tenant-1").tag("limit", "daily-usd")
+                .gauge().value()).isEqualTo(0.4);
+    }
 }

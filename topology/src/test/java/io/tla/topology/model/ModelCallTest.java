@@ -386,6 +386,47 @@ class ModelCallTest {
     }
 
     @Test
+    void sameTextInTwoConversationsWithDifferentContextDoesNotShareACacheEntry() {
+        ManualProvider provider = new ManualProvider();
+        try (TopologyHarness harness = new TopologyHarness(stateDir, config(256), provider)) {
+            harness.send(message(TENANT, "conv-a", "a0", "Der Vertrag mit Contoso ist geheim"));
+            provider.answer("a0");
+            drain(harness);
+            harness.send(message(TENANT, "conv-a", "a1", "Guten Morgen"));
+            provider.answer("a1");
+            drain(harness);
+            harness.send(message(TENANT, "conv-b", "b0", "Wie spät ist es?"));
+            provider.answer("b0");
+            drain(harness);
+            harness.send(message(TENANT, "conv-b", "b1", "Guten Morgen"));
+            drain(harness);
+
+            // b1 carries conv-b's turn, a1 carried conv-a's: a1's answer must not be served for b1
+            assertThat(provider.calledMessageIds()).containsExactly("a0", "a1", "b0", "b1");
+            assertThat(provider.calls.get(3).request().context()).extracting(Turn::text)
+                    .containsExactly("Wie spät ist es?");
+            String withA = TranslationCache.key(TENANT, "manual", List.of("en"), "tone",
+                    provider.calls.get(1).request().context(), "Guten Morgen");
+            String withB = TranslationCache.key(TENANT, "manual", List.of("en"), "tone",
+                    provider.calls.get(3).request().context(), "Guten Morgen");
+            assertThat(withA).isNotEqualTo(withB);
+        }
+    }
+
+    @Test
+    void twoTenantsNeverShareACacheKeyWhateverTheyShareOtherwise() {
+        List<Turn> turns = List.of(new Turn("m-0", "Anna", "Hallo", TopologyHarness.NOW));
+        assertThat(TranslationCache.key("tenant-a", "manual", List.of("en"), "tone", turns, "Guten Morgen"))
+                .isNotEqualTo(TranslationCache.key("tenant-b", "manual", List.of("en"), "tone", turns, "Guten Morgen"))
+                .startsWith("tenant-a|");
+        // the same prompt context (ids and times aside) is the same key: equal contexts may share answers
+        assertThat(TranslationCache.key("tenant-a", "manual", List.of("en"), "tone", turns, "Guten Morgen"))
+                .isEqualTo(TranslationCache.key("tenant-a", "manual", List.of("en"), "tone",
+                        List.of(new Turn("m-9", "Anna", "Hallo", TopologyHarness.NOW.plusSeconds(60))),
+                        "Guten Morgen"));
+    }
+
+    @Test
     void retriesAMalformedAnswerOnceThenRepliesFailed() {
         ManualProvider provider = new ManualProvider();
         Map<String, String> config = new java.util.HashMap<>(config(256));
