@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumSet;
@@ -251,14 +252,14 @@ class OpsPromqlTest {
 
     private static String activity(String id, String text) {
         return """
-                {"type":"message","id":"%s","timestamp":"2026-11-25T10:15:30.123Z",
+                {"type":"message","id":"%s","timestamp":"%s",
                  "serviceUrl":"https://smba.trafficmanager.net/emea/","channelId":"msteams",
                  "from":{"id":"29:1J4Dc0b6xRGYx5u","name":"Anna Müller","aadObjectId":"b1e0c4d2-7f3a-4a8e-9c1d-2e5f6a7b8c9d"},
                  "conversation":{"isGroup":false,"id":"a:1opsPromql","conversationType":"personal","tenantId":"%s"},
                  "recipient":null,"textFormat":"plain","text":"%s",
                  "entities":[{"type":"clientInfo","locale":"de-DE"}],
                  "channelData":{"tenant":{"id":"%s"}}}
-                """.formatted(id, TENANT, text, TENANT);
+                """.formatted(id, Instant.now(), TENANT, text, TENANT);
     }
 
     /** The Teams scheme: HMAC-SHA256 of the body with the base64-decoded key. */

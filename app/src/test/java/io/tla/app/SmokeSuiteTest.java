@@ -53,7 +53,9 @@ class SmokeSuiteTest {
             TlaRuntime.Started started = runtime.start(TlaConfig.of(Map.of("data.dir", dataDir.toString(),
                     "http.port", "0", "management.port", "0", "embedded.kafka.port", "0",
                     "embedded.kafka.controller-port", "0",
-                    "topics.partitions", "3")), EnumSet.allOf(Role.class), Map.of());
+                    "topics.partitions", "3",
+                    // bound to a tenant: a deployment the diagnostics may call ready
+                    "webhook.tenant-id", "6f1c2a7e-4c1b-4c55-9a43-1c2a7e4c1b4c")), EnumSet.allOf(Role.class), Map.of());
             assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
             HttpClient http = HttpClient.newHttpClient();
             await().atMost(Duration.ofSeconds(30)).until(() -> http.send(HttpRequest.newBuilder(URI.create(
