@@ -117,7 +117,7 @@ final class SendCommand implements Callable<Integer> {
             if (replies == null) {
                 return 0;
             }
-            return awaitReply(replies, messageId, started) ? 0 : 3;
+            return awaitReply(replies, tenant, messageId, started) ? 0 : 3;
         }
     }
 
@@ -229,7 +229,9 @@ final class SendCommand implements Callable<Integer> {
         return consumer;
     }
 
-    private boolean awaitReply(KafkaConsumer<String, String> consumer, String messageId, long started) throws Exception {
+    /** The reply to {@code messageId} of {@code tenant} (the tenant the ingress stored the message for). */
+    private boolean awaitReply(KafkaConsumer<String, String> consumer, String tenant, String messageId, long started)
+            throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
         while (System.nanoTime() < deadline) {
             for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(100))) {

@@ -11,7 +11,9 @@ import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.ReplyKind;
 import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Topics;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,6 +34,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The whole product in one process, as {@code ./tla run} starts it: embedded KRaft broker, topology, ingress,
@@ -149,6 +152,48 @@ class EndToEndTest {
                     .filter(e -> e.type().equals("context.retrieved") && e.messageId().equals("1732540000002")).toList();
             assertThat(context).hasSize(1);
             assertThat(context.get(0).attributes().get("turns")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void tlaSendSignsForTheKeysTenantPrintsItsReplyAndAnotherTenantIsRefused403() throws Exception {
+        String bound = "0b5e1c2d-3f4a-4b6c-8d7e-9f0a1b2c3d4e";
+        Map<String, String> settings = new HashMap<>(config().values());
+        settings.put("webhook.tenant-id", bound);
+        try (TlaRuntime runtime = new TlaRuntime()) {
+            TlaRuntime.Started started = runtime.start(TlaConfig.of(settings), EnumSet.allOf(Role.class), Map.of());
+            assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> get("http://127.0.0.1:" + started.httpPort() + "/health/ready").statusCode() == 200);
+            String[] target = {"--set", "data.dir=" + dataDir, "--set", "http.port=" + started.httpPort(),
+                    "--set", "kafka.bootstrap.servers=" + started.bootstrapServers(), "--set", "webhook.tenant-id=" + bound};
+
+            CliRun sent = cli(Stream.concat(Stream.of("send", "--text", "Guten Abend", "--wait", "30"),
+                    Stream.of(target)).toArray(String[]::new));
+            CliRun foreign = cli(Stream.concat(Stream.of("send", "--text", "Guten Abend", "--wait", "0", "--tenant",
+                    TENANT), Stream.of(target)).toArray(String[]::new));
+
+            assertThat(sent.exitCode()).as(sent.out()).isZero();
+            assertThat(sent.out()).contains("-> 202", "reply ", "[en] [offline → en] Guten Abend");
+            assertThat(foreign.exitCode()).as(foreign.out()).isEqualTo(1);
+            assertThat(foreign.out()).contains("-> 403", "tenant-mismatch");
+        }
+    }
+
+    private record CliRun(int exitCode, String out) {
+    }
+
+    /** Runs the tla command line as a user would; {@code tla send} prints to standard output. */
+    private static CliRun cli(String... args) {
+        PrintStream before = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            int exit = new CommandLine(new TlaCommand()).setExecutionExceptionHandler(new TlaCommand.Errors())
+                    .execute(args);
+            return new CliRun(exit, captured.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(before);
         }
     }
 
