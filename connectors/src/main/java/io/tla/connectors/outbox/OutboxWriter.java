@@ -86,7 +86,7 @@ final class OutboxWriter implements Closeable {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND);
         if (created) {
-            PrivateFiles.file(file); // replies are tenants' text: the owner's alone
+            PrivateFiles.created(file); // replies are tenants' text: the owner's alone
             syncDirectory();
         }
         channel = ch;

@@ -111,7 +111,7 @@ public final class DashboardStore implements AutoCloseable {
                 if (created) {
                     // the store holds every tenant's telemetry and audit trail: a file we create is the owner's
                     for (String suffix : new String[] {"", "-wal", "-shm"}) {
-                        PrivateFiles.file(file.resolveSibling(file.getFileName() + suffix));
+                        PrivateFiles.created(file.resolveSibling(file.getFileName() + suffix));
                     }
                 }
                 // An in-memory database exists per connection: a second pool would see another, empty one.
