@@ -404,11 +404,14 @@ public final class DashboardStore implements AutoCloseable {
         try (Connection connection = reader.getConnection()) {
             for (Segment segment : series) {
                 Rollups.Grain grain = segment.grain();
-                String sql = "SELECT " + bucketOf(grain, fromMinute, bucketMs) + ", provider, " + Rollups.SUMS
+                // A bucket of one row's period has one row per provider already: summing would only cost.
+                boolean sum = bucketMs != grain.ms;
+                String sql = "SELECT " + bucketOf(grain, fromMinute, bucketMs) + ", provider, "
+                        + (sum ? Rollups.SUMS : Rollups.COLUMNS)
                         + (tenant == null
                            ? " FROM " + grain.allTable + " WHERE "
                            : " FROM " + grain.tenantTable + " WHERE tenant_id = ? AND ")
-                        + grain.column + " >= ? AND " + grain.column + " < ? GROUP BY 1, 2";
+                        + grain.column + " >= ? AND " + grain.column + " < ?" + (sum ? " GROUP BY 1, 2" : "");
                 try (PreparedStatement statement = connection.prepareStatement(sql)) {
                     int i = 0;
                     if (tenant != null) {
@@ -417,7 +420,7 @@ public final class DashboardStore implements AutoCloseable {
                     statement.setLong(++i, segment.fromMs());
                     statement.setLong(++i, segment.toMs());
                     try (ResultSet rs = statement.executeQuery()) {
-                        // one row per bucket and provider, already summed
+                        // one row per bucket and provider
                         while (rs.next()) {
                             int index = rs.getInt(1);
                             String provider = rs.getString(2);
@@ -552,9 +555,10 @@ public final class DashboardStore implements AutoCloseable {
         for (Segment segment : segments) {
             Rollups.Grain grain = segment.grain();
             try (PreparedStatement statement = connection.prepareStatement("SELECT tenant_id, "
-                    + bucketOf(grain, fromMinute, bucketMs) + ", SUM(messages), SUM(replies), SUM(cost_usd) FROM "
+                    + bucketOf(grain, fromMinute, bucketMs) + (bucketMs != grain.ms
+                       ? ", SUM(messages), SUM(replies), SUM(cost_usd)" : ", messages, replies, cost_usd") + " FROM "
                     + grain.tenantTable + " WHERE tenant_id IN (" + placeholders + ") AND " + grain.column
-                    + " >= ? AND " + grain.column + " < ? GROUP BY 1, 2")) {
+                    + " >= ? AND " + grain.column + " < ?" + (bucketMs != grain.ms ? " GROUP BY 1, 2" : ""))) {
                 int i = 0;
                 for (String t : top) {
                     statement.setString(++i, t);
