@@ -169,7 +169,8 @@ public final class DashboardStore implements AutoCloseable {
                 .dataSource(writer)
                 .locations(MIGRATIONS)
                 .table(HISTORY_TABLE)
-                .javaMigrations(new V3__Backfill_rollups_and_audit(), new V4_1__Backfill_delivery_path())
+                .javaMigrations(new V3__Backfill_rollups_and_audit(), new V4_1__Backfill_delivery_path(),
+                        new V5_1__Backfill_hour_and_day_rollups())
                 .load();
         MigrateResult result = flyway.migrate();
         var current = flyway.info().current();
@@ -373,43 +374,63 @@ public final class DashboardStore implements AutoCloseable {
 
     /**
      * A series over [from, to) in buckets of {@link #bucketMillis} (from the range's first minute), optionally of
-     * one tenant, read from the per-minute rollups: a minute is counted whole when the range covers part of it,
-     * and a bucket sums its minutes (its latency percentiles come from the merged histograms). Every bucket has a
-     * point, empty or not, so a chart needs no gap filling; so do the per-provider and per-tenant series.
+     * one tenant, read from the rollups: a minute is counted whole when the range covers part of it, and a bucket
+     * sums its minutes (its latency percentiles come from the merged histograms). Every bucket has a point, empty
+     * or not, so a chart needs no gap filling; so do the per-provider and per-tenant series.
+     *
+     * <p>The sums per bucket are done in SQL, over the coarsest rollup whose periods fall whole into the buckets
+     * (hours when the range starts on the hour and the buckets are whole hours, else minutes; the minutes of an
+     * unfinished last hour come from the minute rollups). The tenants are ranked from the daily rollups, with
+     * hours and minutes at the range's edges.
      */
     public MetricsSeries metrics(Instant from, Instant to, String tenant) throws SQLException {
+        return metrics(from, to, tenant, true);
+    }
+
+    /** {@link #metrics(Instant, Instant, String)}; with {@code coarse} false from the minute rollups alone. */
+    MetricsSeries metrics(Instant from, Instant to, String tenant, boolean coarse) throws SQLException {
         long fromMinute = minuteOf(from.toEpochMilli());
         long toMs = to.toEpochMilli();
+        // Minute rows count when they start before `to`: the same rows as those before `to` rounded up.
+        long endMinute = -minuteOf(-toMs);
         long bucketMs = bucketMillis(from, to);
         int buckets = (int) Math.max(0, (toMs - fromMinute + bucketMs - 1) / bucketMs);
         Points all = new Points(buckets, bucketMs);
         Map<String, Points> providers = new TreeMap<>();
         Rollups.Delta total = new Rollups.Delta();
         List<MetricsSeries.TenantSeries> byTenant = new ArrayList<>();
+        List<Segment> series = cover(fromMinute, endMinute, coarse ? seriesGrains(fromMinute, bucketMs) : List.of());
+        long started = System.nanoTime();
         try (Connection connection = reader.getConnection()) {
-            String sql = tenant == null
-                    ? "SELECT minute_ms, provider, " + Rollups.COLUMNS + " FROM " + Rollups.ALL_TABLE
-                      + " WHERE minute_ms >= ? AND minute_ms < ?"
-                    : "SELECT minute_ms, provider, " + Rollups.COLUMNS + " FROM " + Rollups.TENANT_TABLE
-                      + " WHERE tenant_id = ? AND minute_ms >= ? AND minute_ms < ?";
-            try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                int i = 0;
-                if (tenant != null) {
-                    statement.setString(++i, tenant);
-                }
-                statement.setLong(++i, fromMinute);
-                statement.setLong(++i, toMs);
-                try (ResultSet rs = statement.executeQuery()) {
-                    // each row is added into its bucket: memory is one merged sum per bucket, never a month of rows
-                    while (rs.next()) {
-                        long m = rs.getLong(1);
-                        String provider = rs.getString(2);
-                        Rollups.Delta row = Rollups.Delta.read(rs, 3);
-                        int index = (int) ((m - fromMinute) / bucketMs);
-                        all.add(index, row);
-                        total.add(row);
-                        if (!provider.isEmpty()) {
-                            providers.computeIfAbsent(provider, p -> new Points(buckets, bucketMs)).add(index, row);
+            for (Segment segment : series) {
+                Rollups.Grain grain = segment.grain();
+                // A bucket of one row's period has one row per provider already: summing would only cost.
+                boolean sum = bucketMs != grain.ms;
+                String sql = "SELECT " + bucketOf(grain, fromMinute, bucketMs) + ", provider, "
+                        + (sum ? Rollups.SUMS : Rollups.COLUMNS)
+                        + (tenant == null
+                           ? " FROM " + grain.allTable + " WHERE "
+                           : " FROM " + grain.tenantTable + " WHERE tenant_id = ? AND ")
+                        + grain.column + " >= ? AND " + grain.column + " < ?" + (sum ? " GROUP BY 1, 2" : "");
+                try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                    int i = 0;
+                    if (tenant != null) {
+                        statement.setString(++i, tenant);
+                    }
+                    statement.setLong(++i, segment.fromMs());
+                    statement.setLong(++i, segment.toMs());
+                    try (ResultSet rs = statement.executeQuery()) {
+                        // one row per bucket and provider
+                        while (rs.next()) {
+                            int index = rs.getInt(1);
+                            String provider = rs.getString(2);
+                            Rollups.Delta row = Rollups.Delta.read(rs, 3);
+                            all.add(index, row);
+                            total.add(row);
+                            if (!provider.isEmpty()) {
+                                providers.computeIfAbsent(provider, p -> new Points(buckets, bucketMs))
+                                        .add(index, row);
+                            }
                         }
                     }
                 }
@@ -417,9 +438,13 @@ public final class DashboardStore implements AutoCloseable {
             if (tenant != null) {
                 byTenant.add(new MetricsSeries.TenantSeries(tenant, all.tenantPoints(fromMinute)));
             } else {
-                byTenant.addAll(topTenants(connection, fromMinute, toMs, buckets, bucketMs));
+                List<String> top = topTenants(connection, cover(fromMinute, endMinute,
+                        coarse ? List.of(Rollups.Grain.DAY, Rollups.Grain.HOUR) : List.of()));
+                byTenant.addAll(tenantSeries(connection, top, series, fromMinute, buckets, bucketMs));
             }
         }
+        log.debug("event=metrics_read from={} to={} tenant={} bucket_ms={} segments={} ms={}", from, to, tenant,
+                bucketMs, series, (System.nanoTime() - started) / 1_000_000);
         long[] c = total.counters;
         MetricsPoint totals = new MetricsPoint(null, c[Rollups.MESSAGES], c[Rollups.REPLIES],
                 c[Rollups.REPLIES_POSTED], c[Rollups.MODEL_CALLS], c[Rollups.FAILURES], c[Rollups.FALLBACKS],
@@ -432,21 +457,89 @@ public final class DashboardStore implements AutoCloseable {
                 List.copyOf(byTenant));
     }
 
-    /** The ten tenants with the most messages in the range, busiest first (then by id), with their minutes. */
-    private static List<MetricsSeries.TenantSeries> topTenants(Connection connection, long fromMinute, long toMs,
-                                                               int minutes, long bucketMs) throws SQLException {
+    /** Rows of one grain whose period starts in [fromMs, toMs). */
+    record Segment(Rollups.Grain grain, long fromMs, long toMs) {
+    }
+
+    /**
+     * The coarser grains (coarsest first) whose periods each fall whole into one bucket: the range starts on
+     * the period and a bucket is a whole number of periods. Day rows have no all-tenants table, so the series
+     * stop at hours.
+     */
+    static List<Rollups.Grain> seriesGrains(long fromMinute, long bucketMs) {
+        Rollups.Grain hour = Rollups.Grain.HOUR;
+        return fromMinute % hour.ms == 0 && bucketMs % hour.ms == 0 ? List.of(hour) : List.of();
+    }
+
+    /**
+     * Covers the minutes [from, to) with whole periods of {@code grains} (coarsest first) where they fit, and
+     * finer ones at the edges; minutes fill what is left. In time order, without overlap.
+     */
+    static List<Segment> cover(long from, long to, List<Rollups.Grain> grains) {
+        List<Segment> segments = new ArrayList<>();
+        cover(from, to, grains, 0, segments);
+        return segments;
+    }
+
+    private static void cover(long from, long to, List<Rollups.Grain> grains, int level, List<Segment> out) {
+        if (from >= to) {
+            return;
+        }
+        for (int g = level; g < grains.size(); g++) {
+            Rollups.Grain grain = grains.get(g);
+            long first = -Math.floorDiv(-from, grain.ms) * grain.ms;
+            long last = Math.floorDiv(to, grain.ms) * grain.ms;
+            if (first < last) {
+                cover(from, first, grains, g + 1, out);
+                out.add(new Segment(grain, first, last));
+                cover(last, to, grains, g + 1, out);
+                return;
+            }
+        }
+        out.add(new Segment(Rollups.Grain.MINUTE, from, to));
+    }
+
+    /**
+     * The bucket index of a row as SQL: integer arithmetic, the same on SQLite and PostgreSQL (rows start at or
+     * after the range's first minute, so division truncates as floor does). Numbers, not client input.
+     */
+    private static String bucketOf(Rollups.Grain grain, long fromMinute, long bucketMs) {
+        return "(" + grain.column + " - " + fromMinute + ") / " + bucketMs;
+    }
+
+    /** The ten tenants with the most messages over the segments, busiest first (then by id). */
+    private static List<String> topTenants(Connection connection, List<Segment> segments) throws SQLException {
         List<String> top = new ArrayList<>();
-        try (PreparedStatement statement = connection.prepareStatement("SELECT tenant_id, SUM(messages) AS m FROM "
-                + Rollups.TENANT_TABLE + " WHERE minute_ms >= ? AND minute_ms < ? GROUP BY tenant_id "
-                + "ORDER BY m DESC, tenant_id LIMIT " + TOP_TENANTS)) {
-            statement.setLong(1, fromMinute);
-            statement.setLong(2, toMs);
+        if (segments.isEmpty()) {
+            return top;
+        }
+        List<String> parts = new ArrayList<>();
+        for (Segment segment : segments) {
+            Rollups.Grain grain = segment.grain();
+            parts.add("SELECT tenant_id, SUM(messages) AS m FROM " + grain.tenantTable + " WHERE " + grain.column
+                    + " >= ? AND " + grain.column + " < ? GROUP BY tenant_id");
+        }
+        try (PreparedStatement statement = connection.prepareStatement("SELECT tenant_id, SUM(m) AS m FROM ("
+                + String.join(" UNION ALL ", parts) + ") parts GROUP BY tenant_id ORDER BY 2 DESC, tenant_id LIMIT "
+                + TOP_TENANTS)) {
+            int i = 0;
+            for (Segment segment : segments) {
+                statement.setLong(++i, segment.fromMs());
+                statement.setLong(++i, segment.toMs());
+            }
             try (ResultSet rs = statement.executeQuery()) {
                 while (rs.next()) {
                     top.add(rs.getString(1));
                 }
             }
         }
+        return top;
+    }
+
+    /** The bucketed series of the given tenants, in their order, over the series' segments. */
+    private static List<MetricsSeries.TenantSeries> tenantSeries(Connection connection, List<String> top,
+                                                                 List<Segment> segments, long fromMinute,
+                                                                 int buckets, long bucketMs) throws SQLException {
         if (top.isEmpty()) {
             return List.of();
         }
@@ -454,36 +547,41 @@ public final class DashboardStore implements AutoCloseable {
         Map<String, long[]> replies = new HashMap<>();
         Map<String, double[]> costs = new HashMap<>();
         for (String t : top) {
-            messages.put(t, new long[minutes]);
-            replies.put(t, new long[minutes]);
-            costs.put(t, new double[minutes]);
+            messages.put(t, new long[buckets]);
+            replies.put(t, new long[buckets]);
+            costs.put(t, new double[buckets]);
         }
         String placeholders = String.join(", ", java.util.Collections.nCopies(top.size(), "?"));
-        try (PreparedStatement statement = connection.prepareStatement("SELECT tenant_id, minute_ms, messages, "
-                + "replies, cost_usd FROM " + Rollups.TENANT_TABLE + " WHERE tenant_id IN (" + placeholders
-                + ") AND minute_ms >= ? AND minute_ms < ?")) {
-            int i = 0;
-            for (String t : top) {
-                statement.setString(++i, t);
-            }
-            statement.setLong(++i, fromMinute);
-            statement.setLong(++i, toMs);
-            try (ResultSet rs = statement.executeQuery()) {
-                while (rs.next()) {
-                    String t = rs.getString(1);
-                    int index = (int) ((rs.getLong(2) - fromMinute) / bucketMs);
-                    messages.get(t)[index] += rs.getLong(3);
-                    replies.get(t)[index] += rs.getLong(4);
-                    costs.get(t)[index] += rs.getDouble(5);
+        for (Segment segment : segments) {
+            Rollups.Grain grain = segment.grain();
+            try (PreparedStatement statement = connection.prepareStatement("SELECT tenant_id, "
+                    + bucketOf(grain, fromMinute, bucketMs) + (bucketMs != grain.ms
+                       ? ", SUM(messages), SUM(replies), SUM(cost_usd)" : ", messages, replies, cost_usd") + " FROM "
+                    + grain.tenantTable + " WHERE tenant_id IN (" + placeholders + ") AND " + grain.column
+                    + " >= ? AND " + grain.column + " < ?" + (bucketMs != grain.ms ? " GROUP BY 1, 2" : ""))) {
+                int i = 0;
+                for (String t : top) {
+                    statement.setString(++i, t);
+                }
+                statement.setLong(++i, segment.fromMs());
+                statement.setLong(++i, segment.toMs());
+                try (ResultSet rs = statement.executeQuery()) {
+                    while (rs.next()) {
+                        String t = rs.getString(1);
+                        int index = rs.getInt(2);
+                        messages.get(t)[index] += rs.getLong(3);
+                        replies.get(t)[index] += rs.getLong(4);
+                        costs.get(t)[index] += rs.getDouble(5);
+                    }
                 }
             }
         }
         List<MetricsSeries.TenantSeries> series = new ArrayList<>();
         for (String t : top) {
-            List<MetricsSeries.TenantPoint> points = new ArrayList<>(minutes);
-            for (int m = 0; m < minutes; m++) {
-                points.add(new MetricsSeries.TenantPoint(Instant.ofEpochMilli(fromMinute + m * bucketMs),
-                        messages.get(t)[m], replies.get(t)[m], round(costs.get(t)[m])));
+            List<MetricsSeries.TenantPoint> points = new ArrayList<>(buckets);
+            for (int b = 0; b < buckets; b++) {
+                points.add(new MetricsSeries.TenantPoint(Instant.ofEpochMilli(fromMinute + b * bucketMs),
+                        messages.get(t)[b], replies.get(t)[b], round(costs.get(t)[b])));
             }
             series.add(new MetricsSeries.TenantSeries(t, List.copyOf(points)));
         }
@@ -570,6 +668,14 @@ public final class DashboardStore implements AutoCloseable {
         deleted.put("reply_audit", purge("reply_audit", "at_ms", now - audit.toMillis()));
         deleted.put(Rollups.TENANT_TABLE, purge(Rollups.TENANT_TABLE, "minute_ms", now - rollups.toMillis()));
         deleted.put(Rollups.ALL_TABLE, purge(Rollups.ALL_TABLE, "minute_ms", now - rollups.toMillis()));
+        for (Rollups.Grain grain : List.of(Rollups.Grain.HOUR, Rollups.Grain.DAY)) {
+            // Only periods wholly older than the retention: a row never goes while some of its minutes stay.
+            long cutoff = grain.start(now - rollups.toMillis());
+            deleted.put(grain.tenantTable, purge(grain.tenantTable, grain.column, cutoff));
+            if (grain.allTable != null) {
+                deleted.put(grain.allTable, purge(grain.allTable, grain.column, cutoff));
+            }
+        }
         return deleted;
     }
 

@@ -6,15 +6,16 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The per-minute rollups: what each event adds to its row, the upserts that add it, and reading rows back.
- * Two tables hold the same counters: {@code minute_rollup} per (tenant, minute, provider) and
- * {@code minute_rollup_all} per (minute, provider) over all tenants, so the all-tenants views read one row per
- * minute and provider. Upserts add to a row ({@code ON CONFLICT DO UPDATE}), which is safe with several writers.
+ * The rollups: what each event adds to its row, the upserts that add it, and reading rows back. The same
+ * counters are kept per (tenant, minute, provider) in {@code minute_rollup} and per (minute, provider) over all
+ * tenants in {@code minute_rollup_all}, and likewise per hour ({@code hour_rollup}, {@code hour_rollup_all},
+ * migration V5) and per day and tenant ({@code day_rollup}), so long ranges read hours and days, not minutes. Upserts add to a row ({@code ON CONFLICT DO UPDATE}), which is safe with several writers.
  */
 final class Rollups {
 
@@ -57,13 +58,46 @@ final class Rollups {
     /** Every value column, for reading rows as they are. */
     static final String COLUMNS = String.join(", ", VALUE_COLUMNS);
 
-    static final String TENANT_TABLE = "minute_rollup";
-    static final String ALL_TABLE = "minute_rollup_all";
+    static final String TENANT_TABLE = Grain.MINUTE.tenantTable;
+    static final String ALL_TABLE = Grain.MINUTE.allTable;
 
-    private static final List<String> TENANT_KEY = List.of("tenant_id", "minute_ms", "provider");
-    private static final List<String> ALL_KEY = List.of("minute_ms", "provider");
-    private static final String UPSERT_TENANT = upsert(TENANT_TABLE, TENANT_KEY, COUNTERS.size());
-    private static final String UPSERT_ALL = upsert(ALL_TABLE, ALL_KEY, COUNTERS.size());
+    /**
+     * The grains the rollups are kept at, each a UTC period starting at epoch multiples of its length: a table
+     * per tenant and, for minutes and hours, one over all tenants (days are only read per tenant, to rank them).
+     */
+    enum Grain {
+        MINUTE(MINUTE_MS, "minute_rollup", "minute_rollup_all", "minute_ms"),
+        HOUR(60 * MINUTE_MS, "hour_rollup", "hour_rollup_all", "hour_ms"),
+        DAY(1_440 * MINUTE_MS, "day_rollup", null, "day_ms");
+
+        final long ms;
+        final String tenantTable;
+        final String allTable;
+        /** The column holding the period's start (epoch millis). */
+        final String column;
+
+        Grain(long ms, String tenantTable, String allTable, String column) {
+            this.ms = ms;
+            this.tenantTable = tenantTable;
+            this.allTable = allTable;
+            this.column = column;
+        }
+
+        long start(long epochMillis) {
+            return Math.floorDiv(epochMillis, ms) * ms;
+        }
+
+        List<String> tenantKey() {
+            return List.of("tenant_id", column, "provider");
+        }
+
+        List<String> allKey() {
+            return List.of(column, "provider");
+        }
+    }
+
+    /** The upserts of the current schema, built once. */
+    private static final Map<String, String> UPSERTS = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Rollups() {
     }
@@ -79,6 +113,13 @@ final class Rollups {
     }
 
     private static String upsert(String table, List<String> key, int counters) {
+        if (counters == COUNTERS.size()) {
+            return UPSERTS.computeIfAbsent(table, t -> buildUpsert(t, key, counters));
+        }
+        return buildUpsert(table, key, counters);
+    }
+
+    private static String buildUpsert(String table, List<String> key, int counters) {
         List<String> values = valueColumns(counters);
         StringBuilder sql = new StringBuilder("INSERT INTO ").append(table).append(" (")
                 .append(String.join(", ", key)).append(", ").append(String.join(", ", values)).append(") VALUES (")
@@ -128,40 +169,49 @@ final class Rollups {
     }
 
     /** A rollup row's key; ordered, so concurrent writers lock rows in the same order and cannot deadlock. */
-    record Key(String tenantId, long minuteMs, String provider) implements Comparable<Key> {
+    record Key(String tenantId, long startMs, String provider) implements Comparable<Key> {
         @Override
         public int compareTo(Key o) {
             int c = tenantId.compareTo(o.tenantId);
             if (c == 0) {
-                c = Long.compare(minuteMs, o.minuteMs);
+                c = Long.compare(startMs, o.startMs);
             }
             return c != 0 ? c : provider.compareTo(o.provider);
         }
     }
 
-    /** The deltas of a batch of newly stored events, per tenant row and per all-tenants row. */
+    /**
+     * The deltas of a batch of newly stored events, per grain: per tenant row and per all-tenants row. The
+     * current schema writes every grain; the backfills of migrations before V5 write only the minutes.
+     */
     static final class Batch {
-        final Map<Key, Delta> tenants = new TreeMap<>();
-        final Map<Key, Delta> all = new TreeMap<>();
         private final int counters;
-        private final String upsertTenant;
-        private final String upsertAll;
+        private final List<Grain> grains;
+        private final Map<Grain, Map<Key, Delta>> tenants = new EnumMap<>(Grain.class);
+        private final Map<Grain, Map<Key, Delta>> all = new EnumMap<>(Grain.class);
 
         /** A batch for the current schema. */
         Batch() {
-            this(COUNTERS.size(), UPSERT_TENANT, UPSERT_ALL);
+            this(COUNTERS.size(), List.of(Grain.values()));
         }
 
-        private Batch(int counters, String upsertTenant, String upsertAll) {
+        private Batch(int counters, List<Grain> grains) {
             this.counters = counters;
-            this.upsertTenant = upsertTenant;
-            this.upsertAll = upsertAll;
+            this.grains = grains;
+            for (Grain grain : grains) {
+                tenants.put(grain, new TreeMap<>());
+                all.put(grain, new TreeMap<>());
+            }
         }
 
-        /** A batch that writes only the counters of migration V2's schema (for V3's backfill). */
+        /** A batch that writes only the minute rollups with migration V2's counters (for V3's backfill). */
         static Batch v2Schema() {
-            return new Batch(V2_COUNTERS, upsert(TENANT_TABLE, TENANT_KEY, V2_COUNTERS),
-                    upsert(ALL_TABLE, ALL_KEY, V2_COUNTERS));
+            return new Batch(V2_COUNTERS, List.of(Grain.MINUTE));
+        }
+
+        /** A batch that writes only the minute rollups, all counters (for V4.1's backfill, before V5). */
+        static Batch v4Schema() {
+            return new Batch(COUNTERS.size(), List.of(Grain.MINUTE));
         }
 
         /** Adds an event's contribution; events of types nothing counts add no row. */
@@ -181,35 +231,45 @@ final class Rollups {
             if (d == null) {
                 return;
             }
-            long minute = Math.floorDiv(event.atMillis(), MINUTE_MS) * MINUTE_MS;
             String provider = event.rollupProvider();
-            tenants.computeIfAbsent(new Key(event.tenantId(), minute, provider), k -> new Delta()).add(d);
-            all.computeIfAbsent(new Key("", minute, provider), k -> new Delta()).add(d);
+            for (Grain grain : grains) {
+                long start = grain.start(event.atMillis());
+                tenants.get(grain).computeIfAbsent(new Key(event.tenantId(), start, provider), k -> new Delta())
+                        .add(d);
+                if (grain.allTable != null) {
+                    all.get(grain).computeIfAbsent(new Key("", start, provider), k -> new Delta()).add(d);
+                }
+            }
         }
 
         boolean isEmpty() {
-            return tenants.isEmpty();
+            return tenants.get(Grain.MINUTE).isEmpty();
         }
 
         void write(Connection connection) throws SQLException {
             if (isEmpty()) {
                 return;
             }
-            try (PreparedStatement statement = connection.prepareStatement(upsertTenant)) {
-                for (Map.Entry<Key, Delta> e : tenants.entrySet()) {
-                    statement.setString(1, e.getKey().tenantId());
-                    statement.setLong(2, e.getKey().minuteMs());
-                    statement.setString(3, e.getKey().provider());
-                    bindValues(statement, 4, e.getValue());
-                    statement.addBatch();
+            // Always the same table order (finest first), so concurrent writers cannot deadlock across tables.
+            for (Grain grain : grains) {
+                write(connection, upsert(grain.tenantTable, grain.tenantKey(), counters), tenants.get(grain), true);
+                if (grain.allTable != null) {
+                    write(connection, upsert(grain.allTable, grain.allKey(), counters), all.get(grain), false);
                 }
-                statement.executeBatch();
             }
-            try (PreparedStatement statement = connection.prepareStatement(upsertAll)) {
-                for (Map.Entry<Key, Delta> e : all.entrySet()) {
-                    statement.setLong(1, e.getKey().minuteMs());
-                    statement.setString(2, e.getKey().provider());
-                    bindValues(statement, 3, e.getValue());
+        }
+
+        private void write(Connection connection, String upsert, Map<Key, Delta> rows, boolean perTenant)
+                throws SQLException {
+            try (PreparedStatement statement = connection.prepareStatement(upsert)) {
+                for (Map.Entry<Key, Delta> e : rows.entrySet()) {
+                    int i = 0;
+                    if (perTenant) {
+                        statement.setString(++i, e.getKey().tenantId());
+                    }
+                    statement.setLong(++i, e.getKey().startMs());
+                    statement.setString(++i, e.getKey().provider());
+                    bindValues(statement, i + 1, e.getValue());
                     statement.addBatch();
                 }
                 statement.executeBatch();

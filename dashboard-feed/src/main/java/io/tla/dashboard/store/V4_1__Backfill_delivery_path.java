@@ -49,7 +49,8 @@ final class V4_1__Backfill_delivery_path extends BaseJavaMigration {
             if (chunk.isEmpty()) {
                 break;
             }
-            Rollups.Batch batch = new Rollups.Batch();
+            // Only the minute rollups exist at this version; V5.1 derives the hours and days from them.
+            Rollups.Batch batch = Rollups.Batch.v4Schema();
             try (PreparedStatement update = connection.prepareStatement(
                     "UPDATE telemetry_event SET sink = ?, sync_reply = ? WHERE event_id = ?")) {
                 for (StoredEvent event : chunk) {

@@ -85,19 +85,28 @@ class DashboardStoreBench {
                 try (Connection c = store.writer().getConnection(); Statement s = c.createStatement()) {
                     s.execute("VACUUM ANALYZE minute_rollup");
                     s.execute("VACUUM ANALYZE minute_rollup_all");
+                    for (String table : List.of("hour_rollup", "hour_rollup_all", "day_rollup")) {
+                        s.execute("VACUUM ANALYZE " + table);
+                    }
                 }
             } else {
                 try (Connection c = store.writer().getConnection(); Statement s = c.createStatement()) {
                     s.execute("ANALYZE");
                 }
             }
-            System.out.printf(Locale.ROOT, "%n[%s] rows minute_rollup=%d minute_rollup_all=%d loaded in %d ms%n", name,
-                    count(store, "minute_rollup"), count(store, "minute_rollup_all"), loadMs);
+            System.out.printf(Locale.ROOT, "%n[%s] rows minute_rollup=%d minute_rollup_all=%d hour_rollup=%d "
+                    + "hour_rollup_all=%d day_rollup=%d loaded in %d ms%n", name, count(store, "minute_rollup"),
+                    count(store, "minute_rollup_all"), count(store, "hour_rollup"), count(store, "hour_rollup_all"),
+                    count(store, "day_rollup"), loadMs);
             time(name, "status (today)", () -> store.status(LocalDate.ofInstant(NOW, ZoneOffset.UTC)));
             for (Duration range : List.of(Duration.ofHours(1), Duration.ofHours(24), Duration.ofDays(30))) {
                 time(name, "metrics " + label(range) + " all tenants", () -> store.metrics(NOW.minus(range), NOW, null));
                 time(name, "metrics " + label(range) + " busy tenant", () -> store.metrics(NOW.minus(range), NOW, "busy-00"));
             }
+            // A range that does not start on the hour: its hour buckets cannot be read from the hourly rollups.
+            Instant offHour = NOW.minus(Duration.ofDays(30)).plusSeconds(7 * 60);
+            time(name, "metrics 30 d off the hour all", () -> store.metrics(offHour, NOW, null));
+            time(name, "metrics 30 d off the hour busy", () -> store.metrics(offHour, NOW, "busy-00"));
             if (Boolean.getBoolean("tla.bench.store.parts")) {
                 long from = NOW.minus(Duration.ofDays(30)).toEpochMilli();
                 long to = NOW.toEpochMilli();
@@ -110,6 +119,24 @@ class DashboardStoreBench {
                 part(store, name, "30 d top-10 rows", "SELECT tenant_id, minute_ms, messages, replies, cost_usd FROM minute_rollup"
                         + " WHERE tenant_id IN ('busy-00','busy-01','busy-02','busy-03','busy-04','busy-05','busy-06','busy-07','busy-08','busy-09')"
                         + " AND minute_ms >= " + from + " AND minute_ms < " + to);
+                long day = Duration.ofDays(1).toMillis();
+                long firstDay = Math.floorDiv(from + day - 1, day) * day;
+                long lastDay = Math.floorDiv(to, day) * day;
+                String ranking = "SELECT tenant_id, SUM(messages) AS m FROM day_rollup WHERE day_ms >= " + firstDay
+                        + " AND day_ms < " + lastDay + " GROUP BY tenant_id ORDER BY m DESC, tenant_id LIMIT 10";
+                String top = "SELECT tenant_id, (hour_ms - " + from + ") / 3600000, SUM(messages), SUM(replies), "
+                        + "SUM(cost_usd) FROM hour_rollup WHERE tenant_id IN ('busy-00','busy-01','busy-02') AND hour_ms >= "
+                        + from + " AND hour_ms < " + to + " GROUP BY 1, 2";
+                String all = "SELECT (hour_ms - " + from + ") / 3600000, provider, " + Rollups.SUMS
+                        + " FROM hour_rollup_all WHERE hour_ms >= " + from + " AND hour_ms < " + to + " GROUP BY 1, 2";
+                String edges = "SELECT tenant_id, SUM(messages) FROM minute_rollup WHERE minute_ms >= " + (to - 3_600_000L)
+                        + " AND minute_ms < " + to + " GROUP BY tenant_id";
+                part(store, name, "30 d ranking from days", ranking);
+                part(store, name, "30 d top tenants' hours", top);
+                part(store, name, "30 d all-tenants hours", all);
+                for (String sql : List.of(ranking, top, all, edges)) {
+                    plan(store, name, sql);
+                }
             }
         }
     }
@@ -135,6 +162,19 @@ class DashboardStoreBench {
                 }
             }
         });
+    }
+
+    /** Prints the query plan, to see which index each query uses. */
+    private static void plan(DashboardStore store, String name, String sql) throws SQLException {
+        String explain = store.kind() == StoreKind.POSTGRESQL ? "EXPLAIN " : "EXPLAIN QUERY PLAN ";
+        try (Connection c = store.writer().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(explain + sql)) {
+            System.out.printf(Locale.ROOT, "[%s] plan of %s%n", name, sql.length() > 120 ? sql.substring(0, 120) + "..." : sql);
+            int column = store.kind() == StoreKind.POSTGRESQL ? 1 : rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                System.out.printf(Locale.ROOT, "[%s]   %s%n", name, rs.getString(column));
+            }
+        }
     }
 
     private static String label(Duration range) {

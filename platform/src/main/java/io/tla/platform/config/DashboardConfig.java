@@ -39,8 +39,9 @@ public record DashboardConfig(String storeUrl, String consumerGroup, int rawRete
                     "Days the reply audit trail (one row per reply: who, when, provider, model, tokens, cost, "
                             + "text hash) is kept; older rows are purged hourly.")
             .define(RETENTION_ROLLUP_DAYS, INT, DEFAULT_ROLLUP_DAYS, ConfigDef.Range.atLeast(1), MEDIUM,
-                    "Days the per-minute rollups behind /api/metrics and /api/status are kept; older rows are "
-                            + "purged hourly.")
+                    "Days the per-minute, hourly and daily rollups behind /api/metrics and /api/status are kept; "
+                            + "older rows are purged hourly (an hourly or daily row once its whole hour or day is "
+                            + "older).")
             .define(METRICS_MAX_IN_FLIGHT, INT, DEFAULT_METRICS_MAX_IN_FLIGHT, ConfigDef.Range.between(1, 64), MEDIUM,
                     "/api/metrics queries answered at once; a request beyond this is answered 429 with Retry-After"
                             + " and a JSON reason instead of queueing on the store.");

@@ -1,0 +1,248 @@
+package io.tla.dashboard.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The hourly and daily rollups (migration V5): each row equals the sum of its minutes, whether V5.1 derived it
+ * from an existing store's minutes or the feed wrote it live, and {@code metrics()} answers from them exactly
+ * what it answers from the minute rollups alone. Both databases, like {@link DashboardStoreTest}.
+ */
+class HourDayRollupsTest {
+
+    static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-25T15:30:00Z"), ZoneOffset.UTC);
+    static final long HOUR = Duration.ofHours(1).toMillis();
+    static final long DAY = Duration.ofDays(1).toMillis();
+
+    @TempDir
+    Path dir;
+
+    private final List<DashboardStore> stores = new ArrayList<>();
+    private final List<String> schemas = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() throws SQLException {
+        stores.forEach(DashboardStore::close);
+        for (String schema : schemas) {
+            try (Connection c = DriverManager.getConnection(DashboardStoreTest.PG_URL); Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
+
+    private String url(DashboardStoreTest.Backend backend) throws SQLException {
+        if (backend == DashboardStoreTest.Backend.SQLITE) {
+            return "jdbc:sqlite:" + dir.resolve("dashboard.db");
+        }
+        String schema = "hours_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try (Connection c = DriverManager.getConnection(DashboardStoreTest.PG_URL); Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA " + schema);
+        }
+        schemas.add(schema);
+        return DashboardStoreTest.PG_URL + "&currentSchema=" + schema;
+    }
+
+    private DashboardStore open(String url) {
+        DashboardStore store = DashboardStore.open(url, CLOCK);
+        stores.add(store);
+        store.migrate();
+        return store;
+    }
+
+    @ParameterizedTest
+    @EnumSource(DashboardStoreTest.Backend.class)
+    void hourAndDayRowsEqualTheSumOfTheirMinutesAfterTheBackfillAndAfterLiveWrites(
+            DashboardStoreTest.Backend backend) throws SQLException {
+        String url = url(backend);
+        Random random = new Random(7);
+        // A store as the previous version left it: schema V4.1 with minute rollups, no hours or days yet.
+        try (DashboardStore old = DashboardStore.open(url, CLOCK)) {
+            Flyway.configure().dataSource(old.writer()).locations(DashboardStore.MIGRATIONS)
+                    .table(DashboardStore.HISTORY_TABLE)
+                    .javaMigrations(new V3__Backfill_rollups_and_audit(), new V4_1__Backfill_delivery_path())
+                    .target("4.1").load().migrate();
+            Rollups.Batch minutes = Rollups.Batch.v4Schema();
+            events(random, "old", 1_500).forEach(minutes::add);
+            try (Connection c = old.writer().getConnection()) {
+                minutes.write(c);
+            }
+        }
+
+        DashboardStore store = open(url);
+        assertThat(count(store, "hour_rollup")).as("backfilled").isPositive();
+        assertCoarseRowsAreTheSumsOfTheirMinutes(store);
+
+        // Live writes land in the same hours and days as the backfilled rows, and in new ones.
+        List<StoredEvent> live = events(random, "new", 1_500);
+        for (int i = 0; i < live.size(); i += 100) {
+            store.insert(live.subList(i, Math.min(live.size(), i + 100)));
+        }
+        store.insert(live.subList(0, 50)); // re-delivered: adds nothing anywhere
+        assertCoarseRowsAreTheSumsOfTheirMinutes(store);
+
+        store.close();
+        stores.remove(store);
+        assertCoarseRowsAreTheSumsOfTheirMinutes(open(url)); // the backfill ran once
+    }
+
+    @ParameterizedTest
+    @EnumSource(DashboardStoreTest.Backend.class)
+    void longRangesAnswerWhatTheMinuteRollupsAloneAnswer(DashboardStoreTest.Backend backend) throws SQLException {
+        DashboardStore store = open(url(backend));
+        List<StoredEvent> events = events(new Random(11), "e", 4_000);
+        for (int i = 0; i < events.size(); i += 250) {
+            store.insert(events.subList(i, Math.min(events.size(), i + 250)));
+        }
+        Instant now = Instant.parse("2026-11-25T15:00:00Z");
+        List<Instant[]> ranges = List.of(
+                // whole hours: hourly buckets from hour rows, tenants ranked from days
+                new Instant[] {now.minus(Duration.ofDays(30)), now},
+                // ends inside an hour, with seconds: the last bucket's minutes come from the minute rows
+                new Instant[] {now.minus(Duration.ofDays(20)), now.plusSeconds(17 * 60 + 30)},
+                // starts off the hour: minute rows summed per bucket in SQL; ranked from days, hours and minutes
+                new Instant[] {now.minus(Duration.ofDays(29)).plusSeconds(7 * 60 + 5), now.plusSeconds(42 * 60)},
+                // 5- and 15-minute buckets
+                new Instant[] {now.minus(Duration.ofDays(3)), now},
+                new Instant[] {now.minus(Duration.ofDays(12)), now.minusSeconds(3_600 * 5 + 60 * 13)},
+                // a day by the minute, and an hour
+                new Instant[] {now.minus(Duration.ofDays(1)), now},
+                new Instant[] {now.minus(Duration.ofHours(1)), now});
+        for (Instant[] range : ranges) {
+            MetricsSeries coarse = store.metrics(range[0], range[1], null);
+            MetricsSeries minutes = store.metrics(range[0], range[1], null, false);
+            assertThat(coarse).as("%s to %s", range[0], range[1]).isEqualTo(minutes);
+            assertThat(coarse.byTenant()).isNotEmpty();
+            for (String tenant : List.of("t0", "t3", "t11")) {
+                assertThat(store.metrics(range[0], range[1], tenant)).as("%s from %s to %s", tenant, range[0],
+                        range[1]).isEqualTo(store.metrics(range[0], range[1], tenant, false));
+            }
+        }
+    }
+
+    @Test
+    void coversARangeWithWholeDaysAndHoursAndMinutesAtTheEdges() {
+        long from = Instant.parse("2026-10-26T15:07:00Z").toEpochMilli();
+        long to = Instant.parse("2026-11-25T15:18:00Z").toEpochMilli();
+        List<DashboardStore.Segment> segments = DashboardStore.cover(from, to,
+                List.of(Rollups.Grain.DAY, Rollups.Grain.HOUR));
+        assertThat(segments).containsExactly(
+                new DashboardStore.Segment(Rollups.Grain.MINUTE, from, at("2026-10-26T16:00:00Z")),
+                new DashboardStore.Segment(Rollups.Grain.HOUR, at("2026-10-26T16:00:00Z"), at("2026-10-27T00:00:00Z")),
+                new DashboardStore.Segment(Rollups.Grain.DAY, at("2026-10-27T00:00:00Z"), at("2026-11-25T00:00:00Z")),
+                new DashboardStore.Segment(Rollups.Grain.HOUR, at("2026-11-25T00:00:00Z"), at("2026-11-25T15:00:00Z")),
+                new DashboardStore.Segment(Rollups.Grain.MINUTE, at("2026-11-25T15:00:00Z"), to));
+        assertThat(DashboardStore.cover(from, from + 5 * 60_000, List.of(Rollups.Grain.DAY, Rollups.Grain.HOUR)))
+                .containsExactly(new DashboardStore.Segment(Rollups.Grain.MINUTE, from, from + 5 * 60_000));
+        assertThat(DashboardStore.seriesGrains(at("2026-10-26T15:00:00Z"), HOUR)).containsExactly(Rollups.Grain.HOUR);
+        assertThat(DashboardStore.seriesGrains(from, HOUR)).as("buckets off the hour").isEmpty();
+        assertThat(DashboardStore.seriesGrains(at("2026-10-26T15:00:00Z"), 15 * 60_000L)).isEmpty();
+    }
+
+    private static long at(String instant) {
+        return Instant.parse(instant).toEpochMilli();
+    }
+
+    /** Events of every counted type over the 32 days before the clock, 15 tenants, three providers. */
+    static List<StoredEvent> events(Random random, String prefix, int n) {
+        String[] types = {"budget.decision", "budget.decision", "budget.threshold", "reply.emitted", "reply.posted",
+                "reply.failed", "model.fallback", "model.call"};
+        String[] providers = {"openai", "azure", "offline"};
+        long end = CLOCK.millis();
+        List<StoredEvent> events = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String type = types[random.nextInt(types.length)];
+            // Tenants of very different sizes, so the ranking is not a tie.
+            String tenant = "t" + (int) Math.floor(15 * Math.pow(random.nextDouble(), 2));
+            String at = Instant.ofEpochMilli(end - (long) (random.nextDouble() * 32 * DAY)).toString();
+            String provider = providers[random.nextInt(providers.length)];
+            Map<String, Object> attributes = switch (type) {
+                case "budget.decision" -> Map.of("decision", random.nextInt(10) == 0 ? "refused" : "allowed");
+                case "reply.emitted" -> Map.of("kind", "translation", "provider", provider,
+                        "endToEndMs", Math.exp(Math.log(300) + random.nextGaussian()));
+                case "model.call" -> Map.of("provider", provider, "costUsd", random.nextInt(1000) / 1e5,
+                        "inputTokens", random.nextInt(500), "outputTokens", random.nextInt(500));
+                case "model.fallback" -> Map.of("from", provider, "to", "offline", "reason", "http-503");
+                case "reply.posted" -> random.nextBoolean()
+                        ? Map.of("sink", "webhook-response", "syncReply", "answered")
+                        : Map.of("sink", "outbox", "syncReply", "missed");
+                default -> Map.of();
+            };
+            events.add(DashboardStoreTest.event(prefix + i, type, tenant, at, attributes));
+        }
+        return events;
+    }
+
+    /** Every hour and day row, value by value, against the same sums computed from the minute rows. */
+    static void assertCoarseRowsAreTheSumsOfTheirMinutes(DashboardStore store) throws SQLException {
+        for (Rollups.Grain grain : List.of(Rollups.Grain.HOUR, Rollups.Grain.DAY)) {
+            String start = "(minute_ms / " + grain.ms + ") * " + grain.ms;
+            assertThat(rows(store, "SELECT tenant_id, " + grain.column + ", provider, " + Rollups.COLUMNS + " FROM "
+                    + grain.tenantTable + " ORDER BY 1, 2, 3"))
+                    .as(grain.tenantTable)
+                    .isNotEmpty()
+                    .isEqualTo(rows(store, "SELECT tenant_id, " + start + ", provider, " + Rollups.SUMS
+                            + " FROM minute_rollup GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"));
+            if (grain.allTable != null) {
+                assertThat(rows(store, "SELECT '', " + grain.column + ", provider, " + Rollups.COLUMNS + " FROM "
+                        + grain.allTable + " ORDER BY 2, 3"))
+                        .as(grain.allTable)
+                        .isEqualTo(rows(store, "SELECT '', " + start + ", provider, " + Rollups.SUMS
+                                + " FROM minute_rollup_all GROUP BY 2, 3 ORDER BY 2, 3"));
+            }
+        }
+    }
+
+    /** Rows as text: key, counters, cost to 1e-9 (sums in another order differ in the last bits), histogram. */
+    private static List<String> rows(DashboardStore store, String sql) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = store.writer().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(sql)) {
+            int costColumn = 4 + Rollups.COUNTERS.size();
+            while (rs.next()) {
+                StringBuilder row = new StringBuilder(rs.getString(1)).append('|').append(rs.getLong(2))
+                        .append('|').append(rs.getString(3));
+                for (int i = 4; i <= rs.getMetaData().getColumnCount(); i++) {
+                    row.append('|');
+                    if (i == costColumn) {
+                        row.append(String.format(Locale.ROOT, "%.9f", rs.getDouble(i)));
+                    } else {
+                        long v = rs.getLong(i);
+                        row.append(rs.wasNull() ? "null" : Long.toString(v));
+                    }
+                }
+                rows.add(row.toString());
+            }
+        }
+        return rows;
+    }
+
+    private static long count(DashboardStore store, String table) throws SQLException {
+        try (Connection c = store.writer().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
