@@ -330,7 +330,8 @@ class TeamDirectoryTest {
             directory.seen(channelMessage(newTeamId(), UUID.randomUUID().toString()), null);
         }
 
-        assertThat(directory.size()).isLessThanOrEqualTo(6);
+        // confirmed teams other tests left on the topic are loaded and kept: only the learned part is bounded
+        assertThat(directory.learnedTeams()).isLessThanOrEqualTo(5);
         assertThat(directory.get(first)).isEmpty();
         assertThat(directory.resolve(lookedUp, serviceUrl(), TENANT).aadGroupId()).isEqualTo(lookedUpGroup);
         bot.verify(1, getRequestedFor(urlPathEqualTo(teamsPath(lookedUp))));
