@@ -131,6 +131,12 @@ public final class TeamDirectory implements TeamSightings, AutoCloseable {
         return confirmed.size() + (int) learned.estimatedSize();
     }
 
+    /** Traffic-learned teams held, for tests: the bounded part, whatever the topic held before. */
+    long learnedTeams() {
+        learned.cleanUp();
+        return learned.estimatedSize();
+    }
+
     /** Misses remembered, for tests. */
     long misses() {
         misses.cleanUp();

@@ -107,9 +107,9 @@ public final class TopicFollower implements AutoCloseable {
         while (running) {
             try {
                 if (System.nanoTime() >= nextRefresh) {
-                    Set<TopicPartition> added = refreshPartitions(assigned);
-                    if (!added.isEmpty() && startEnd.isEmpty() && caughtUp.getCount() > 0) {
-                        startEnd = consumer.endOffsets(added, Duration.ofSeconds(10));
+                    Map<TopicPartition, Long> addedEnds = refreshPartitions(assigned);
+                    if (!addedEnds.isEmpty() && startEnd.isEmpty() && caughtUp.getCount() > 0) {
+                        startEnd = addedEnds;
                     }
                     // until the topic exists, look again soon
                     nextRefresh = System.nanoTime()
@@ -151,8 +151,14 @@ public final class TopicFollower implements AutoCloseable {
         return true;
     }
 
-    /** Assigns partitions not yet followed; the first ones at the start position, later ones from their start. */
-    private Set<TopicPartition> refreshPartitions(Set<TopicPartition> assigned) {
+    /**
+     * Assigns partitions not yet followed, the first ones at the start position, later ones from their beginning,
+     * and returns their end offsets as they were before positioning. Every position is an explicit offset: a lazy
+     * {@code seekToEnd} of an empty collection moves every assigned partition to its end (KafkaConsumer's
+     * contract), which once skipped whole topics read from the beginning. Partitions count as followed only once
+     * positioned, so a failure half-way is retried whole rather than leaving them without a caught-up target.
+     */
+    private Map<TopicPartition, Long> refreshPartitions(Set<TopicPartition> assigned) {
         List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
         Set<TopicPartition> added = new HashSet<>();
         for (PartitionInfo info : infos == null ? List.<PartitionInfo>of() : infos) {
@@ -163,35 +169,35 @@ public final class TopicFollower implements AutoCloseable {
         }
         if (added.isEmpty()) {
             topicWasMissing |= assigned.isEmpty();
-            return added;
+            return Map.of();
         }
         // a topic that appeared after the follower started holds only newer records: read it all
         boolean first = assigned.isEmpty() && !topicWasMissing;
-        assigned.addAll(added);
-        consumer.assign(new ArrayList<>(assigned));
+        // taken before the start is looked up: whatever lies beyond arrived after it, and is read
+        Map<TopicPartition, Long> ends = consumer.endOffsets(added, Duration.ofSeconds(10));
+        Set<TopicPartition> all = new HashSet<>(assigned);
+        all.addAll(added);
+        consumer.assign(new ArrayList<>(all));
+        Map<TopicPartition, Long> starts = new HashMap<>();
         if (!first) {
-            consumer.seekToBeginning(added);
+            consumer.seekToBeginning(added); // never empty here
         } else if (startAt == null) {
-            consumer.seekToEnd(added);
-            added.forEach(tp -> consumer.position(tp, Duration.ofSeconds(10))); // resolve "end" now, not lazily
+            starts.putAll(ends);
         } else {
             Map<TopicPartition, Long> query = new HashMap<>();
             added.forEach(tp -> query.put(tp, startAt.toEpochMilli()));
             Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(query, Duration.ofSeconds(10));
-            List<TopicPartition> toEnd = new ArrayList<>();
             for (TopicPartition tp : added) {
                 OffsetAndTimestamp at = found.get(tp);
-                if (at == null) {
-                    toEnd.add(tp);
-                } else {
-                    consumer.seek(tp, at.offset());
-                }
+                starts.put(tp, at == null ? ends.get(tp) : at.offset()); // none that recent: from the end
             }
-            consumer.seekToEnd(toEnd);
         }
-        log.info("event=topic_follower_assigned topic={} partitions={} start={}", topic, assigned.size(),
-                first ? (startAt == null ? "end" : startAt.toString()) : "beginning");
-        return added;
+        starts.forEach(consumer::seek);
+        assigned.addAll(added);
+        log.info("event=topic_follower_assigned topic={} partitions={} start={} offsets={} ends={}", topic,
+                assigned.size(), first ? (startAt == null ? "end" : startAt.toString()) : "beginning",
+                first ? starts : "beginning", ends);
+        return ends;
     }
 
     private void sleep(long millis) {

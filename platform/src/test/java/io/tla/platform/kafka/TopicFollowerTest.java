@@ -7,8 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -19,6 +21,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class TopicFollowerTest {
 
@@ -48,8 +52,12 @@ class TopicFollowerTest {
     }
 
     private static void createTopic(String topic) throws Exception {
+        createTopic(topic, 3);
+    }
+
+    private static void createTopic(String topic, int partitions) throws Exception {
         try (Admin admin = Admin.create(clients.properties("follower-test-admin"))) {
-            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
         }
     }
 
@@ -75,6 +83,46 @@ class TopicFollowerTest {
             assertThat(first).containsExactlyInAnyOrder("after-0", "after-1", "after-2");
             assertThat(second).containsExactlyInAnyOrderElementsOf(first); // no group splits the partitions
             assertThat(a.records()).isEqualTo(3);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} records on {1} partitions")
+    @CsvSource({"1, 1", "3, 3", "200, 3", "500, 6", "1200, 12"})
+    void fromTheBeginningEveryRecordOnEveryPartitionIsHandedOverBeforeCaughtUp(int count, int partitions)
+            throws Exception {
+        String topic = "follow-beginning-" + count + "-" + partitions;
+        createTopic(topic, partitions);
+        Set<String> written = new HashSet<>();
+        for (int i = 0; i < count; i++) {
+            String value = "v" + i;
+            // every partition holds records: none is empty and left to a seek to its end
+            var sent = producer.send(new ProducerRecord<>(topic, i % partitions, "k" + i % 50, value));
+            if (i < partitions) {
+                sent.get(); // one at a time until each new partition has its leader, then a burst
+            }
+            written.add(value);
+        }
+        producer.flush();
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (TopicFollower follower = follower(topic, TopicFollower.FROM_BEGINNING, seen)) {
+            assertThat(follower.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
+            assertThat(new HashSet<>(seen)).hasSize(count).isEqualTo(written);
+            assertThat(follower.records()).isEqualTo(count);
+        }
+    }
+
+    @Test
+    void fromAGivenTimeEveryPartitionWithNewerRecordsIsReadFromThem() throws Exception {
+        createTopic("follow-time-all");
+        Instant now = Instant.now();
+        for (int p = 0; p < 3; p++) {
+            send("follow-time-all", p, now.minus(Duration.ofHours(1)), "old-" + p);
+            send("follow-time-all", p, now.minus(Duration.ofMinutes(1)), "new-" + p);
+        }
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (TopicFollower follower = follower("follow-time-all", now.minus(Duration.ofMinutes(10)), seen)) {
+            assertThat(follower.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
+            assertThat(seen).containsExactlyInAnyOrder("new-0", "new-1", "new-2");
         }
     }
 
