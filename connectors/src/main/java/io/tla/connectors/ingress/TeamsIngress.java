@@ -325,7 +325,9 @@ public final class TeamsIngress implements AutoCloseable {
             return done(invalid(e, registrationName));
         }
 
-        DeliveryMemory.Seen<Result> seen = deliveries.see(binding.keySet(), message.messageId(), body);
+        // by conversation too: Teams activity ids are millisecond timestamps, which two conversations can share
+        DeliveryMemory.Seen<Result> seen = deliveries.see(binding.keySet(), message.conversationId(),
+                message.messageId(), body);
         if (seen instanceof DeliveryMemory.Conflict<Result>) {
             conflicts(binding.keySet()).increment();
             Result conflict = Result.error(409, "conflict", "activity-id-reused", registrationName);

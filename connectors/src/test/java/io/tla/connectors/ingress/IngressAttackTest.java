@@ -243,6 +243,19 @@ class IngressAttackTest {
     }
 
     @Test
+    void theSameActivityIdInAnotherConversationIsAnotherMessageNotAConflict() throws Exception {
+        // Teams activity ids are millisecond timestamps: two conversations can share one
+        ObjectNode here = activity("in one chat", HOME);
+        ObjectNode there = activity("in another chat", HOME);
+        there.put("id", here.path("id").asText());
+        long before = endOffset(Topics.MESSAGES.name());
+
+        assertThat(post(null, here).statusCode()).isEqualTo(202);
+        assertThat(post(null, there).statusCode()).isEqualTo(202);
+        assertThat(endOffset(Topics.MESSAGES.name()) - before).isEqualTo(2);
+    }
+
+    @Test
     void aSyncReplyCallCannotObtainTheAnswerToAnotherRegistrationsMessage() throws Exception {
         // the victim's team (beta) and the attacker's team (alpha) are webhooks of the same tenant; the attacker
         // copies the victim's conversation and activity id, hoping to be answered with the victim's translation
