@@ -359,13 +359,16 @@ public final class DashboardStore implements AutoCloseable {
     public static final int MAX_POINTS = 1_440;
 
     /**
-     * The bucket of a metrics range: the finest of 1, 5, 15, 60, 360 and 1 440 minutes that gives at most
-     * {@link #MAX_POINTS} points (a day by the minute; 31 days by the hour).
+     * The bucket of a metrics range: the finest of 1, 5, 15, 60, 360 and 1 440 minutes whose clock-aligned
+     * buckets (see {@link #bucketOrigin}) covering the range are at most {@link #MAX_POINTS} (a day by the
+     * minute; 31 days by the hour). A range that does not start on a multiple of the width needs one bucket more
+     * than its length divided by the width: a 5-day range off the 5 minutes gets 15-minute buckets.
      */
     public static long bucketMillis(Instant from, Instant to) {
-        long span = Math.max(0, to.toEpochMilli() - minuteOf(from.toEpochMilli()));
+        long fromMinute = minuteOf(from.toEpochMilli());
+        long toMs = to.toEpochMilli();
         for (long bucket : BUCKETS_MS) {
-            if ((span + bucket - 1) / bucket <= MAX_POINTS) {
+            if (bucketCount(fromMinute, toMs, bucket) <= MAX_POINTS) {
                 return bucket;
             }
         }
@@ -373,15 +376,33 @@ public final class DashboardStore implements AutoCloseable {
     }
 
     /**
-     * A series over [from, to) in buckets of {@link #bucketMillis} (from the range's first minute), optionally of
-     * one tenant, read from the rollups: a minute is counted whole when the range covers part of it, and a bucket
-     * sums its minutes (its latency percentiles come from the merged histograms). Every bucket has a point, empty
-     * or not, so a chart needs no gap filling; so do the per-provider and per-tenant series.
+     * The start of a range's first bucket: buckets are aligned to the clock, their boundaries multiples of the
+     * width since the Unix epoch (hours on the hour, 6 hours at 00, 06, 12 and 18 UTC, days at UTC midnight), so
+     * the first bucket starts at or before the range's first minute and counts only the minutes in the range.
+     */
+    static long bucketOrigin(long fromMinute, long bucketMs) {
+        return Math.floorDiv(fromMinute, bucketMs) * bucketMs;
+    }
+
+    /** How many aligned buckets cover the minutes from {@code fromMinute} to {@code toMs} (rounded up). */
+    static int bucketCount(long fromMinute, long toMs, long bucketMs) {
+        long origin = bucketOrigin(fromMinute, bucketMs);
+        return (int) Math.max(0, Math.min(Integer.MAX_VALUE, (toMs - origin + bucketMs - 1) / bucketMs));
+    }
+
+    /**
+     * A series over [from, to) in buckets of {@link #bucketMillis}, aligned to the clock ({@link #bucketOrigin}),
+     * optionally of one tenant, read from the rollups: a minute is counted whole when the range covers part of
+     * it, and a bucket sums its minutes inside the range (its latency percentiles come from the merged
+     * histograms); the first and last buckets may be partial. Each point is labelled with its bucket's aligned
+     * start, which for the first bucket may be before {@code from}. Every bucket has a point, empty or not, so a
+     * chart needs no gap filling; so do the per-provider and per-tenant series.
      *
-     * <p>The sums per bucket are done in SQL, over the coarsest rollup whose periods fall whole into the buckets
-     * (hours when the range starts on the hour and the buckets are whole hours, else minutes; the minutes of an
-     * unfinished last hour come from the minute rollups). The tenants are ranked from the daily rollups, with
-     * hours and minutes at the range's edges.
+     * <p>The sums per bucket are done in SQL, over the coarsest rollups whose periods fall whole into the
+     * buckets: every whole hour inside the range from the hourly rollups when the buckets are whole hours, whole
+     * days from the daily rollups when they are whole days (per tenant: days have no all-tenants table), and only
+     * the partial hours at the range's edges from the minute rollups. The tenants are ranked from the daily
+     * rollups, with hours and minutes at the range's edges.
      */
     public MetricsSeries metrics(Instant from, Instant to, String tenant) throws SQLException {
         return metrics(from, to, tenant, true);
@@ -389,24 +410,40 @@ public final class DashboardStore implements AutoCloseable {
 
     /** {@link #metrics(Instant, Instant, String)}; with {@code coarse} false from the minute rollups alone. */
     MetricsSeries metrics(Instant from, Instant to, String tenant, boolean coarse) throws SQLException {
+        return metrics(from, to, tenant, coarse, bucketMillis(from, to));
+    }
+
+    /**
+     * The series in buckets of {@code bucketMs} (a whole number of minutes), whatever the range: for tests of
+     * widths the range rule does not reach with ranges of at most 31 days (6-hour and day buckets).
+     */
+    MetricsSeries metrics(Instant from, Instant to, String tenant, boolean coarse, long bucketMs)
+            throws SQLException {
+        if (bucketMs <= 0 || bucketMs % MINUTE_MS != 0) {
+            throw new IllegalArgumentException("a bucket is a whole number of minutes: " + bucketMs);
+        }
         long fromMinute = minuteOf(from.toEpochMilli());
         long toMs = to.toEpochMilli();
         // Minute rows count when they start before `to`: the same rows as those before `to` rounded up.
         long endMinute = -minuteOf(-toMs);
-        long bucketMs = bucketMillis(from, to);
-        int buckets = (int) Math.max(0, (toMs - fromMinute + bucketMs - 1) / bucketMs);
+        long origin = bucketOrigin(fromMinute, bucketMs);
+        int buckets = bucketCount(fromMinute, toMs, bucketMs);
         Points all = new Points(buckets, bucketMs);
         Map<String, Points> providers = new TreeMap<>();
         Rollups.Delta total = new Rollups.Delta();
         List<MetricsSeries.TenantSeries> byTenant = new ArrayList<>();
-        List<Segment> series = cover(fromMinute, endMinute, coarse ? seriesGrains(fromMinute, bucketMs) : List.of());
+        // Per-tenant rows may also come from days; the all-tenants series stop at hours.
+        List<Segment> tenantSegments = cover(fromMinute, endMinute,
+                coarse ? seriesGrains(bucketMs, true) : List.of());
+        List<Segment> series = tenant != null ? tenantSegments
+                : cover(fromMinute, endMinute, coarse ? seriesGrains(bucketMs, false) : List.of());
         long started = System.nanoTime();
         try (Connection connection = reader.getConnection()) {
             for (Segment segment : series) {
                 Rollups.Grain grain = segment.grain();
                 // A bucket of one row's period has one row per provider already: summing would only cost.
                 boolean sum = bucketMs != grain.ms;
-                String sql = "SELECT " + bucketOf(grain, fromMinute, bucketMs) + ", provider, "
+                String sql = "SELECT " + bucketOf(grain, origin, bucketMs) + ", provider, "
                         + (sum ? Rollups.SUMS : Rollups.COLUMNS)
                         + (tenant == null
                            ? " FROM " + grain.allTable + " WHERE "
@@ -436,11 +473,11 @@ public final class DashboardStore implements AutoCloseable {
                 }
             }
             if (tenant != null) {
-                byTenant.add(new MetricsSeries.TenantSeries(tenant, all.tenantPoints(fromMinute)));
+                byTenant.add(new MetricsSeries.TenantSeries(tenant, all.tenantPoints(origin)));
             } else {
                 List<String> top = topTenants(connection, cover(fromMinute, endMinute,
                         coarse ? List.of(Rollups.Grain.DAY, Rollups.Grain.HOUR) : List.of()));
-                byTenant.addAll(tenantSeries(connection, top, series, fromMinute, buckets, bucketMs));
+                byTenant.addAll(tenantSeries(connection, top, tenantSegments, origin, buckets, bucketMs));
             }
         }
         log.debug("event=metrics_read from={} to={} tenant={} bucket_ms={} segments={} ms={}", from, to, tenant,
@@ -452,8 +489,8 @@ public final class DashboardStore implements AutoCloseable {
                 c[Rollups.SYNC_ANSWERED], c[Rollups.SYNC_MISSED]);
         List<MetricsSeries.ProviderSeries> byProvider = new ArrayList<>();
         providers.forEach((name, points) ->
-                byProvider.add(new MetricsSeries.ProviderSeries(name, points.providerPoints(fromMinute))));
-        return new MetricsSeries(from, to, tenant, all.metricsPoints(fromMinute), totals, List.copyOf(byProvider),
+                byProvider.add(new MetricsSeries.ProviderSeries(name, points.providerPoints(origin))));
+        return new MetricsSeries(from, to, tenant, all.metricsPoints(origin), totals, List.copyOf(byProvider),
                 List.copyOf(byTenant));
     }
 
@@ -462,13 +499,18 @@ public final class DashboardStore implements AutoCloseable {
     }
 
     /**
-     * The coarser grains (coarsest first) whose periods each fall whole into one bucket: the range starts on
-     * the period and a bucket is a whole number of periods. Day rows have no all-tenants table, so the series
-     * stop at hours.
+     * The coarser grains (coarsest first) whose periods each fall whole into one bucket: with buckets aligned to
+     * the clock, those whose period divides the bucket width. Day rows have no all-tenants table, so without
+     * {@code perTenant} the series stop at hours.
      */
-    static List<Rollups.Grain> seriesGrains(long fromMinute, long bucketMs) {
-        Rollups.Grain hour = Rollups.Grain.HOUR;
-        return fromMinute % hour.ms == 0 && bucketMs % hour.ms == 0 ? List.of(hour) : List.of();
+    static List<Rollups.Grain> seriesGrains(long bucketMs, boolean perTenant) {
+        List<Rollups.Grain> grains = new ArrayList<>();
+        for (Rollups.Grain grain : List.of(Rollups.Grain.DAY, Rollups.Grain.HOUR)) {
+            if (bucketMs % grain.ms == 0 && (perTenant || grain.allTable != null)) {
+                grains.add(grain);
+            }
+        }
+        return List.copyOf(grains);
     }
 
     /**
@@ -501,10 +543,11 @@ public final class DashboardStore implements AutoCloseable {
 
     /**
      * The bucket index of a row as SQL: integer arithmetic, the same on SQLite and PostgreSQL (rows start at or
-     * after the range's first minute, so division truncates as floor does). Numbers, not client input.
+     * after the range's first minute, itself at or after the first bucket's start, so division truncates as
+     * floor does). Numbers, not client input.
      */
-    private static String bucketOf(Rollups.Grain grain, long fromMinute, long bucketMs) {
-        return "(" + grain.column + " - " + fromMinute + ") / " + bucketMs;
+    private static String bucketOf(Rollups.Grain grain, long origin, long bucketMs) {
+        return "(" + grain.column + " - " + origin + ") / " + bucketMs;
     }
 
     /** The ten tenants with the most messages over the segments, busiest first (then by id). */
@@ -538,7 +581,7 @@ public final class DashboardStore implements AutoCloseable {
 
     /** The bucketed series of the given tenants, in their order, over the series' segments. */
     private static List<MetricsSeries.TenantSeries> tenantSeries(Connection connection, List<String> top,
-                                                                 List<Segment> segments, long fromMinute,
+                                                                 List<Segment> segments, long origin,
                                                                  int buckets, long bucketMs) throws SQLException {
         if (top.isEmpty()) {
             return List.of();
@@ -555,7 +598,7 @@ public final class DashboardStore implements AutoCloseable {
         for (Segment segment : segments) {
             Rollups.Grain grain = segment.grain();
             try (PreparedStatement statement = connection.prepareStatement("SELECT tenant_id, "
-                    + bucketOf(grain, fromMinute, bucketMs) + (bucketMs != grain.ms
+                    + bucketOf(grain, origin, bucketMs) + (bucketMs != grain.ms
                        ? ", SUM(messages), SUM(replies), SUM(cost_usd)" : ", messages, replies, cost_usd") + " FROM "
                     + grain.tenantTable + " WHERE tenant_id IN (" + placeholders + ") AND " + grain.column
                     + " >= ? AND " + grain.column + " < ?" + (bucketMs != grain.ms ? " GROUP BY 1, 2" : ""))) {
@@ -580,7 +623,7 @@ public final class DashboardStore implements AutoCloseable {
         for (String t : top) {
             List<MetricsSeries.TenantPoint> points = new ArrayList<>(buckets);
             for (int b = 0; b < buckets; b++) {
-                points.add(new MetricsSeries.TenantPoint(Instant.ofEpochMilli(fromMinute + b * bucketMs),
+                points.add(new MetricsSeries.TenantPoint(Instant.ofEpochMilli(origin + b * bucketMs),
                         messages.get(t)[b], replies.get(t)[b], round(costs.get(t)[b])));
             }
             series.add(new MetricsSeries.TenantSeries(t, List.copyOf(points)));
@@ -620,11 +663,11 @@ public final class DashboardStore implements AutoCloseable {
             return counters[index] != null ? counters[index] : EMPTY;
         }
 
-        List<MetricsPoint> metricsPoints(long fromMinute) {
+        List<MetricsPoint> metricsPoints(long origin) {
             List<MetricsPoint> points = new ArrayList<>(counters.length);
             for (int m = 0; m < counters.length; m++) {
                 long[] c = at(m);
-                points.add(new MetricsPoint(Instant.ofEpochMilli(fromMinute + m * bucketMs), c[Rollups.MESSAGES],
+                points.add(new MetricsPoint(Instant.ofEpochMilli(origin + m * bucketMs), c[Rollups.MESSAGES],
                         c[Rollups.REPLIES], c[Rollups.REPLIES_POSTED], c[Rollups.MODEL_CALLS], c[Rollups.FAILURES],
                         c[Rollups.FALLBACKS], c[Rollups.INPUT_TOKENS], c[Rollups.OUTPUT_TOKENS], round(cost[m]),
                         latencyAt(m), c[Rollups.SYNC_ANSWERED], c[Rollups.SYNC_MISSED]));
@@ -632,22 +675,22 @@ public final class DashboardStore implements AutoCloseable {
             return List.copyOf(points);
         }
 
-        List<MetricsSeries.ProviderPoint> providerPoints(long fromMinute) {
+        List<MetricsSeries.ProviderPoint> providerPoints(long origin) {
             List<MetricsSeries.ProviderPoint> points = new ArrayList<>(counters.length);
             for (int m = 0; m < counters.length; m++) {
                 long[] c = at(m);
-                points.add(new MetricsSeries.ProviderPoint(Instant.ofEpochMilli(fromMinute + m * bucketMs),
+                points.add(new MetricsSeries.ProviderPoint(Instant.ofEpochMilli(origin + m * bucketMs),
                         c[Rollups.MODEL_CALLS], c[Rollups.REPLIES], c[Rollups.FALLBACKS], round(cost[m]),
                         latencyAt(m)));
             }
             return List.copyOf(points);
         }
 
-        List<MetricsSeries.TenantPoint> tenantPoints(long fromMinute) {
+        List<MetricsSeries.TenantPoint> tenantPoints(long origin) {
             List<MetricsSeries.TenantPoint> points = new ArrayList<>(counters.length);
             for (int m = 0; m < counters.length; m++) {
                 long[] c = at(m);
-                points.add(new MetricsSeries.TenantPoint(Instant.ofEpochMilli(fromMinute + m * bucketMs),
+                points.add(new MetricsSeries.TenantPoint(Instant.ofEpochMilli(origin + m * bucketMs),
                         c[Rollups.MESSAGES], c[Rollups.REPLIES], round(cost[m])));
             }
             return List.copyOf(points);

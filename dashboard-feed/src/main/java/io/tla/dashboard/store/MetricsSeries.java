@@ -4,8 +4,10 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * A per-minute series over the minutes overlapping [from, to): one point per minute, empty minutes included,
- * each labelled with the minute's start; {@code tenant} is null for all tenants. {@code byProvider}: one dense
+ * A bucketed series over the minutes overlapping [from, to) (buckets of {@link DashboardStore#bucketMillis},
+ * aligned to the clock): one point per bucket, empty buckets included, each labelled with the bucket's aligned
+ * start ({@code minute}; for a partial first bucket that is before the range's first minute); the first and last
+ * buckets count only the minutes in the range; {@code tenant} is null for all tenants. {@code byProvider}: one dense
  * series per provider seen in the range (by name); {@code byTenant}: the ten tenants with the most messages in
  * the range (busiest first), or just {@code tenant} when one is given.
  */

@@ -349,10 +349,33 @@
                                                       : 'No model calls in the last hour.' };
   }
 
-  function chartOptions(withLatencyAxis) {
+  // /api/metrics answers points in buckets of bucketSeconds (docs/api.md), each labelled with its bucket's
+  // aligned UTC start, also for a partial first bucket that starts before the range: label points by that start,
+  // with the date when the range spans days, and say per what the counts are.
+  function bucketSeconds(m) { return m && isNum(m.bucketSeconds) && m.bucketSeconds > 0 ? m.bucketSeconds : 60; }
+
+  function perBucket(m) {
+    var s = bucketSeconds(m);
+    if (s % 86400 === 0) { return s === 86400 ? 'per day' : 'per ' + (s / 86400) + ' days'; }
+    if (s % 3600 === 0) { return s === 3600 ? 'per hour' : 'per ' + (s / 3600) + ' h'; }
+    return s === 60 ? 'per minute' : 'per ' + Math.round(s / 60) + ' min';
+  }
+
+  function pointLabel(m) {
+    var s = bucketSeconds(m);
+    var span = Date.parse(m && m.to) - Date.parse(m && m.from);
+    var days = isNum(span) && span > 86400000;
+    return function (iso) {
+      if (typeof iso !== 'string') { return ''; }
+      if (s >= 86400) { return iso.substring(0, 10); }
+      return days ? iso.substring(5, 10) + ' ' + minute(iso) : minute(iso);
+    };
+  }
+
+  function chartOptions(withLatencyAxis, yTitle) {
     var scales = {
       x: { ticks: { maxTicksLimit: 12, autoSkip: true } },
-      y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'per minute' } }
+      y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: yTitle } }
     };
     if (withLatencyAxis) {
       scales.latency = { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false },
@@ -368,7 +391,7 @@
     };
   }
 
-  function draw(key, canvasId, type, built, labels, latencyAxis) {
+  function draw(key, canvasId, type, built, labels, latencyAxis, yTitle) {
     byId(canvasId + '-text').textContent = built.text;
     if (typeof window.Chart !== 'function') {
       stats.chartErrors++;   // the vendored script did not load: the text alternative still tells the story
@@ -381,11 +404,14 @@
         window.Chart.defaults.color = styles.getPropertyValue('--muted').trim() || '#57606a';
         window.Chart.defaults.borderColor = styles.getPropertyValue('--line').trim() || '#d0d7de';
         chart = charts[key] = new window.Chart(byId(canvasId), {
-          type: type, data: { labels: labels, datasets: built.datasets }, options: chartOptions(latencyAxis)
+          type: type, data: { labels: labels, datasets: built.datasets }, options: chartOptions(latencyAxis, yTitle)
         });
       } else {
         chart.data.labels = labels;
         chart.data.datasets = built.datasets;
+        if (chart.options && chart.options.scales && chart.options.scales.y && chart.options.scales.y.title) {
+          chart.options.scales.y.title.text = yTitle;
+        }
         chart.update();
       }
     } catch (e) {
@@ -396,9 +422,11 @@
 
   function renderMetrics(m) {
     var minutes = minutesOf(m);
-    var labels = minutes.map(minute);
-    draw('tenants', 'chart-tenants', 'line', tenantChart(m, minutes), labels, false);
-    draw('providers', 'chart-providers', 'bar', providerChart(m, minutes), labels, Array.isArray(m.byProvider));
+    var labels = minutes.map(pointLabel(m));
+    var yTitle = perBucket(m);
+    draw('tenants', 'chart-tenants', 'line', tenantChart(m, minutes), labels, false, yTitle);
+    draw('providers', 'chart-providers', 'bar', providerChart(m, minutes), labels, Array.isArray(m.byProvider),
+         yTitle);
   }
 
   // ---- freshness and toast ------------------------------------------------------------------------------------

@@ -103,7 +103,8 @@ class DashboardStoreBench {
                 time(name, "metrics " + label(range) + " all tenants", () -> store.metrics(NOW.minus(range), NOW, null));
                 time(name, "metrics " + label(range) + " busy tenant", () -> store.metrics(NOW.minus(range), NOW, "busy-00"));
             }
-            // A range that does not start on the hour: its hour buckets cannot be read from the hourly rollups.
+            // A range that does not start on the hour: its buckets are clock hours, the partial first one read
+            // from the minute rollups, the whole hours from the hourly ones.
             Instant offHour = NOW.minus(Duration.ofDays(30)).plusSeconds(7 * 60);
             time(name, "metrics 30 d off the hour all", () -> store.metrics(offHour, NOW, null));
             time(name, "metrics 30 d off the hour busy", () -> store.metrics(offHour, NOW, "busy-00"));

@@ -121,11 +121,21 @@ class HourDayRollupsTest {
                 new Instant[] {now.minus(Duration.ofDays(30)), now},
                 // ends inside an hour, with seconds: the last bucket's minutes come from the minute rows
                 new Instant[] {now.minus(Duration.ofDays(20)), now.plusSeconds(17 * 60 + 30)},
-                // starts off the hour: minute rows summed per bucket in SQL; ranked from days, hours and minutes
+                // starts off the hour: hourly buckets aligned to the clock, a partial first hour from the minute
+                // rows, the whole hours from hour rows; ranked from days, hours and minutes
                 new Instant[] {now.minus(Duration.ofDays(29)).plusSeconds(7 * 60 + 5), now.plusSeconds(42 * 60)},
+                // the bench's case: 30 days starting 7 minutes past the hour, ending on the hour
+                new Instant[] {now.minus(Duration.ofDays(30)).plusSeconds(7 * 60), now},
+                // 31 days off the hour at both ends, with seconds: 745 aligned hours, partial at both ends
+                new Instant[] {now.minus(Duration.ofDays(31)).plusSeconds(59 * 60 + 59), now.plusSeconds(60 * 60 + 1)},
+                // off the hour and less than an hour past midnight
+                new Instant[] {Instant.parse("2026-10-28T00:31:00Z"), Instant.parse("2026-11-20T23:14:00Z")},
                 // 5- and 15-minute buckets
                 new Instant[] {now.minus(Duration.ofDays(3)), now},
                 new Instant[] {now.minus(Duration.ofDays(12)), now.minusSeconds(3_600 * 5 + 60 * 13)},
+                // 5- and 15-minute buckets off their boundaries: partial first and last buckets
+                new Instant[] {now.minus(Duration.ofDays(4)).plusSeconds(3 * 60 + 20), now.minusSeconds(7 * 60)},
+                new Instant[] {now.minus(Duration.ofDays(5)).plusSeconds(2 * 60), now.plusSeconds(2 * 60)},
                 // a day by the minute, and an hour
                 new Instant[] {now.minus(Duration.ofDays(1)), now},
                 new Instant[] {now.minus(Duration.ofHours(1)), now});
@@ -138,6 +148,107 @@ class HourDayRollupsTest {
                 assertThat(store.metrics(range[0], range[1], tenant)).as("%s from %s to %s", tenant, range[0],
                         range[1]).isEqualTo(store.metrics(range[0], range[1], tenant, false));
             }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DashboardStoreTest.Backend.class)
+    void sixHourAndDayBucketsOffTheHourAnswerWhatTheMinuteRollupsAloneAnswer(DashboardStoreTest.Backend backend)
+            throws SQLException {
+        DashboardStore store = open(url(backend));
+        insert(store, events(new Random(13), "e", 3_000));
+        List<Instant[]> ranges = List.of(
+                new Instant[] {Instant.parse("2026-10-26T15:07:00Z"), Instant.parse("2026-11-25T15:18:30Z")},
+                new Instant[] {Instant.parse("2026-10-25T00:00:00Z"), Instant.parse("2026-11-25T00:00:00Z")},
+                new Instant[] {Instant.parse("2026-11-02T05:59:00Z"), Instant.parse("2026-11-03T06:01:00Z")});
+        for (long bucketMs : List.of(6 * HOUR, DAY)) {
+            for (Instant[] range : ranges) {
+                for (String tenant : java.util.Arrays.asList(null, "t0", "t5")) {
+                    MetricsSeries coarse = store.metrics(range[0], range[1], tenant, true, bucketMs);
+                    assertThat(coarse).as("%s from %s to %s by %d ms", tenant, range[0], range[1], bucketMs)
+                            .isEqualTo(store.metrics(range[0], range[1], tenant, false, bucketMs));
+                    assertThat(coarse.series().get(0).minute().toEpochMilli() % bucketMs).isZero();
+                    assertMessagesPerBucket(coarse, events(new Random(13), "e", 3_000), tenant, bucketMs);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DashboardStoreTest.Backend.class)
+    void offTheHourBucketsAreClockHoursAndCountOnlyTheMinutesInTheRange(DashboardStoreTest.Backend backend)
+            throws SQLException {
+        DashboardStore store = open(url(backend));
+        List<StoredEvent> events = events(new Random(17), "e", 4_000);
+        insert(store, events);
+        Instant from = Instant.parse("2026-10-26T15:07:00Z");
+        Instant to = Instant.parse("2026-11-25T15:18:30Z");
+        MetricsSeries series = store.metrics(from, to, null);
+        assertThat(series.series()).hasSize(30 * 24 + 1);
+        assertThat(series.series().get(0).minute()).isEqualTo(Instant.parse("2026-10-26T15:00:00Z"));
+        assertThat(series.series().get(1).minute()).isEqualTo(Instant.parse("2026-10-26T16:00:00Z"));
+        assertThat(series.series().get(series.series().size() - 1).minute())
+                .isEqualTo(Instant.parse("2026-11-25T15:00:00Z"));
+        assertThat(series.byTenant()).allSatisfy(t -> assertThat(t.series()).extracting(MetricsSeries.TenantPoint::minute)
+                .isEqualTo(series.series().stream().map(MetricsPoint::minute).toList()));
+        assertMessagesPerBucket(series, events, null, HOUR);
+        assertMessagesPerBucket(store.metrics(from, to, "t2"), events, "t2", HOUR);
+    }
+
+    private static void insert(DashboardStore store, List<StoredEvent> events) throws SQLException {
+        for (int i = 0; i < events.size(); i += 250) {
+            store.insert(events.subList(i, Math.min(events.size(), i + 250)));
+        }
+    }
+
+    /**
+     * The messages of each bucket and in total, against the events themselves: an event counts in the aligned
+     * bucket of its minute when that minute overlaps the range.
+     */
+    private static void assertMessagesPerBucket(MetricsSeries series, List<StoredEvent> events, String tenant,
+                                                long bucketMs) {
+        long fromMinute = Math.floorDiv(series.from().toEpochMilli(), 60_000L) * 60_000L;
+        long toMs = series.to().toEpochMilli();
+        long origin = Math.floorDiv(fromMinute, bucketMs) * bucketMs;
+        long[] expected = new long[series.series().size()];
+        for (StoredEvent e : events) {
+            long minute = Math.floorDiv(e.atMillis(), 60_000L) * 60_000L;
+            if (e.type().equals("budget.decision") && minute >= fromMinute && minute < toMs
+                    && (tenant == null || tenant.equals(e.tenantId()))) {
+                expected[(int) ((minute - origin) / bucketMs)]++;
+            }
+        }
+        assertThat(series.series().stream().mapToLong(MetricsPoint::messages).toArray())
+                .as("%s from %s to %s", tenant, series.from(), series.to()).isEqualTo(expected);
+        assertThat(series.totals().messages()).isEqualTo(java.util.Arrays.stream(expected).sum());
+    }
+
+    @Test
+    void bucketsAreAlignedToTheClockAndNeverMoreThanMaxPoints() {
+        Instant now = Instant.parse("2026-11-25T15:00:00Z");
+        // Exactly 5 days on 5-minute boundaries: 1 440 five-minute buckets; 2 minutes later, 1 441: 15 minutes.
+        assertThat(DashboardStore.bucketMillis(now.minus(Duration.ofDays(5)), now)).isEqualTo(5 * 60_000L);
+        assertThat(DashboardStore.bucketMillis(now.minus(Duration.ofDays(5)).plusSeconds(120), now.plusSeconds(120)))
+                .isEqualTo(15 * 60_000L);
+        assertThat(DashboardStore.bucketOrigin(at("2026-11-25T15:07:00Z"), HOUR)).isEqualTo(at("2026-11-25T15:00:00Z"));
+        assertThat(DashboardStore.bucketOrigin(at("2026-11-25T15:07:00Z"), 6 * HOUR))
+                .isEqualTo(at("2026-11-25T12:00:00Z"));
+        assertThat(DashboardStore.bucketOrigin(at("2026-11-25T15:07:00Z"), DAY)).isEqualTo(at("2026-11-25T00:00:00Z"));
+        assertThat(DashboardStore.bucketOrigin(at("2026-11-25T15:07:00Z"), 15 * 60_000L))
+                .isEqualTo(at("2026-11-25T15:00:00Z"));
+        Random random = new Random(3);
+        for (int i = 0; i < 20_000; i++) {
+            long from = now.toEpochMilli() - (long) (random.nextDouble() * 60 * DAY);
+            long span = (long) (random.nextDouble() * 31 * DAY);
+            if (i % 2 == 0) {
+                span = Duration.ofDays(1 + random.nextInt(31)).toMillis() - random.nextInt(3) * 60_000L;
+            }
+            Instant a = Instant.ofEpochMilli(from);
+            Instant b = Instant.ofEpochMilli(from + span);
+            long bucket = DashboardStore.bucketMillis(a, b);
+            long fromMinute = Math.floorDiv(from, 60_000L) * 60_000L;
+            assertThat(DashboardStore.bucketCount(fromMinute, from + span, bucket)).as("%s to %s", a, b)
+                    .isLessThanOrEqualTo(DashboardStore.MAX_POINTS);
         }
     }
 
@@ -155,9 +266,13 @@ class HourDayRollupsTest {
                 new DashboardStore.Segment(Rollups.Grain.MINUTE, at("2026-11-25T15:00:00Z"), to));
         assertThat(DashboardStore.cover(from, from + 5 * 60_000, List.of(Rollups.Grain.DAY, Rollups.Grain.HOUR)))
                 .containsExactly(new DashboardStore.Segment(Rollups.Grain.MINUTE, from, from + 5 * 60_000));
-        assertThat(DashboardStore.seriesGrains(at("2026-10-26T15:00:00Z"), HOUR)).containsExactly(Rollups.Grain.HOUR);
-        assertThat(DashboardStore.seriesGrains(from, HOUR)).as("buckets off the hour").isEmpty();
-        assertThat(DashboardStore.seriesGrains(at("2026-10-26T15:00:00Z"), 15 * 60_000L)).isEmpty();
+        // Buckets are aligned to the clock: a grain serves them whenever its period divides the width.
+        assertThat(DashboardStore.seriesGrains(HOUR, false)).containsExactly(Rollups.Grain.HOUR);
+        assertThat(DashboardStore.seriesGrains(HOUR, true)).containsExactly(Rollups.Grain.HOUR);
+        assertThat(DashboardStore.seriesGrains(6 * HOUR, true)).containsExactly(Rollups.Grain.HOUR);
+        assertThat(DashboardStore.seriesGrains(DAY, true)).containsExactly(Rollups.Grain.DAY, Rollups.Grain.HOUR);
+        assertThat(DashboardStore.seriesGrains(DAY, false)).as("no all-tenants days").containsExactly(Rollups.Grain.HOUR);
+        assertThat(DashboardStore.seriesGrains(15 * 60_000L, true)).isEmpty();
     }
 
     private static long at(String instant) {

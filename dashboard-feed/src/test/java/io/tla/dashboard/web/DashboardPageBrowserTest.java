@@ -393,6 +393,29 @@ class DashboardPageBrowserTest {
                 .contains("contoso: 3 messages, 2 replies", "fabrikam: 1 messages, 1 replies");
         assertThat(driver.findElement(By.id("chart-providers-text")).getText())
                 .contains("azure-openai: 2 model calls, 0.0300 USD, worst p95 400.0 ms");
+        assertThat(js("return window.tlaDashboard.charts.tenants.data.labels;")).asList()
+                .containsExactly("11:58", "11:59");
+        assertThat(js("return window.tlaDashboard.charts.tenants.options.scales.y.title.text;")).isEqualTo("per minute");
+    }
+
+    @Test
+    void labelsHourBucketsAlignedToTheClockByTheirStartWithTheDate() {
+        // A range starting 7 minutes past the hour: the first bucket is the partial hour from 12:00 (docs/api.md).
+        fixtures.put("/api/metrics", new Answer(200, """
+                {"from":"2026-11-18T12:07:00Z","to":"2026-11-20T12:00:00Z","tenant":null,"bucketSeconds":3600,
+                 "series":[{"minute":"2026-11-18T12:00:00Z","messages":3,"replies":2,"modelCalls":2,"costUsd":0.02},
+                           {"minute":"2026-11-18T13:00:00Z","messages":1,"replies":1,"modelCalls":2,"costUsd":0.03}],
+                 "totals":{"messages":4,"replies":3,"modelCalls":4,"costUsd":0.05},
+                 "byTenant":[{"tenantId":"contoso","series":[{"minute":"2026-11-18T12:00:00Z","messages":3,"replies":2,"costUsd":0.02},
+                                                             {"minute":"2026-11-18T13:00:00Z","messages":1,"replies":1,"costUsd":0.03}]}],
+                 "byProvider":[]}"""));
+        openLiveDashboard();
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(js("return window.tlaDashboard.charts.tenants.data.labels;"))
+                .asList().containsExactly("11-18 12:00", "11-18 13:00"));
+        assertThat(js("return window.tlaDashboard.charts.tenants.data.datasets[0].data;")).asList()
+                .containsExactly(3L, 1L);
+        assertThat(js("return window.tlaDashboard.charts.tenants.options.scales.y.title.text;")).isEqualTo("per hour");
     }
 
     @Test
