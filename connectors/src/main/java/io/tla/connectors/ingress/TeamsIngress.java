@@ -220,10 +220,28 @@ public final class TeamsIngress implements AutoCloseable {
     private record Result(int status, Map<String, Object> body, String registration, String tenant,
                           String conversation, String messageId, String reason) {
         static Result error(int status, String error, String reason, String registration) {
+            return error(status, error, reason, null, registration);
+        }
+
+        /** {@code {"error", "reason"[, "detail"]}}, logged with its reason. */
+        static Result error(int status, String error, String reason, String detail, String registration) {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("error", error);
             body.put("reason", reason);
+            if (detail != null) {
+                body.put("detail", detail);
+            }
             return new Result(status, body, registration, null, null, null, reason);
+        }
+
+        /** The same answer, logged as being about this message, for this reason. */
+        Result about(NormalizedMessage m, String logReason) {
+            return new Result(status, body, registration, m.tenantId(), m.conversationId(), m.messageId(), logReason);
+        }
+
+        /** The same answer, logged for another reason. */
+        Result because(String logReason) {
+            return new Result(status, body, registration, tenant, conversation, messageId, logReason);
         }
     }
 
@@ -330,15 +348,13 @@ public final class TeamsIngress implements AutoCloseable {
                 message.messageId(), body);
         if (seen instanceof DeliveryMemory.Conflict<Result>) {
             conflicts(binding.keySet()).increment();
-            Result conflict = Result.error(409, "conflict", "activity-id-reused", registrationName);
-            conflict.body().put("detail", "another body was already accepted under this activity id");
-            return done(new Result(409, conflict.body(), registrationName, message.tenantId(),
-                    message.conversationId(), message.messageId(), "activity-id-reused"));
+            return done(Result.error(409, "conflict", "activity-id-reused",
+                    "another body was already accepted under this activity id", registrationName)
+                    .about(message, "activity-id-reused"));
         }
         if (seen instanceof DeliveryMemory.Repeated<Result> repeated) {
             repeats(binding.keySet()).increment();
-            return repeated.answer().thenApply(first -> new Result(first.status(), first.body(), first.registration(),
-                    first.tenant(), first.conversation(), first.messageId(), "repeated delivery: " + first.reason()));
+            return repeated.answer().thenApply(first -> first.because("repeated delivery: " + first.reason()));
         }
         DeliveryMemory.First<Result> first = (DeliveryMemory.First<Result>) seen;
         teams.seen(message, registration == null ? null : registration.teamAadGroupId());
@@ -393,11 +409,9 @@ public final class TeamsIngress implements AutoCloseable {
             return Optional.empty();
         }
         stale(registrationName == null ? WebhookKeys.DEFAULT_SET : registrationName).increment();
-        Result stale = Result.error(401, "unauthorized", "stale", registrationName);
-        stale.body().put("detail", "the signed timestamp is more than " + webhook.maxClockSkew().toSeconds()
-                + " s from the server clock");
-        return Optional.of(new Result(401, stale.body(), registrationName, null, null, null,
-                "stale: timestamp " + skew + " s from the server clock"));
+        return Optional.of(Result.error(401, "unauthorized", "stale", "the signed timestamp is more than "
+                        + webhook.maxClockSkew().toSeconds() + " s from the server clock", registrationName)
+                .because("stale: timestamp " + skew + " s from the server clock"));
     }
 
     /** 403: the body speaks for another tenant or team than its key; counted and logged by the binding only. */
@@ -407,10 +421,9 @@ public final class TeamsIngress implements AutoCloseable {
         log.warn("event=ingress_binding_refused registration={} bound_tenant={} bound_team={} reason={} message_id={}",
                 binding.keySet(), binding.tenantId(), binding.teamId(), reason,
                 ActivityNormalizer.text(activity, "id"));
-        Result refused = Result.error(403, "forbidden", reason, registrationName);
-        refused.body().put("detail", KeyBinding.TENANT_MISMATCH.equals(reason)
+        Result refused = Result.error(403, "forbidden", reason, KeyBinding.TENANT_MISMATCH.equals(reason)
                 ? "the activity names another tenant than this webhook key speaks for"
-                : "the activity is not from the team this webhook key speaks for");
+                : "the activity is not from the team this webhook key speaks for", registrationName);
         return new Result(403, refused.body(), registrationName, binding.tenantId(), null, null, reason);
     }
 
@@ -476,8 +489,7 @@ public final class TeamsIngress implements AutoCloseable {
             return syncReplies.answer(pending).thenApply(answer -> answer
                     .map(reply -> new Result(200, reply, registrationName, message.tenantId(),
                             message.conversationId(), message.messageId(), "answered with the reply"))
-                    .orElseGet(() -> new Result(202, stored.body(), registrationName, message.tenantId(),
-                            message.conversationId(), message.messageId(),
+                    .orElseGet(() -> stored.because(
                             "stored; reply not ready within " + syncReplyConfig.deadline().toMillis() + " ms")));
         });
     }
@@ -491,11 +503,9 @@ public final class TeamsIngress implements AutoCloseable {
         if (inFlight.incrementAndGet() > webhook.maxInFlight() || bufferNearlyFull()) {
             inFlight.decrementAndGet();
             shed().increment();
-            Result shed = Result.error(429, "too many requests", "overloaded", registrationName);
-            shed.body().put("detail", "too many messages are being stored right now; retry after the Retry-After"
-                    + " seconds");
-            return done(new Result(429, shed.body(), registrationName, message.tenantId(), message.conversationId(),
-                    message.messageId(), "overloaded: " + webhook.maxInFlight() + " in flight"));
+            return done(Result.error(429, "too many requests", "overloaded", "too many messages are being stored right"
+                            + " now; retry after the Retry-After seconds", registrationName)
+                    .about(message, "overloaded: " + webhook.maxInFlight() + " in flight"));
         }
         CompletableFuture<Result> stored = new CompletableFuture<>();
         AtomicBoolean released = new AtomicBoolean();
@@ -524,9 +534,10 @@ public final class TeamsIngress implements AutoCloseable {
             release.run();
             return done(unavailable(message, registrationName, e.getClass().getSimpleName()));
         }
-        // the producer always calls back within delivery.timeout.ms; this only guards against a lost callback
-        return stored.completeOnTimeout(unavailable(message, registrationName,
-                "no acknowledgement within " + ackTimeoutMs + " ms"), ackTimeoutMs, TimeUnit.MILLISECONDS);
+        // The producer always calls back within delivery.timeout.ms; this only guards against a lost callback, and
+        // builds its answer only then. `stored` is only ever completed normally, so the timeout is all it catches.
+        return stored.orTimeout(ackTimeoutMs, TimeUnit.MILLISECONDS).exceptionally(timeout -> unavailable(message,
+                registrationName, "no acknowledgement within " + ackTimeoutMs + " ms"));
     }
 
     private boolean bufferNearlyFull() {
@@ -544,10 +555,8 @@ public final class TeamsIngress implements AutoCloseable {
     }
 
     private static Result unavailable(NormalizedMessage message, String registrationName, String failure) {
-        Result error = Result.error(503, "unavailable",
-                "the message could not be stored (" + failure + "); retry later", registrationName);
-        return new Result(503, error.body(), registrationName, message.tenantId(), message.conversationId(),
-                message.messageId(), failure);
+        return Result.error(503, "unavailable", "the message could not be stored (" + failure + "); retry later",
+                registrationName).about(message, failure);
     }
 
     /** The body bytes, or null when it is larger than allowed; reads at most limit + 1 bytes (chunked too). */
