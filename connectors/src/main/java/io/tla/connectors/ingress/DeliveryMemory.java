@@ -12,10 +12,10 @@ import java.util.concurrent.CompletableFuture;
  * The deliveries the ingress accepted within the replay window, by key set, conversation and activity id, each with
  * the hash of its signed body and its answer. A repeated delivery (Teams retries the same request) gets the first
  * delivery's answer, even while that one is still being stored or waiting for its reply, and produces no second
- * record; another body under an activity id already seen in that conversation is a conflict. Entries live for twice the clock skew: past that
- * the body's signed timestamp is refused anyway. The memory is bounded (least recently used go first): a key holder
- * flooding it can only make an old delivery's retry be stored again, which the topology's duplicate filter still
- * answers once.
+ * record; another body under an activity id already seen in that conversation is a conflict. Entries live for
+ * twice the clock skew: past that the body's signed timestamp is refused anyway. The memory is bounded (least
+ * recently used go first): a key holder flooding it can only make an old delivery's retry be stored again, which
+ * the topology's duplicate filter still answers once.
  *
  * @param <A> the answer type
  */

@@ -145,7 +145,8 @@ public final class TeamsIngress implements AutoCloseable {
         webhook.registrations().values().forEach(r -> bindings.put(r.name(), KeyBinding.of(r)));
         if (defaultKey != null && webhook.developmentMode()) {
             log.warn("event=webhook_development_mode detail=\"DEVELOPMENT MODE: the default webhook key is bound to no"
-                    + " tenant (" + WebhookConfig.TENANT_ID + " is unset), so it speaks for whatever tenant a signed body"
+                    + " tenant (" + WebhookConfig.TENANT_ID + " is unset), so it speaks for whatever tenant a signed"
+                    + " body"
                     + " names. Fine for one tenant on a developer's machine; never production-ready. Set "
                     + WebhookConfig.TENANT_ID + ", or use registrations (tla webhook add NAME --tenant-id T).\"");
         }
@@ -164,7 +165,8 @@ public final class TeamsIngress implements AutoCloseable {
         // shed load before send() would block a request thread waiting for buffer space
         this.bufferFloor = 2L * http.maxBodyBytes();
         Gauge.builder("tla.ingress.in.flight", inFlight, AtomicInteger::get)
-                .description("Messages the ingress is storing on the broker right now (bounded by webhook.max-in-flight)")
+                .description("Messages the ingress is storing on the broker right now"
+                        + " (bounded by webhook.max-in-flight)")
                 .register(registry);
         health.register(HEALTH_COMPONENT, () -> new Health.Check(ready, healthDetail));
         this.probe = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -461,7 +463,8 @@ public final class TeamsIngress implements AutoCloseable {
 
     private Counter repeats(String set) {
         return Counter.builder("tla.ingress.deliveries.repeated").description("Deliveries of an activity already"
-                + " accepted, answered like the first and not stored again").tag("registration", set).register(registry);
+                        + " accepted, answered like the first and not stored again")
+                .tag("registration", set).register(registry);
     }
 
     private Counter shed() {

@@ -633,14 +633,11 @@ public final class DashboardStore implements AutoCloseable {
 
     /** One dense bucketed series under construction: per bucket the merged sums of its minutes. */
     private static final class Points {
-        final long[][] counters;
-        final double[] cost;
+        /** Per bucket its sums, null while no row has fallen into it. */
         final Rollups.Delta[] sums;
         final long bucketMs;
 
         Points(int buckets, long bucketMs) {
-            counters = new long[buckets][];
-            cost = new double[buckets];
             sums = new Rollups.Delta[buckets];
             this.bucketMs = bucketMs;
         }
@@ -651,8 +648,6 @@ public final class DashboardStore implements AutoCloseable {
                 sums[index] = new Rollups.Delta();
             }
             sums[index].add(row);
-            counters[index] = sums[index].counters;
-            cost[index] = sums[index].costUsd;
         }
 
         private Latency latencyAt(int index) {
@@ -660,38 +655,42 @@ public final class DashboardStore implements AutoCloseable {
         }
 
         private long[] at(int index) {
-            return counters[index] != null ? counters[index] : EMPTY;
+            return sums[index] != null ? sums[index].counters : EMPTY;
+        }
+
+        private double costAt(int index) {
+            return sums[index] != null ? sums[index].costUsd : 0;
         }
 
         List<MetricsPoint> metricsPoints(long origin) {
-            List<MetricsPoint> points = new ArrayList<>(counters.length);
-            for (int m = 0; m < counters.length; m++) {
+            List<MetricsPoint> points = new ArrayList<>(sums.length);
+            for (int m = 0; m < sums.length; m++) {
                 long[] c = at(m);
                 points.add(new MetricsPoint(Instant.ofEpochMilli(origin + m * bucketMs), c[Rollups.MESSAGES],
                         c[Rollups.REPLIES], c[Rollups.REPLIES_POSTED], c[Rollups.MODEL_CALLS], c[Rollups.FAILURES],
-                        c[Rollups.FALLBACKS], c[Rollups.INPUT_TOKENS], c[Rollups.OUTPUT_TOKENS], round(cost[m]),
+                        c[Rollups.FALLBACKS], c[Rollups.INPUT_TOKENS], c[Rollups.OUTPUT_TOKENS], round(costAt(m)),
                         latencyAt(m), c[Rollups.SYNC_ANSWERED], c[Rollups.SYNC_MISSED]));
             }
             return List.copyOf(points);
         }
 
         List<MetricsSeries.ProviderPoint> providerPoints(long origin) {
-            List<MetricsSeries.ProviderPoint> points = new ArrayList<>(counters.length);
-            for (int m = 0; m < counters.length; m++) {
+            List<MetricsSeries.ProviderPoint> points = new ArrayList<>(sums.length);
+            for (int m = 0; m < sums.length; m++) {
                 long[] c = at(m);
                 points.add(new MetricsSeries.ProviderPoint(Instant.ofEpochMilli(origin + m * bucketMs),
-                        c[Rollups.MODEL_CALLS], c[Rollups.REPLIES], c[Rollups.FALLBACKS], round(cost[m]),
+                        c[Rollups.MODEL_CALLS], c[Rollups.REPLIES], c[Rollups.FALLBACKS], round(costAt(m)),
                         latencyAt(m)));
             }
             return List.copyOf(points);
         }
 
         List<MetricsSeries.TenantPoint> tenantPoints(long origin) {
-            List<MetricsSeries.TenantPoint> points = new ArrayList<>(counters.length);
-            for (int m = 0; m < counters.length; m++) {
+            List<MetricsSeries.TenantPoint> points = new ArrayList<>(sums.length);
+            for (int m = 0; m < sums.length; m++) {
                 long[] c = at(m);
                 points.add(new MetricsSeries.TenantPoint(Instant.ofEpochMilli(origin + m * bucketMs),
-                        c[Rollups.MESSAGES], c[Rollups.REPLIES], round(cost[m])));
+                        c[Rollups.MESSAGES], c[Rollups.REPLIES], round(costAt(m))));
             }
             return List.copyOf(points);
         }

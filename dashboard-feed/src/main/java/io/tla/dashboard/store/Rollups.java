@@ -10,12 +10,14 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The rollups: what each event adds to its row, the upserts that add it, and reading rows back. The same
  * counters are kept per (tenant, minute, provider) in {@code minute_rollup} and per (minute, provider) over all
  * tenants in {@code minute_rollup_all}, and likewise per hour ({@code hour_rollup}, {@code hour_rollup_all},
- * migration V5) and per day and tenant ({@code day_rollup}), so long ranges read hours and days, not minutes. Upserts add to a row ({@code ON CONFLICT DO UPDATE}), which is safe with several writers.
+ * migration V5) and per day and tenant ({@code day_rollup}), so long ranges read hours and days, not minutes.
+ * Upserts add to a row ({@code ON CONFLICT DO UPDATE}), which is safe with several writers.
  */
 final class Rollups {
 
@@ -97,7 +99,7 @@ final class Rollups {
     }
 
     /** The upserts of the current schema, built once. */
-    private static final Map<String, String> UPSERTS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, String> UPSERTS = new ConcurrentHashMap<>();
 
     private Rollups() {
     }
