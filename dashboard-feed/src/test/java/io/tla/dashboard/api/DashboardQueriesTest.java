@@ -9,21 +9,20 @@ import io.tla.platform.config.TlaConfig;
 import io.tla.schemas.TelemetryEvent;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import io.tla.dashboard.store.TestStores;
+import io.tla.dashboard.store.TestStores.Backend;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,42 +34,25 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class DashboardQueriesTest {
 
-    static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
     static final LocalDate DAY = LocalDate.of(2026, 11, 25);
-
-    enum Backend { SQLITE, POSTGRESQL }
 
     @TempDir
     Path dir;
-    private final List<DashboardStore> stores = new ArrayList<>();
-    private final List<String> schemas = new ArrayList<>();
+    private TestStores stores;
+
+    @BeforeEach
+    void stores() {
+        stores = new TestStores(dir, "dashq_");
+    }
 
     @AfterEach
     void cleanUp() throws SQLException {
-        stores.forEach(DashboardStore::close);
-        for (String schema : schemas) {
-            try (Connection c = DriverManager.getConnection(PG_URL); Statement s = c.createStatement()) {
-                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            }
-        }
+        stores.close();
     }
 
     private DashboardStore store(Backend backend) throws SQLException {
-        String url;
-        if (backend == Backend.SQLITE) {
-            url = "jdbc:sqlite:" + dir.resolve("dashboard.db");
-        } else {
-            String schema = "dashq_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-            try (Connection c = DriverManager.getConnection(PG_URL); Statement s = c.createStatement()) {
-                s.execute("CREATE SCHEMA " + schema);
-            }
-            schemas.add(schema);
-            url = PG_URL + "&currentSchema=" + schema;
-        }
-        DashboardStore store = DashboardStore.open(url, Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC));
-        stores.add(store);
-        store.migrate();
-        return store;
+        return stores.open(stores.url(backend, "dashboard.db"),
+                Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC));
     }
 
     static StoredEvent event(String type, String tenant, String messageId, String at, Map<String, Object> attributes) {

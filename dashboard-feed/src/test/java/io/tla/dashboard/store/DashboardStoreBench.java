@@ -61,15 +61,15 @@ class DashboardStoreBench {
     @Test
     void postgresql() throws Exception {
         String schema = "bench_" + Long.toHexString(System.nanoTime());
-        try (Connection c = DriverManager.getConnection(DashboardStoreTest.PG_URL); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(TestStores.PG_URL); Statement s = c.createStatement()) {
             s.execute("CREATE SCHEMA " + schema);
         }
         try {
             // Batched upserts as multi-row statements: loads the month several times faster; the store itself
             // keeps per-row counts (it needs them to tell new events from re-deliveries).
-            run("postgresql", DashboardStoreTest.PG_URL + "&currentSchema=" + schema + "&reWriteBatchedInserts=true");
+            run("postgresql", TestStores.PG_URL + "&currentSchema=" + schema + "&reWriteBatchedInserts=true");
         } finally {
-            try (Connection c = DriverManager.getConnection(DashboardStoreTest.PG_URL); Statement s = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection(TestStores.PG_URL); Statement s = c.createStatement()) {
                 s.execute("DROP SCHEMA " + schema + " CASCADE");
             }
         }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tla.schemas.TelemetryEvent;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -16,8 +15,9 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import io.tla.dashboard.store.TestStores.Backend;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -28,26 +28,22 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class DashboardStoreTest {
 
-    static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
     static final LocalDate DAY = LocalDate.of(2026, 11, 25);
     static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-25T15:30:00Z"), ZoneOffset.UTC);
-
-    enum Backend { SQLITE, POSTGRESQL }
 
     @TempDir
     Path dir;
 
-    private final List<DashboardStore> stores = new ArrayList<>();
-    private final List<String> schemas = new ArrayList<>();
+    private TestStores stores;
+
+    @BeforeEach
+    void stores() {
+        stores = new TestStores(dir, "dash_");
+    }
 
     @AfterEach
     void cleanUp() throws SQLException {
-        stores.forEach(DashboardStore::close);
-        for (String schema : schemas) {
-            try (Connection c = DriverManager.getConnection(PG_URL); Statement s = c.createStatement()) {
-                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            }
-        }
+        stores.close();
     }
 
     /** A fresh, migrated store: a new SQLite file in a directory that does not exist yet, or a new PG schema. */
@@ -56,15 +52,7 @@ class DashboardStoreTest {
     }
 
     private String url(Backend backend) throws SQLException {
-        if (backend == Backend.SQLITE) {
-            return "jdbc:sqlite:" + dir.resolve("not-yet/created/dashboard.db");
-        }
-        String schema = "dash_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = DriverManager.getConnection(PG_URL); Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA " + schema);
-        }
-        schemas.add(schema);
-        return PG_URL + "&currentSchema=" + schema;
+        return stores.url(backend, "not-yet/created/dashboard.db");
     }
 
     @org.junit.jupiter.api.Test
@@ -92,10 +80,7 @@ class DashboardStoreTest {
     }
 
     private DashboardStore open(String url) {
-        DashboardStore store = DashboardStore.open(url, CLOCK);
-        stores.add(store);
-        store.migrate();
-        return store;
+        return stores.open(url, CLOCK);
     }
 
     static StoredEvent event(String id, String type, String tenant, String at, Map<String, Object> attributes) {
@@ -123,8 +108,7 @@ class DashboardStoreTest {
         String url = url(backend);
         DashboardStore first = open(url);
         assertThat(first.insert(List.of(decision("e1", "t1", "2026-11-25T10:00:00Z", "allowed")))).isEqualTo(1);
-        first.close();
-        stores.remove(first);
+        stores.close(first);
 
         DashboardStore second = open(url);
         assertThat(second.kind().label()).isEqualTo(backend.name().toLowerCase());
@@ -325,8 +309,7 @@ class DashboardStoreTest {
         // New posts after the upgrade count on top.
         store.insert(List.of(posted("r4", "t1", "2026-11-25T10:00:00Z", "webhook-response", "answered")));
 
-        store.close();
-        stores.remove(store);
+        stores.close(store);
         DashboardStore reopened = open(url);
         assertThat(reopened.status(DAY).today().delivery()).as("the backfill ran once")
                 .isEqualTo(new Delivery(2, 1, 1, 2, 1));
@@ -720,8 +703,7 @@ class DashboardStoreTest {
         assertThat(today.repliesPosted()).isEqualTo(1);
         assertThat(today.delivery()).isEqualTo(new Delivery(1, 0, 0, 1, 0));
 
-        store.close();
-        stores.remove(store);
+        stores.close(store);
         DashboardStore reopened = open(url);
         assertThat(reopened.status(DAY).today().messages()).as("the backfill ran once").isEqualTo(1);
         assertThat(reopened.status(DAY).today().delivery()).isEqualTo(new Delivery(1, 0, 0, 1, 0));

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -17,9 +16,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.UUID;
 import org.flywaydb.core.Flyway;
+import io.tla.dashboard.store.TestStores.Backend;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,42 +39,30 @@ class HourDayRollupsTest {
     @TempDir
     Path dir;
 
-    private final List<DashboardStore> stores = new ArrayList<>();
-    private final List<String> schemas = new ArrayList<>();
+    private TestStores stores;
+
+    @BeforeEach
+    void stores() {
+        stores = new TestStores(dir, "hours_");
+    }
 
     @AfterEach
     void cleanUp() throws SQLException {
-        stores.forEach(DashboardStore::close);
-        for (String schema : schemas) {
-            try (Connection c = DriverManager.getConnection(DashboardStoreTest.PG_URL); Statement s = c.createStatement()) {
-                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            }
-        }
+        stores.close();
     }
 
-    private String url(DashboardStoreTest.Backend backend) throws SQLException {
-        if (backend == DashboardStoreTest.Backend.SQLITE) {
-            return "jdbc:sqlite:" + dir.resolve("dashboard.db");
-        }
-        String schema = "hours_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = DriverManager.getConnection(DashboardStoreTest.PG_URL); Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA " + schema);
-        }
-        schemas.add(schema);
-        return DashboardStoreTest.PG_URL + "&currentSchema=" + schema;
+    private String url(Backend backend) throws SQLException {
+        return stores.url(backend, "dashboard.db");
     }
 
     private DashboardStore open(String url) {
-        DashboardStore store = DashboardStore.open(url, CLOCK);
-        stores.add(store);
-        store.migrate();
-        return store;
+        return stores.open(url, CLOCK);
     }
 
     @ParameterizedTest
-    @EnumSource(DashboardStoreTest.Backend.class)
+    @EnumSource(Backend.class)
     void hourAndDayRowsEqualTheSumOfTheirMinutesAfterTheBackfillAndAfterLiveWrites(
-            DashboardStoreTest.Backend backend) throws SQLException {
+            Backend backend) throws SQLException {
         String url = url(backend);
         Random random = new Random(7);
         // A store as the previous version left it: schema V4.1 with minute rollups, no hours or days yet.
@@ -102,14 +90,13 @@ class HourDayRollupsTest {
         store.insert(live.subList(0, 50)); // re-delivered: adds nothing anywhere
         assertCoarseRowsAreTheSumsOfTheirMinutes(store);
 
-        store.close();
-        stores.remove(store);
+        stores.close(store);
         assertCoarseRowsAreTheSumsOfTheirMinutes(open(url)); // the backfill ran once
     }
 
     @ParameterizedTest
-    @EnumSource(DashboardStoreTest.Backend.class)
-    void longRangesAnswerWhatTheMinuteRollupsAloneAnswer(DashboardStoreTest.Backend backend) throws SQLException {
+    @EnumSource(Backend.class)
+    void longRangesAnswerWhatTheMinuteRollupsAloneAnswer(Backend backend) throws SQLException {
         DashboardStore store = open(url(backend));
         List<StoredEvent> events = events(new Random(11), "e", 4_000);
         for (int i = 0; i < events.size(); i += 250) {
@@ -152,8 +139,8 @@ class HourDayRollupsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(DashboardStoreTest.Backend.class)
-    void sixHourAndDayBucketsOffTheHourAnswerWhatTheMinuteRollupsAloneAnswer(DashboardStoreTest.Backend backend)
+    @EnumSource(Backend.class)
+    void sixHourAndDayBucketsOffTheHourAnswerWhatTheMinuteRollupsAloneAnswer(Backend backend)
             throws SQLException {
         DashboardStore store = open(url(backend));
         insert(store, events(new Random(13), "e", 3_000));
@@ -175,8 +162,8 @@ class HourDayRollupsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(DashboardStoreTest.Backend.class)
-    void offTheHourBucketsAreClockHoursAndCountOnlyTheMinutesInTheRange(DashboardStoreTest.Backend backend)
+    @EnumSource(Backend.class)
+    void offTheHourBucketsAreClockHoursAndCountOnlyTheMinutesInTheRange(Backend backend)
             throws SQLException {
         DashboardStore store = open(url(backend));
         List<StoredEvent> events = events(new Random(17), "e", 4_000);
