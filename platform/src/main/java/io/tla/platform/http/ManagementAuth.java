@@ -6,6 +6,7 @@ import io.javalin.http.Cookie;
 import io.javalin.http.HttpStatus;
 import io.javalin.http.SameSite;
 import io.tla.platform.config.ManagementConfig;
+import io.tla.platform.secrets.EnvSecretStore;
 import io.tla.platform.secrets.Secret;
 import io.tla.platform.secrets.SecretStore;
 import java.net.URI;
@@ -99,22 +100,7 @@ public final class ManagementAuth {
 
     /** No sign-in: for a loopback listener (tests, development). */
     public static ManagementAuth none() {
-        return create(ManagementConfig.loopback(0), new SecretStore() {
-            @Override
-            public Optional<Secret> get(String name) {
-                return Optional.empty();
-            }
-
-            @Override
-            public String locationOf(String name) {
-                return "nowhere";
-            }
-
-            @Override
-            public String kind() {
-                return "none";
-            }
-        });
+        return create(ManagementConfig.loopback(0), new EnvSecretStore(Map.of())); // none reads no secret
     }
 
     public String mode() {
@@ -177,8 +163,7 @@ public final class ManagementAuth {
     }
 
     private void acceptToken(Context ctx) {
-        if (!sameOrigin(ctx)) {
-            ctx.status(HttpStatus.FORBIDDEN).json(Map.of("error", "forbidden", "reason", "cross-origin"));
+        if (refusedCrossOrigin(ctx)) {
             return;
         }
         String presented = ctx.formParam("token");
@@ -193,8 +178,7 @@ public final class ManagementAuth {
     }
 
     private void logout(Context ctx) {
-        if (!sameOrigin(ctx)) {
-            ctx.status(HttpStatus.FORBIDDEN).json(Map.of("error", "forbidden", "reason", "cross-origin"));
+        if (refusedCrossOrigin(ctx)) {
             return;
         }
         ctx.cookie(cookie(ctx, SESSION_COOKIE, "", 0, SameSite.STRICT));
@@ -230,6 +214,15 @@ public final class ManagementAuth {
         } catch (IllegalArgumentException e) {
             return true;
         }
+    }
+
+    /** Answers 403 to a form post from another site; true when it did. */
+    private static boolean refusedCrossOrigin(Context ctx) {
+        if (sameOrigin(ctx)) {
+            return false;
+        }
+        ctx.status(HttpStatus.FORBIDDEN).json(Map.of("error", "forbidden", "reason", "cross-origin"));
+        return true;
     }
 
     /** A form post from another site is refused (SameSite=Strict covers the cookie, this covers the sign-in). */
@@ -277,8 +270,9 @@ public final class ManagementAuth {
         }
         return secret.map(s -> s.reveal().strip().getBytes(StandardCharsets.UTF_8))
                 .filter(bytes -> bytes.length > 0)
-                .orElseThrow(() -> new IllegalStateException(ManagementConfig.AUTH + "=" + config.auth() + " needs secret " + name + " (" + key
-                        + "), not found in the " + secrets.kind() + " store at " + secrets.locationOf(name)));
+                .orElseThrow(() -> new IllegalStateException(ManagementConfig.AUTH + "=" + config.auth()
+                        + " needs secret " + name + " (" + key + "), not found in the " + secrets.kind()
+                        + " store at " + secrets.locationOf(name)));
     }
 
     private static byte[] sha256(byte[] value) {
