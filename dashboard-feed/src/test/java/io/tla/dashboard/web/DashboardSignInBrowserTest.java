@@ -18,6 +18,7 @@ import io.tla.platform.testing.LocalOidcProvider.Behaviour;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -69,15 +70,11 @@ class DashboardSignInBrowserTest {
             return;   // each test reports the skip, with the reason
         }
         provider = new LocalOidcProvider(TENANT, CLIENT_ID, CLIENT_SECRET);
-        TlaConfig config = TlaConfig.of(Map.of(
-                ManagementConfig.PORT, "0",
-                ManagementConfig.AUTH, "entra",
-                ManagementConfig.ENTRA_TENANT_ID, TENANT,
-                ManagementConfig.ENTRA_CLIENT_ID, CLIENT_ID,
-                ManagementConfig.ENTRA_AUTHORITY, provider.root() + "/{tenant}/v2.0",
-                ManagementConfig.ENTRA_ALLOWED_GROUPS, OPS_GROUP,
-                DashboardConfig.STORE_URL, "jdbc:sqlite:" + dir.resolve("dashboard.db"),
-                DataConfig.DATA_DIR, dir.toString()));
+        Map<String, String> settings = new HashMap<>(provider.managementSettings());
+        settings.put(ManagementConfig.ENTRA_ALLOWED_GROUPS, OPS_GROUP);
+        settings.put(DashboardConfig.STORE_URL, "jdbc:sqlite:" + dir.resolve("dashboard.db"));
+        settings.put(DataConfig.DATA_DIR, dir.toString());
+        TlaConfig config = TlaConfig.of(settings);
         EnvSecretStore secrets = new EnvSecretStore(Map.of("TLA_SECRET_MANAGEMENT_TOKEN", TOKEN,
                 "TLA_SECRET_MANAGEMENT_ENTRA_CLIENT_SECRET", CLIENT_SECRET));
         metrics = new TlaMetrics();

@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -48,14 +49,10 @@ class EntraSignInTest {
     @BeforeAll
     static void start() throws Exception {
         provider = new LocalOidcProvider(TENANT, CLIENT_ID, CLIENT_SECRET);
-        ManagementConfig config = ManagementConfig.from(TlaConfig.of(Map.of(
-                ManagementConfig.PORT, "0",
-                ManagementConfig.AUTH, "entra",
-                ManagementConfig.ENTRA_TENANT_ID, TENANT,
-                ManagementConfig.ENTRA_CLIENT_ID, CLIENT_ID,
-                ManagementConfig.ENTRA_AUTHORITY, provider.root() + "/{tenant}/v2.0",
-                ManagementConfig.ENTRA_ALLOWED_GROUPS, OPS_GROUP,
-                ManagementConfig.ENTRA_ALLOWED_ROLES, "Tla.Management.Read")));
+        Map<String, String> settings = new HashMap<>(provider.managementSettings());
+        settings.put(ManagementConfig.ENTRA_ALLOWED_GROUPS, OPS_GROUP);
+        settings.put(ManagementConfig.ENTRA_ALLOWED_ROLES, "Tla.Management.Read");
+        ManagementConfig config = ManagementConfig.from(TlaConfig.of(settings));
         metrics = new TlaMetrics();
         server = HttpServer.management(new HttpConfig("127.0.0.1", 0, 64 * 1024), config,
                         new EnvSecretStore(Map.of("TLA_SECRET_MANAGEMENT_TOKEN", TOKEN,

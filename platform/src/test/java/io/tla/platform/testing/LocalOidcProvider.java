@@ -17,6 +17,7 @@ import com.nimbusds.openid.connect.sdk.SubjectType;
 import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.tla.platform.config.ManagementConfig;
 import io.tla.schemas.Json;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -107,6 +108,16 @@ public final class LocalOidcProvider implements AutoCloseable {
 
     public String root() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** What makes a management listener on a free port sign people in with this provider. */
+    public Map<String, String> managementSettings() {
+        return Map.of(
+                ManagementConfig.PORT, "0",
+                ManagementConfig.AUTH, "entra",
+                ManagementConfig.ENTRA_TENANT_ID, tenant,
+                ManagementConfig.ENTRA_CLIENT_ID, clientId,
+                ManagementConfig.ENTRA_AUTHORITY, root() + "/{tenant}/v2.0");
     }
 
     public void nextSignIn(Behaviour behaviour) {
