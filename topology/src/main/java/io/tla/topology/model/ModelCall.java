@@ -341,8 +341,11 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
             return;
         }
         List<String> chunks = TextChunks.split(message.text(), maxInputTokens);
-        CompletableFuture.supplyAsync(() -> LanguageDetection.detect(message.text()), detection)
-                .thenCompose(source -> {
+        // detection and the provider call's start (prompt building, serialisation) both run on the detection
+        // executor: composing on the detection future instead would run the call on the stream thread whenever
+        // detection finished before the continuation was attached
+        CompletableFuture.supplyAsync(() -> {
+                    String source = LanguageDetection.detect(message.text());
                     List<String> targets = LanguageTags.remainingTargets(source, request.targetLanguages());
                     if (targets.isEmpty()) {
                         return CompletableFuture.completedFuture(new Answer(source, null));
@@ -352,7 +355,8 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
                             ? call(sent, message.text(), sent.context())
                             : callInChunks(sent, chunks);
                     return answer.thenApply(response -> new Answer(source, requireComplete(response, targets)));
-                })
+                }, detection)
+                .thenCompose(answer -> answer)
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((answer, error) -> {
                     limit.release();
