@@ -31,11 +31,13 @@ public final class Bench {
                                  boolean keep) {
             BenchScenario scenario = BenchScenario.parse(scenarioName);
             int count = scenario.messages(messages);
-            if (ratePerS != null && scenario != BenchScenario.LATENCY && scenario != BenchScenario.SYNC_REPLY) {
-                throw new IllegalArgumentException("--rate applies to the latency and sync-reply scenarios only");
+            if (ratePerS != null && scenario != BenchScenario.LATENCY && scenario != BenchScenario.SYNC_REPLY
+                    && scenario != BenchScenario.FOOTPRINT) {
+                throw new IllegalArgumentException("--rate applies to the latency, sync-reply and footprint scenarios only");
             }
             int rate = ratePerS != null ? ratePerS
-                    : scenario == BenchScenario.SYNC_REPLY ? SyncReplyScenario.DEFAULT_RATE : LatencyScenario.DEFAULT_RATE;
+                    : scenario == BenchScenario.SYNC_REPLY ? SyncReplyScenario.DEFAULT_RATE
+                    : scenario == BenchScenario.FOOTPRINT ? FootprintScenario.DEFAULT_RATE : LatencyScenario.DEFAULT_RATE;
             if (rate < 1 || rate > 100_000) {
                 throw new IllegalArgumentException("--rate must be between 1 and 100000 messages per second, got " + rate);
             }
@@ -68,6 +70,9 @@ public final class Bench {
             result = SerdeScenario.run(err, log);
         } else if (request.scenario() == BenchScenario.MODEL_CLIENT) {
             result = ModelClientScenario.run(request.messages(), log); // needs no broker
+        } else if (request.scenario() == BenchScenario.FOOTPRINT) {
+            // the measured ./tla run brings its own broker
+            result = FootprintScenario.run(config, request.messages(), request.ratePerS(), request.keep(), log);
         } else {
             BenchEnvironment env = BenchEnvironment.start(config, request.keep(), log);
             // Ctrl-C still stops the broker and removes the run's directory.
@@ -80,7 +85,7 @@ public final class Bench {
                     case ASYNC_MODEL -> AsyncModelScenario.run(env, request.messages(), request.warmup(), log);
                     case GRAPH_SINK -> GraphSinkScenario.run(env, request.messages(), request.warmup(), log);
                     case SYNC_REPLY -> SyncReplyScenario.run(env, request.messages(), request.ratePerS(), log);
-                    case SERDE, MODEL_CLIENT -> throw new IllegalStateException("unreachable");
+                    case SERDE, MODEL_CLIENT, FOOTPRINT -> throw new IllegalStateException("unreachable");
                 };
             } finally {
                 try {

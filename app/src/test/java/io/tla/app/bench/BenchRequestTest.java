@@ -14,6 +14,8 @@ class BenchRequestTest {
         assertThat(Bench.Request.of("async-model", null, null, false).messages()).isEqualTo(3_000);
         assertThat(Bench.Request.of("graph-sink", null, null, false).messages()).isEqualTo(20_000);
         assertThat(Bench.Request.of("latency", null, null, false).ratePerS()).isEqualTo(500);
+        assertThat(Bench.Request.of("footprint", null, null, false).messages()).isEqualTo(20_000);
+        assertThat(Bench.Request.of("footprint", null, null, false).ratePerS()).isEqualTo(200);
     }
 
     @Test
@@ -30,7 +32,7 @@ class BenchRequestTest {
         assertThatThrownBy(() -> Bench.Request.of("throughput", null, null, false))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("unknown scenario 'throughput'. Scenarios: pipeline, latency, async-model, model-client, serde, "
-                        + "graph-sink, sync-reply");
+                        + "graph-sink, sync-reply, footprint");
     }
 
     @Test
@@ -46,7 +48,7 @@ class BenchRequestTest {
         assertThatThrownBy(() -> Bench.Request.of("serde", 100, null, false))
                 .hasMessageContaining("--messages does not apply to the serde scenario");
         assertThatThrownBy(() -> Bench.Request.of("pipeline", null, 100, false))
-                .hasMessageContaining("--rate applies to the latency and sync-reply scenarios only");
+                .hasMessageContaining("--rate applies to the latency, sync-reply and footprint scenarios only");
         assertThatThrownBy(() -> Bench.Request.of("latency", null, 0, false))
                 .hasMessageContaining("--rate must be between 1 and 100000");
         assertThat(Bench.Request.of("latency", 1_000, 250, false).ratePerS()).isEqualTo(250);
