@@ -8,6 +8,7 @@ WORKDIR /src
 COPY pom.xml ./
 COPY schemas/ schemas/
 COPY platform/ platform/
+COPY embedded-broker/ embedded-broker/
 COPY topology/ topology/
 COPY connectors/ connectors/
 COPY dashboard-feed/ dashboard-feed/

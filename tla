@@ -9,7 +9,7 @@ JAR="$ROOT/app/target/tla.jar"
 needs_build() {
   [[ -f "$JAR" && -d "$ROOT/app/target/lib" ]] || return 0
   # any source, resource or pom newer than the jar
-  [[ -n "$(find "$ROOT/pom.xml" "$ROOT"/{schemas,platform,topology,connectors,dashboard-feed,app} \
+  [[ -n "$(find "$ROOT/pom.xml" "$ROOT"/{schemas,platform,embedded-broker,topology,connectors,dashboard-feed,app} \
       \( -path '*/target' -prune \) -o \( -path '*/src/main/*' -o -name pom.xml \) -type f -newer "$JAR" -print -quit 2>/dev/null)" ]]
 }
 

@@ -1,9 +1,9 @@
 package io.tla.app.bench;
 
+import io.tla.broker.EmbeddedKafkaBroker;
 import io.tla.platform.config.DataConfig;
 import io.tla.platform.config.KafkaSettings;
 import io.tla.platform.config.TlaConfig;
-import io.tla.platform.kafka.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
 import io.tla.schemas.Topic;

@@ -1,4 +1,4 @@
-package io.tla.platform.kafka;
+package io.tla.broker;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -2,6 +2,7 @@ package io.tla.platform.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tla.broker.EmbeddedKafkaBroker;
 import io.tla.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,7 +12,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class EmbeddedKafkaBrokerTest {
+/** {@link TopicAdmin} against a real broker: the contract topics are created once and found again after a restart. */
+class TopicAdminTest {
 
     @TempDir
     Path dataDir;
