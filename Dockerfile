@@ -8,12 +8,15 @@ WORKDIR /src
 COPY pom.xml ./
 COPY schemas/ schemas/
 COPY platform/ platform/
+COPY embedded-broker/ embedded-broker/
 COPY topology/ topology/
 COPY connectors/ connectors/
 COPY dashboard-feed/ dashboard-feed/
 COPY app/ app/
+# The benchmarks (bench/) are not part of the image; Maven only needs their pom to read the reactor.
+COPY bench/pom.xml bench/
 # The cache mount keeps ~/.m2 between builds, so only changed dependencies are downloaded again.
-RUN --mount=type=cache,target=/root/.m2 mvn -B -q -Dstyle.color=never -DskipTests package
+RUN --mount=type=cache,target=/root/.m2 mvn -B -q -Dstyle.color=never -DskipTests package -pl app -am
 
 FROM eclipse-temurin:17-jre
 # curl only for the HEALTHCHECK below.

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 @Command(name = "tla", mixinStandardHelpOptions = true, version = "tla-streams 0.1.0",
         description = "Translates Microsoft Teams conversations with LLMs, as a Kafka Streams pipeline.",
         subcommands = {RunCommand.class, SendCommand.class, ConfigCommand.class, GlossaryCommand.class, ReplayCommand.class,
-                BenchCommand.class, SmokeCommand.class, WebhookCommand.class, CommandLine.HelpCommand.class})
+                BenchLauncherCommand.class, SmokeCommand.class, WebhookCommand.class, CommandLine.HelpCommand.class})
 public final class TlaCommand implements Runnable {
 
     @CommandLine.Spec
@@ -24,21 +24,21 @@ public final class TlaCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    /** Options every subcommand that reads configuration shares. */
-    static final class ConfigOptions {
+    /** Options every subcommand that reads configuration shares (tla bench's too, from the bench module). */
+    public static final class ConfigOptions {
         @Option(names = "--config", paramLabel = "FILE", description = "Properties file (default: $TLA_CONFIG).")
         Path configFile;
 
         @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "Set a configuration key (repeatable).")
         Map<String, String> overrides = new LinkedHashMap<>();
 
-        TlaConfig load() {
+        public TlaConfig load() {
             return TlaConfig.load(configFile, System.getenv(), overrides);
         }
     }
 
     /** Configuration mistakes and other expected failures print one clear line, not a stack trace. */
-    static final class Errors implements CommandLine.IExecutionExceptionHandler {
+    public static final class Errors implements CommandLine.IExecutionExceptionHandler {
         @Override
         public int handleExecutionException(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
             if (e instanceof ConfigException || e instanceof IllegalArgumentException || e instanceof IllegalStateException) {

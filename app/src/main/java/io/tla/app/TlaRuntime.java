@@ -1,5 +1,6 @@
 package io.tla.app;
 
+import io.tla.broker.EmbeddedKafkaBroker;
 import io.tla.connectors.ingress.TeamsIngress;
 import io.tla.connectors.ingress.WebhookKeys;
 import io.tla.connectors.graph.GraphAuth;
@@ -28,7 +29,6 @@ import io.tla.platform.config.WebhookConfig;
 import io.tla.platform.http.Health;
 import io.tla.platform.http.HttpServer;
 import io.tla.platform.http.ManagementAuth;
-import io.tla.platform.kafka.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
 import io.tla.platform.metrics.TlaMetrics;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tla.platform.kafka.EmbeddedKafkaBroker;
+import io.tla.broker.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
 import io.tla.schemas.ConversationType;

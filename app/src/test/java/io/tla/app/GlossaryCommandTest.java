@@ -2,7 +2,7 @@ package io.tla.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tla.platform.kafka.EmbeddedKafkaBroker;
+import io.tla.broker.EmbeddedKafkaBroker;
 import io.tla.schemas.Topics;
 import java.io.PrintWriter;
 import java.io.StringWriter;

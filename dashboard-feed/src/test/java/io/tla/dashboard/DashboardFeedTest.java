@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tla.broker.EmbeddedKafkaBroker;
 import io.tla.platform.config.DashboardConfig;
 import io.tla.platform.config.DataConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.http.Health;
 import io.tla.platform.http.HttpServer;
-import io.tla.platform.kafka.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
 import io.tla.platform.metrics.TlaMetrics;

@@ -2,9 +2,9 @@ package io.tla.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tla.broker.EmbeddedKafkaBroker;
 import io.tla.platform.config.StreamsSettings;
 import io.tla.platform.http.Health;
-import io.tla.platform.kafka.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.metrics.TlaMetrics;
 import java.nio.file.Path;

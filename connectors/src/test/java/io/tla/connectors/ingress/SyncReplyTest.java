@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tla.broker.EmbeddedKafkaBroker;
 import io.tla.connectors.outbox.OutboxFiles;
 import io.tla.connectors.outbox.OutboxReplySink;
 import io.tla.platform.config.HttpConfig;
@@ -13,7 +14,6 @@ import io.tla.platform.config.SyncReplyConfig;
 import io.tla.platform.config.WebhookConfig;
 import io.tla.platform.http.Health;
 import io.tla.platform.http.HttpServer;
-import io.tla.platform.kafka.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
 import io.tla.platform.metrics.TlaMetrics;

@@ -3,13 +3,13 @@ package io.tla.connectors.ingress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.tla.broker.EmbeddedKafkaBroker;
 import io.tla.connectors.ingress.ActivityNormalizer.Defaults;
 import io.tla.connectors.ingress.TeamsActivityFixtures.Fixture;
 import io.tla.platform.config.HttpConfig;
 import io.tla.platform.config.WebhookConfig;
 import io.tla.platform.http.Health;
 import io.tla.platform.http.HttpServer;
-import io.tla.platform.kafka.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
 import io.tla.platform.metrics.TlaMetrics;

@@ -3,9 +3,9 @@ package io.tla.connectors.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.tla.broker.EmbeddedKafkaBroker;
 import io.tla.platform.config.ReplyConfig;
 import io.tla.platform.http.Health;
-import io.tla.platform.kafka.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
 import io.tla.platform.metrics.TlaMetrics;

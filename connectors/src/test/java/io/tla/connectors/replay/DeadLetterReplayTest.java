@@ -3,11 +3,11 @@ package io.tla.connectors.replay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tla.broker.EmbeddedKafkaBroker;
 import io.tla.connectors.replay.DeadLetterReplay.Action;
 import io.tla.connectors.replay.DeadLetterReplay.Request;
 import io.tla.connectors.replay.DeadLetterReplay.Result;
 import io.tla.connectors.replay.DeadLetterReplay.Row;
-import io.tla.platform.kafka.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
 import io.tla.schemas.ErrorHeaders;

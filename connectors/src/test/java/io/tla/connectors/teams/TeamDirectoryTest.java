@@ -15,9 +15,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import io.tla.broker.EmbeddedKafkaBroker;
 import io.tla.platform.config.TeamsBotConfig;
 import io.tla.platform.config.TlaConfig;
-import io.tla.platform.kafka.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
 import io.tla.platform.secrets.EnvSecretStore;

@@ -3,6 +3,7 @@ package io.tla.dashboard.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.tla.broker.EmbeddedKafkaBroker;
 import io.tla.dashboard.DashboardFeed;
 import io.tla.platform.config.DashboardConfig;
 import io.tla.platform.config.DataConfig;
@@ -10,7 +11,6 @@ import io.tla.platform.config.TlaConfig;
 import io.tla.platform.secrets.EnvSecretStore;
 import io.tla.platform.http.Health;
 import io.tla.platform.http.HttpServer;
-import io.tla.platform.kafka.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
 import io.tla.platform.metrics.TlaMetrics;

@@ -2,7 +2,7 @@ package io.tla.topology.glossary;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tla.platform.kafka.EmbeddedKafkaBroker;
+import io.tla.broker.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
 import io.tla.schemas.GlossaryEntry;
