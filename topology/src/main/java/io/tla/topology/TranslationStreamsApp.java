@@ -91,6 +91,8 @@ public final class TranslationStreamsApp implements AutoCloseable {
         // An idle stream thread blocks in poll for at most this long before it runs the model stage's drain
         // punctuator, so a finished model call waits no longer than this for its reply to leave.
         props.put(StreamsConfig.POLL_MS_CONFIG, 20L);
+        // every store of the process within one block cache, however many tasks this instance owns
+        BoundedRocksDBMemory.configure(props, settings);
         return props;
     }
 
@@ -108,6 +110,11 @@ public final class TranslationStreamsApp implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams.state();
+    }
+
+    /** The Kafka Streams client's own metrics (tests read the stores' RocksDB figures from them). */
+    Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> streamsMetrics() {
+        return streams.metrics();
     }
 
     @Override

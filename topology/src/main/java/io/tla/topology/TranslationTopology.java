@@ -12,6 +12,7 @@ import io.tla.topology.budget.BudgetSettler;
 import io.tla.topology.compliance.PiiGuard;
 import io.tla.topology.errors.DeadLetterRecords;
 import io.tla.topology.context.ContextRetrieval;
+import io.tla.topology.context.ConversationStore;
 import io.tla.topology.context.ReplyTurnRecorder;
 import io.tla.topology.dedupe.DuplicateActivityFilter;
 import io.tla.topology.glossary.GlossaryStore;
@@ -20,6 +21,7 @@ import io.tla.topology.model.InFlightLimit;
 import io.tla.topology.model.ModelCall;
 import io.tla.topology.model.ModelProvider;
 import io.tla.topology.model.TranslationCache;
+import io.tla.topology.serde.CompactSerdes;
 import java.time.Clock;
 import java.util.concurrent.Executor;
 import org.apache.kafka.common.serialization.Serde;
@@ -44,13 +46,13 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *   → budget-guard                [tenant-budget-store]        → replies, telemetry
  *   → pii-guard                                                → replies, telemetry (personal data redacted, or
  *                                                                the message refused, before any text can leave)
- *   → context-retrieval           [conversation-turns-store]   → telemetry
+ *   → context-retrieval           [conversation-turns-v2-store] → telemetry
  *   → model-call                  [model-pending-store,        → replies, telemetry, dead letters (source-language detection
  *                                  translation-cache-store,      runs with the call, off the stream thread; a
- *                                  conversation-turns-store]
+ *                                  conversation-turns-v2-store]
  *                                                                message already in the only target language
  *                                                                stops here)
- *       → record-reply-turns      [conversation-turns-store]
+ *       → record-reply-turns      [conversation-turns-v2-store]
  *       → budget-settle           [tenant-budget-store]
  * </pre>
  *
@@ -63,12 +65,16 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  * <p>Each stage returns a {@link StageOutput}; its replies go to {@code teams.replies.v1} keyed by conversation, its
  * telemetry to {@code tla.telemetry.v1} keyed by tenant. Records that fail go to {@code teams.messages.dlq.v1}
  * through {@link io.tla.topology.errors.DeadLetterHandler}. Every processor, store and internal topic is named,
- * so changelog and repartition topics keep their names across releases.
+ * so changelog and repartition topics keep their names across releases. The stores and the repartition topic hold
+ * the compact binary form of {@link CompactSerdes} (and still read the JSON of earlier releases); the public
+ * topics are JSON.
  */
 public final class TranslationTopology {
 
     private static final Serde<String> KEYS = Serdes.String();
     private static final Serde<NormalizedMessage> MESSAGES = new JsonSerde<>(NormalizedMessage.class);
+    /** Only this topology reads the repartition topic: binary, no JSON parsing on the hop. */
+    private static final Serde<NormalizedMessage> REPARTITIONED = CompactSerdes.MESSAGE;
 
     private TranslationTopology() {
     }
@@ -87,10 +93,12 @@ public final class TranslationTopology {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(DuplicateActivityFilter.storeBuilder());
         builder.addStateStore(BudgetGuard.storeBuilder());
-        builder.addStateStore(ContextRetrieval.storeBuilder());
+        builder.addStateStore(ConversationStore.storeBuilder());
         builder.addStateStore(ModelCall.storeBuilder());
         builder.addStateStore(TranslationCache.storeBuilder());
         GlossaryStore.addGlobalStore(builder);
+        // context retrieval and the reply recorder of a task share the turns they decoded
+        ConversationStore.Caches turnCaches = new ConversationStore.Caches();
         InFlightLimit inFlight = new InFlightLimit(settings.maxInFlight());
         Gauge.builder("tla.model.in.flight", inFlight, InFlightLimit::inFlight)
                 .description("Model calls in flight in this instance").register(meters);
@@ -99,7 +107,7 @@ public final class TranslationTopology {
         KStream<String, NormalizedMessage> byTenant = builder
                 .stream(Topics.MESSAGES.name(), Consumed.with(KEYS, MESSAGES).withName("read-messages"))
                 .selectKey((conversationId, message) -> message.tenantId(), Named.as("key-by-tenant"))
-                .repartition(Repartitioned.with(KEYS, MESSAGES).withName("messages-by-tenant"));
+                .repartition(Repartitioned.with(KEYS, REPARTITIONED).withName("messages-by-tenant"));
 
         KStream<String, StageOutput> budgeted = byTenant
                 .process(() -> new DuplicateActivityFilter(settings.duplicateWindow(), meters),
@@ -116,7 +124,7 @@ public final class TranslationTopology {
 
         KStream<String, StageOutput> withContext = screened
                 .flatMapValues(StageOutput::continuation, Named.as("pii-screened"))
-                .process(() -> new ContextRetrieval(settings, clock, meters),
+                .process(() -> new ContextRetrieval(settings, clock, meters, turnCaches),
                         Named.as(ContextRetrieval.NAME), ContextRetrieval.CONVERSATION_TURNS_STORE);
         emit(withContext, ContextRetrieval.NAME);
 
@@ -132,7 +140,7 @@ public final class TranslationTopology {
 
         // The model's answer becomes the assistant side of its turn: later requests see how it was translated.
         answered.flatMapValues(StageOutput::replies, Named.as("replies-to-record"))
-                .process(ReplyTurnRecorder::new, Named.as(ReplyTurnRecorder.NAME),
+                .process(() -> new ReplyTurnRecorder(turnCaches), Named.as(ReplyTurnRecorder.NAME),
                         ContextRetrieval.CONVERSATION_TURNS_STORE);
 
         // Settle each reservation with the real usage, or release it (a message the model never saw or could not

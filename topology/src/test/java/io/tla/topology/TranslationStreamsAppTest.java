@@ -18,10 +18,14 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Against a real broker: tla_streams_running follows the Kafka Streams client's state. */
+/**
+ * Against a real broker: tla_streams_running follows the Kafka Streams client's state, and the stores' RocksDB
+ * memory is bounded as configured.
+ */
 class TranslationStreamsAppTest {
 
     @TempDir
@@ -54,6 +58,45 @@ class TranslationStreamsAppTest {
             assertThat(app.state()).isIn(KafkaStreams.State.NOT_RUNNING, KafkaStreams.State.PENDING_SHUTDOWN);
             assertThat(running(metrics)).isZero();
         }
+    }
+
+    @Test
+    void everyRocksDbStoreOfTheAppUsesTheOneBlockCacheOfTheConfiguredSize() throws Exception {
+        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0, 0).start();
+             TlaMetrics metrics = new TlaMetrics()) {
+            KafkaClients clients = new KafkaClients(broker.bootstrapServers(), Map.of());
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic("rocksdb-app-test-in", 2, (short) 1),
+                        new NewTopic("rocksdb-app-test-in-b", 2, (short) 1))).all().get();
+            }
+            // two persistent stores on two partitions: four RocksDB instances
+            StreamsBuilder builder = new StreamsBuilder();
+            builder.stream("rocksdb-app-test-in", Consumed.with(Serdes.String(), Serdes.String()))
+                    .groupByKey().count(Materialized.as("counts-a"));
+            builder.stream("rocksdb-app-test-in-b", Consumed.with(Serdes.String(), Serdes.String()))
+                    .groupByKey().count(Materialized.as("counts-b"));
+            StreamsSettings settings = new StreamsSettings("rocksdb-app-test", StreamsConfig.AT_LEAST_ONCE, 1, 100,
+                    12, 4);
+            TranslationStreamsApp app = new TranslationStreamsApp(builder.build(), settings, clients,
+                    dir.resolve("state"), metrics, new Health());
+            try {
+                app.start();
+                assertThat(app.awaitRunning(Duration.ofSeconds(60))).as("RUNNING within 60 s").isTrue();
+
+                List<Double> capacities = blockCacheCapacities(app);
+                assertThat(capacities).hasSize(4).containsOnly(12.0 * 1024 * 1024);
+            } finally {
+                app.close();
+            }
+        }
+    }
+
+    /** The {@code block-cache-capacity} of every store instance, as Kafka Streams reads it from RocksDB. */
+    private static List<Double> blockCacheCapacities(TranslationStreamsApp app) {
+        return app.streamsMetrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("block-cache-capacity"))
+                .map(e -> ((Number) e.getValue().metricValue()).doubleValue())
+                .toList();
     }
 
     private static double running(TlaMetrics metrics) {

@@ -2,7 +2,6 @@ package io.tla.topology.budget;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tla.schemas.JsonSerde;
 import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.ReplyKind;
@@ -15,6 +14,7 @@ import io.tla.topology.Tokens;
 import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationRequest;
 import io.tla.topology.budget.BudgetLimit.Period;
+import io.tla.topology.serde.CompactSerdes;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Clock;
@@ -118,7 +118,7 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
 
     public static StoreBuilder<KeyValueStore<String, TenantSpend>> storeBuilder() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TENANT_BUDGET_STORE), Serdes.String(),
-                new JsonSerde<>(TenantSpend.class)).withCachingEnabled();
+                CompactSerdes.TENANT_SPEND).withCachingEnabled();
     }
 
     @Override

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.tla.schemas.JsonSerde;
 import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.TelemetryEvent;
 import io.tla.topology.StageOutput;
@@ -16,21 +15,16 @@ import io.tla.topology.glossary.GlossaryTerm;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
 
 /**
  * Stage 2: context retrieval. Runs in the task that owns the message's tenant, so a conversation's turns are read
@@ -43,7 +37,8 @@ import org.apache.kafka.streams.state.Stores;
  *       terms the message contains, for all of the tenant's target languages (the model stage drops those of the
  *       language the message turns out to be in).</li>
  *   <li>Records the message as the newest turn, and the time as the conversation's last activity; a wall-clock
- *       punctuator deletes conversations idle longer than {@code context.idle-expiry-hours}.</li>
+ *       punctuator deletes conversations idle longer than {@code context.idle-expiry-hours}. The turns live in
+ *       {@link ConversationStore}, one record per turn, shared with {@link ReplyTurnRecorder} in the same task.</li>
  * </ol>
  *
  * Source-language detection is not done here: it costs about a millisecond of CPU per message, so it runs with
@@ -55,11 +50,11 @@ import org.apache.kafka.streams.state.Stores;
 public final class ContextRetrieval implements Processor<String, TranslationRequest, String, StageOutput> {
 
     public static final String NAME = "context-retrieval";
-    public static final String CONVERSATION_TURNS_STORE = "conversation-turns-store";
+    public static final String CONVERSATION_TURNS_STORE = ConversationStore.NAME;
 
     /** How often idle conversations are looked for; expiry is counted in hours, so minutes late is fine. */
     static final Duration EXPIRY_INTERVAL = Duration.ofMinutes(5);
-    /** Conversations examined per punctuation, so a large store never stalls the stream thread in one sweep. */
+    /** Conversations deleted per punctuation at most, so a large expiry never stalls the stream thread in one sweep. */
     static final int EXPIRY_BATCH = 10_000;
 
     private final TopologySettings settings;
@@ -67,14 +62,21 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
     private final DistributionSummary turnsSent;
     private final Timer retrievalTime;
     private final Counter expired;
-    private KeyValueStore<String, ConversationTurns> turns;
+    private final ConversationStore.Caches caches;
+    private ConversationStore turns;
     private GlossaryLookup glossary;
     private ProcessorContext<String, StageOutput> context;
-    /** Where the next expiry sweep continues; in memory only, a restart starts over from the first key. */
-    private String sweepFrom;
 
+    /** A retrieval whose decoded turns no other processor shares. */
     public ContextRetrieval(TopologySettings settings, Clock clock, MeterRegistry meters) {
+        this(settings, clock, meters, new ConversationStore.Caches());
+    }
+
+    /** @param caches shared with the {@link ReplyTurnRecorder} of the same topology */
+    public ContextRetrieval(TopologySettings settings, Clock clock, MeterRegistry meters,
+                            ConversationStore.Caches caches) {
         this.settings = settings;
+        this.caches = caches;
         this.clock = clock;
         this.turnsSent = DistributionSummary.builder("tla.context.turns")
                 .description("Earlier turns sent with a request").register(meters);
@@ -84,15 +86,14 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
                 .description("Idle conversations whose stored turns were deleted").register(meters);
     }
 
-    public static StoreBuilder<KeyValueStore<String, ConversationTurns>> storeBuilder() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CONVERSATION_TURNS_STORE), Serdes.String(),
-                new JsonSerde<>(ConversationTurns.class)).withCachingEnabled();
+    public static StoreBuilder<KeyValueStore<String, byte[]>> storeBuilder() {
+        return ConversationStore.storeBuilder();
     }
 
     @Override
     public void init(ProcessorContext<String, StageOutput> context) {
         this.context = context;
-        this.turns = context.getStateStore(CONVERSATION_TURNS_STORE);
+        this.turns = ConversationStore.open(context, caches);
         this.glossary = GlossaryLookup.from(context);
         context.schedule(EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::expireIdleConversations);
     }
@@ -103,13 +104,11 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
         TranslationRequest request = record.value();
         NormalizedMessage message = request.message();
         Instant now = clock.instant();
-        String key = storeKey(message.tenantId(), message.conversationId());
-        ConversationTurns stored = turns.get(key);
-        List<Turn> sent = stored == null ? List.of()
-                : stored.contextFor(message.messageId(), settings.contextTurns(), settings.contextMaxTokens());
+        List<Turn> sent = turns.contextFor(message.tenantId(), message.conversationId(), message.messageId(),
+                settings.contextTurns(), settings.contextMaxTokens());
         Turn current = new Turn(message.messageId(), message.from().name(), message.text(), message.receivedAt());
-        turns.put(key, (stored == null ? ConversationTurns.EMPTY : stored)
-                .append(current, settings.contextTurns(), settings.contextMaxTokens(), now));
+        turns.append(message.tenantId(), message.conversationId(), current, settings.contextTurns(),
+                settings.contextMaxTokens(), now.toEpochMilli());
 
         turnsSent.record(sent.size());
         List<GlossaryTerm> terms = glossary.termsFor(message, request.targetLanguages());
@@ -128,42 +127,21 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
     }
 
     /**
-     * Deletes the turns of conversations idle longer than the expiry, examining at most {@link #EXPIRY_BATCH}
-     * conversations per call and continuing where the previous call stopped (from the first key again once it
-     * reached the last).
+     * Deletes the turns of conversations idle longer than the expiry, at most {@link #EXPIRY_BATCH} per call (the
+     * rest on the next).
      */
     void expireIdleConversations(long nowMs) {
         expireIdleConversations(nowMs, EXPIRY_BATCH);
     }
 
     void expireIdleConversations(long nowMs, int batch) {
-        Instant cutoff = Instant.ofEpochMilli(nowMs).minus(settings.contextIdleExpiry());
-        List<String> idle = new ArrayList<>();
-        String resumeAt = null;
-        int examined = 0;
-        try (KeyValueIterator<String, ConversationTurns> entries = turns.range(sweepFrom, null)) {
-            while (entries.hasNext()) {
-                KeyValue<String, ConversationTurns> entry = entries.next();
-                if (examined++ == batch) {
-                    resumeAt = entry.key;
-                    break;
-                }
-                if (entry.value == null || entry.value.lastActiveAt().isBefore(cutoff)) {
-                    idle.add(entry.key);
-                }
-            }
-        }
-        sweepFrom = resumeAt;
-        idle.forEach(turns::delete);
-        expired.increment(idle.size());
+        expired.increment(turns.expireIdle(nowMs - settings.contextIdleExpiry().toMillis(), batch));
     }
 
-    /**
-     * Tenant and conversation together: isolation does not rest on conversation ids being globally unique.
-     * The tenant's length goes first, so no (tenant, conversation) pair can spell another's key whatever
-     * characters the ids contain.
-     */
-    public static String storeKey(String tenantId, String conversationId) {
-        return tenantId.length() + ":" + tenantId + "|" + conversationId;
+    @Override
+    public void close() {
+        if (context != null) {
+            caches.detach(context.taskId());
+        }
     }
 }

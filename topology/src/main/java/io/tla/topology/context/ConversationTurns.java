@@ -7,7 +7,9 @@ import java.util.List;
 
 /**
  * The most recent turns of one conversation, oldest first, and when the conversation was last active (the
- * processing time of its newest message), by which idle conversations expire.
+ * processing time of its newest message), by which idle conversations expire. The bounds that decide which turns
+ * are kept and sent ({@link #newestWithin}) are the ones {@link ConversationStore} applies; the store keeps each
+ * turn as a record of its own, and this value, once the whole stored conversation, is no longer written.
  */
 public record ConversationTurns(List<Turn> turns, Instant lastActivity) {
 

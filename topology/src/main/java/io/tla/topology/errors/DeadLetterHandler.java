@@ -10,6 +10,8 @@ import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.ReplyKind;
 import io.tla.schemas.Translation;
 import io.tla.topology.ReplyIds;
+import io.tla.topology.serde.BinarySerde;
+import io.tla.topology.serde.CompactSerdes;
 import io.tla.schemas.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -30,7 +32,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends a record the topology cannot deserialise or process to {@code teams.messages.dlq.v1}, tells the sender
- * with a {@code failed} reply when the record names a message, and keeps the stream thread running. The dead-letter record carries the source record's original key and value bytes and
+ * with a {@code failed} reply when the record names a message, and keeps the stream thread running. The dead-letter record carries the source record's original key and value bytes (a by-tenant repartition record's value as the JSON message it holds) and
  * {@code tla.error.*} headers (exception class and message, stage, source topic, partition and offset, time), so
  * the replay tool can re-publish it unchanged. Under exactly-once the dead-letter record is written in the same
  * transaction as the input offset, so a failure is recorded exactly once.
@@ -66,10 +68,27 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler, Dese
 
     /** The dead-letter record and, when the failed record names a message, a {@code failed} reply to its sender. */
     private List<ProducerRecord<byte[], byte[]>> records(ErrorHandlerContext context, String stage, Exception exception) {
+        byte[] value = asJson(context.sourceRawValue());
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        records.add(deadLetter(context, stage, exception));
-        failedReply(context.sourceRawValue()).ifPresent(records::add);
+        records.add(deadLetter(context, stage, exception, value));
+        failedReply(value).ifPresent(records::add);
         return records;
+    }
+
+    /**
+     * The failed record's value as the dead-letter topic carries it: JSON, as on {@code teams.messages.v1}. A record
+     * of the by-tenant repartition topic is in the topology's binary form; it is written out as the JSON message it
+     * holds, so replay can re-publish it. Bytes that are not a readable binary message stay as they were.
+     */
+    static byte[] asJson(byte[] rawValue) {
+        if (rawValue == null || rawValue.length == 0 || rawValue[0] != BinarySerde.FORMAT) {
+            return rawValue;
+        }
+        try {
+            return Json.mapper().writeValueAsBytes(CompactSerdes.MESSAGE.decode(rawValue));
+        } catch (java.io.IOException | RuntimeException unreadable) {
+            return rawValue;
+        }
     }
 
     /**
@@ -125,7 +144,8 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler, Dese
         return value != null && value.isTextual() && !value.asText().isBlank() ? value.asText() : null;
     }
 
-    private ProducerRecord<byte[], byte[]> deadLetter(ErrorHandlerContext context, String stage, Exception exception) {
+    private ProducerRecord<byte[], byte[]> deadLetter(ErrorHandlerContext context, String stage, Exception exception,
+                                                      byte[] value) {
         Headers headers = new RecordHeaders();
         header(headers, ErrorHeaders.CLASS, exception.getClass().getName());
         header(headers, ErrorHeaders.MESSAGE, truncate(String.valueOf(exception.getMessage())));
@@ -142,8 +162,7 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler, Dese
             Counter.builder("tla.topology.dead.lettered").tag("stage", stage)
                     .description("Records sent to teams.messages.dlq.v1").register(meters).increment();
         }
-        return new ProducerRecord<>(Topics.MESSAGES_DLQ.name(), null, context.sourceRawKey(), context.sourceRawValue(),
-                headers);
+        return new ProducerRecord<>(Topics.MESSAGES_DLQ.name(), null, context.sourceRawKey(), value, headers);
     }
 
     /** The source record's {@code tla.replay.*} headers, onto the dead-letter record. */

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tla.schemas.ErrorHeaders;
-import io.tla.schemas.JsonSerde;
 import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.ReplyKind;
@@ -17,15 +16,15 @@ import io.tla.topology.TelemetryEvents;
 import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationRequest;
 import io.tla.topology.budget.BudgetSettlement;
-import io.tla.topology.context.ContextRetrieval;
+import io.tla.topology.context.ConversationStore;
 import io.tla.topology.errors.DeadLetter;
-import io.tla.topology.context.ConversationTurns;
 import io.tla.topology.glossary.Glossary;
 import io.tla.topology.glossary.GlossaryTelemetry;
 import io.tla.topology.glossary.GlossaryTerm;
 import io.tla.topology.glossary.GlossaryViolation;
 import io.tla.topology.language.LanguageDetection;
 import io.tla.topology.language.LanguageTags;
+import io.tla.topology.serde.CompactSerdes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -209,7 +208,7 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
 
     public static StoreBuilder<KeyValueStore<String, PendingCall>> storeBuilder() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(),
-                new JsonSerde<>(PendingCall.class)).withCachingEnabled();
+                CompactSerdes.PENDING_CALL).withCachingEnabled();
     }
 
     @Override
@@ -223,7 +222,7 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
         }
         // Requests accepted before a crash, restart or rebalance: their conversations wait for dispatch again.
         // Keys sort by conversation, then by input offset: each queue comes back oldest first.
-        KeyValueStore<String, ConversationTurns> turns = context.getStateStore(ContextRetrieval.CONVERSATION_TURNS_STORE);
+        ConversationStore turns = ConversationStore.open(context);
         try (KeyValueIterator<String, PendingCall> all = pending.all()) {
             while (all.hasNext()) {
                 KeyValue<String, PendingCall> entry = all.next();
@@ -243,15 +242,14 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
     }
 
     /** A recovered request with the context it was retrieved with, read back from the conversation's turns. */
-    private PendingCall withStoredContext(PendingCall call, KeyValueStore<String, ConversationTurns> turns) {
+    private PendingCall withStoredContext(PendingCall call, ConversationStore turns) {
         NormalizedMessage message = call.request().message();
-        ConversationTurns stored = turns.get(ContextRetrieval.storeKey(message.tenantId(), message.conversationId()));
-        if (stored == null) {
+        List<io.tla.topology.context.Turn> before = turns.contextBefore(message.tenantId(), message.conversationId(),
+                message.messageId(), contextTurns, contextMaxTokens);
+        if (before.isEmpty()) {
             return call;
         }
-        return new PendingCall(call.request().withContext(
-                stored.contextBefore(message.messageId(), contextTurns, contextMaxTokens)), call.timestamp(),
-                call.replayAttempt());
+        return new PendingCall(call.request().withContext(before), call.timestamp(), call.replayAttempt());
     }
 
     @Override

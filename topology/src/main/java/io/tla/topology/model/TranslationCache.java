@@ -2,10 +2,10 @@ package io.tla.topology.model;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tla.schemas.JsonSerde;
 import io.tla.schemas.Translation;
 import io.tla.topology.context.Turn;
 import io.tla.schemas.Usage;
+import io.tla.topology.serde.CompactSerdes;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -56,7 +56,7 @@ public final class TranslationCache {
 
     public static StoreBuilder<KeyValueStore<String, CachedTranslation>> storeBuilder() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
-                new JsonSerde<>(CachedTranslation.class)).withCachingEnabled();
+                CompactSerdes.CACHED_TRANSLATION).withCachingEnabled();
     }
 
     public boolean enabled() {

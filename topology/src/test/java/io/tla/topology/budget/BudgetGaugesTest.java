@@ -7,12 +7,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.testing.MutableClock;
 import io.tla.schemas.ConversationType;
-import io.tla.schemas.JsonSerde;
 import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.ReplyKind;
 import io.tla.schemas.Sender;
 import io.tla.topology.StageOutput;
 import io.tla.topology.TopologySettings;
+import io.tla.topology.serde.CompactSerdes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -43,7 +43,7 @@ class BudgetGaugesTest {
     BudgetGaugesTest() {
         KeyValueStore<String, TenantSpend> store = Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(BudgetGuard.TENANT_BUDGET_STORE), Serdes.String(),
-                        new JsonSerde<>(TenantSpend.class))
+                        CompactSerdes.TENANT_SPEND)
                 .withLoggingDisabled().build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
@@ -119,7 +119,7 @@ class BudgetGaugesTest {
         MockProcessorContext<String, StageOutput> boundedContext = new MockProcessorContext<>();
         KeyValueStore<String, TenantSpend> store = Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(BudgetGuard.TENANT_BUDGET_STORE), Serdes.String(),
-                        new JsonSerde<>(TenantSpend.class))
+                        CompactSerdes.TENANT_SPEND)
                 .withLoggingDisabled().build();
         store.init(boundedContext.getStateStoreContext(), store);
         boundedContext.addStateStore(store);

@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.testing.MutableClock;
 import io.tla.schemas.ConversationType;
-import io.tla.schemas.JsonSerde;
 import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.ReplyKind;
@@ -17,6 +16,7 @@ import io.tla.topology.Tokens;
 import io.tla.topology.TopologySettings;
 import io.tla.topology.context.ConversationTurns;
 import io.tla.topology.context.Turn;
+import io.tla.topology.serde.CompactSerdes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -52,7 +52,7 @@ class BudgetGuardTest {
         MockProcessorContext<String, StageOutput> context = new MockProcessorContext<>();
         KeyValueStore<String, TenantSpend> store = Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(BudgetGuard.TENANT_BUDGET_STORE), Serdes.String(),
-                        new JsonSerde<>(TenantSpend.class))
+                        CompactSerdes.TENANT_SPEND)
                 .withLoggingDisabled().build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);

@@ -9,7 +9,6 @@ import io.tla.platform.secrets.EnvSecretStore;
 import io.tla.platform.testing.MutableClock;
 import io.tla.schemas.ContractSchema;
 import io.tla.schemas.ConversationType;
-import io.tla.schemas.JsonSerde;
 import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.ReplyKind;
@@ -25,6 +24,7 @@ import io.tla.topology.model.ModelProvider;
 import io.tla.topology.model.ModelProviders;
 import io.tla.topology.model.ModelRequest;
 import io.tla.topology.model.ModelResponse;
+import io.tla.topology.serde.CompactSerdes;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -471,7 +471,7 @@ class BudgetTopologyTest {
      */
     private void restartRestoringTheBudgetStoreFromItsChangelog() {
         List<TestRecord<String, TenantSpend>> changelog = driver.createOutputTopic(BUDGET_CHANGELOG,
-                Serdes.String().deserializer(), new JsonSerde<>(TenantSpend.class).deserializer()).readRecordsToList();
+                Serdes.String().deserializer(), CompactSerdes.TENANT_SPEND.deserializer()).readRecordsToList();
         assertThat(changelog).isNotEmpty();
         driver.close();
         startDriver();

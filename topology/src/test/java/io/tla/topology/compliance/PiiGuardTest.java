@@ -12,8 +12,8 @@ import io.tla.schemas.Usage;
 import io.tla.topology.TopologyHarness;
 import io.tla.topology.budget.BudgetGuard;
 import io.tla.topology.budget.TenantSpend;
-import io.tla.topology.context.ConversationTurns;
-import io.tla.topology.context.ContextRetrieval;
+import io.tla.topology.context.ConversationStore;
+import io.tla.topology.context.Turn;
 import io.tla.topology.model.ModelProvider;
 import io.tla.topology.model.ModelRequest;
 import io.tla.topology.model.ModelResponse;
@@ -80,9 +80,9 @@ class PiiGuardTest {
 
         assertThat(requests).singleElement().satisfies(r ->
                 assertThat(r.text()).isEqualTo("Schick die Rechnung bitte an [email] oder ruf [phone] an."));
-        ConversationTurns turns = topology.driver.<String, ConversationTurns>getKeyValueStore(
-                ContextRetrieval.CONVERSATION_TURNS_STORE).get(ContextRetrieval.storeKey(TENANT, "conv-1"));
-        assertThat(turns.turns()).singleElement().satisfies(t -> assertThat(t.text()).doesNotContain(ADDRESS));
+        List<Turn> turns = ConversationStore.over(topology.driver.<String, byte[]>getKeyValueStore(
+                ConversationStore.NAME)).turns(TENANT, "conv-1");
+        assertThat(turns).singleElement().satisfies(t -> assertThat(t.text()).doesNotContain(ADDRESS));
         assertThat(topology.replies.readValue().kind()).isEqualTo(ReplyKind.TRANSLATION);
 
         List<TelemetryEvent> events = topology.telemetry.readValuesToList();

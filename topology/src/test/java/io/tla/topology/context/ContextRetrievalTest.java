@@ -111,8 +111,8 @@ class ContextRetrievalTest {
         return telemetry.readValuesToList().stream().filter(e -> e.type().equals(type)).toList();
     }
 
-    private KeyValueStore<String, ConversationTurns> turnsStore() {
-        return driver.getKeyValueStore(ContextRetrieval.CONVERSATION_TURNS_STORE);
+    private ConversationStore turnsStore() {
+        return ConversationStore.over(driver.getKeyValueStore(ConversationStore.NAME));
     }
 
     // --- source language: detected by the model stage, pinned here through the whole topology ---------------
@@ -227,12 +227,12 @@ class ContextRetrievalTest {
         send(TENANT, "conv-idle", "m-1", GERMAN);
         advance(Duration.ofMinutes(40));
         send(TENANT, "conv-active", "m-2", GERMAN);
-        assertThat(turnsStore().get(ContextRetrieval.storeKey(TENANT, "conv-idle"))).isNotNull();
+        assertThat(turnsStore().turns(TENANT, "conv-idle")).isNotEmpty();
 
         advance(Duration.ofMinutes(25));
 
-        assertThat(turnsStore().get(ContextRetrieval.storeKey(TENANT, "conv-idle"))).isNull();
-        assertThat(turnsStore().get(ContextRetrieval.storeKey(TENANT, "conv-active"))).isNotNull();
+        assertThat(turnsStore().turns(TENANT, "conv-idle")).isEmpty();
+        assertThat(turnsStore().turns(TENANT, "conv-active")).isNotEmpty();
         send(TENANT, "conv-idle", "m-3", GERMAN);
         assertThat(model.requests.get(2).messageId()).isEqualTo("m-3");
         assertThat(model.requests.get(2).context()).isEmpty();
@@ -306,9 +306,8 @@ class ContextRetrievalTest {
 
     private MockProcessorContext<String, StageOutput> processorContext(ContextRetrieval processor) {
         MockProcessorContext<String, StageOutput> context = new MockProcessorContext<>();
-        KeyValueStore<String, ConversationTurns> store = Stores.keyValueStoreBuilder(
-                        Stores.inMemoryKeyValueStore(ContextRetrieval.CONVERSATION_TURNS_STORE), Serdes.String(),
-                        new JsonSerde<>(ConversationTurns.class))
+        KeyValueStore<String, byte[]> store = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(ConversationStore.NAME), Serdes.String(), Serdes.ByteArray())
                 .withLoggingDisabled().build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
@@ -352,19 +351,26 @@ class ContextRetrievalTest {
         ContextRetrieval processor = new ContextRetrieval(TopologySettings.from(TlaConfig.of(Map.of(
                 "context.idle-expiry-hours", "1"))), Clock.fixed(NOW, ZoneOffset.UTC), meters);
         MockProcessorContext<String, StageOutput> context = processorContext(processor);
-        KeyValueStore<String, ConversationTurns> store = context.getStateStore(ContextRetrieval.CONVERSATION_TURNS_STORE);
+        ConversationStore store = ConversationStore.over(context.getStateStore(ConversationStore.NAME));
         for (int i = 1; i <= 5; i++) {
-            store.put("k-" + i, ConversationTurns.EMPTY.append(new Turn("m-" + i, "Anna", "Hallo", NOW), 8, 100, NOW));
+            store.append(TENANT, "conv-" + i, new Turn("m-" + i, "Anna", "Hallo", NOW), 8, 100, NOW.toEpochMilli());
         }
         long later = NOW.plus(Duration.ofHours(2)).toEpochMilli();
 
         processor.expireIdleConversations(later, 2);
-        assertThat(store.approximateNumEntries()).isEqualTo(3);
+        assertThat(conversationsWithTurns(store, 5)).isEqualTo(3);
         processor.expireIdleConversations(later, 2);
-        assertThat(store.approximateNumEntries()).isEqualTo(1);
+        assertThat(conversationsWithTurns(store, 5)).isEqualTo(1);
         processor.expireIdleConversations(later, 2);
-        assertThat(store.approximateNumEntries()).isZero();
+        assertThat(conversationsWithTurns(store, 5)).isZero();
+        KeyValueStore<String, byte[]> raw = context.getStateStore(ConversationStore.NAME);
+        assertThat(raw.approximateNumEntries()).as("no activity key is left behind").isZero();
         assertThat(meters.counter("tla.context.conversations.expired").count()).isEqualTo(5);
+    }
+
+    private static long conversationsWithTurns(ConversationStore store, int conversations) {
+        return java.util.stream.IntStream.rangeClosed(1, conversations)
+                .filter(i -> !store.turns(TENANT, "conv-" + i).isEmpty()).count();
     }
 
     @Test

@@ -8,16 +8,15 @@ import io.tla.schemas.ReplyKind;
 import io.tla.schemas.Translation;
 import io.tla.schemas.Usage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.tla.schemas.JsonSerde;
 import io.tla.schemas.NormalizedMessage;
 import io.tla.topology.StageOutput;
 import io.tla.topology.TopologyHarness;
 import io.tla.topology.TranslationRequest;
 import io.tla.topology.budget.BudgetReservation;
 import io.tla.topology.budget.BudgetSettlement;
-import io.tla.topology.context.ContextRetrieval;
-import io.tla.topology.context.ConversationTurns;
+import io.tla.topology.context.ConversationStore;
 import io.tla.topology.context.Turn;
+import io.tla.topology.serde.CompactSerdes;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -172,7 +171,7 @@ class ModelCallTest {
     private static KeyValueStore<String, PendingCall> pendingStore(MockProcessorContext<String, StageOutput> context) {
         KeyValueStore<String, PendingCall> store = Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(ModelCall.PENDING_STORE), Serdes.String(),
-                new JsonSerde<>(PendingCall.class)).withLoggingDisabled().build();
+                CompactSerdes.PENDING_CALL).withLoggingDisabled().build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
         addCacheStore(context);
@@ -180,10 +179,10 @@ class ModelCallTest {
         return store;
     }
 
-    private static KeyValueStore<String, ConversationTurns> addTurnsStore(MockProcessorContext<String, StageOutput> context) {
-        KeyValueStore<String, ConversationTurns> turns = Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(ContextRetrieval.CONVERSATION_TURNS_STORE), Serdes.String(),
-                new JsonSerde<>(ConversationTurns.class)).withLoggingDisabled().build();
+    private static KeyValueStore<String, byte[]> addTurnsStore(MockProcessorContext<String, StageOutput> context) {
+        KeyValueStore<String, byte[]> turns = Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(ConversationStore.NAME), Serdes.String(),
+                Serdes.ByteArray()).withLoggingDisabled().build();
         turns.init(context.getStateStoreContext(), turns);
         context.addStateStore(turns);
         return turns;
@@ -192,7 +191,7 @@ class ModelCallTest {
     private static void addCacheStore(MockProcessorContext<String, StageOutput> context) {
         KeyValueStore<String, CachedTranslation> cache = Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(TranslationCache.STORE), Serdes.String(),
-                new JsonSerde<>(CachedTranslation.class)).withLoggingDisabled().build();
+                CompactSerdes.CACHED_TRANSLATION).withLoggingDisabled().build();
         cache.init(context.getStateStoreContext(), cache);
         context.addStateStore(cache);
     }
@@ -213,19 +212,19 @@ class ModelCallTest {
     void keepsPendingRequestsWithoutTheirContextAndReadsItBackFromTheTurnsAfterARestart() {
         MockProcessorContext<String, StageOutput> firstContext = new MockProcessorContext<>();
         KeyValueStore<String, PendingCall> store = pendingStore(firstContext);
-        KeyValueStore<String, ConversationTurns> turns = firstContext.getStateStore(ContextRetrieval.CONVERSATION_TURNS_STORE);
+        KeyValueStore<String, byte[]> turns = firstContext.getStateStore(ConversationStore.NAME);
         java.time.Instant at = TopologyHarness.NOW;
-        ConversationTurns conversation = ConversationTurns.EMPTY
-                .append(new Turn("a0", "Anna", "Guten Morgen", at), 8, 1_000, at)
-                .append(new Turn("a1", "Ben", "Hallo Anna", at), 8, 1_000, at)
-                .append(new Turn("a2", "Anna", "Wie geht's?", at), 8, 1_000, at);
-        turns.put(ContextRetrieval.storeKey(TENANT, "conv-a"), conversation);
+        ConversationStore conversations = ConversationStore.over(turns);
+        conversations.append(TENANT, "conv-a", new Turn("a0", "Anna", "Guten Morgen", at), 8, 1_000, at.toEpochMilli());
+        conversations.append(TENANT, "conv-a", new Turn("a1", "Ben", "Hallo Anna", at), 8, 1_000, at.toEpochMilli());
+        conversations.append(TENANT, "conv-a", new Turn("a2", "Anna", "Wie geht's?", at), 8, 1_000, at.toEpochMilli());
+        List<Turn> conversation = conversations.turns(TENANT, "conv-a");
         ManualProvider first = new ManualProvider();
         ModelCall crashed = modelCall(first);
         crashed.init(firstContext);
         firstContext.setRecordMetadata("tla-streams-messages-by-tenant-repartition", 0, 7);
         // a1 arrived when a0 was its only earlier turn; a2 came later and waits behind it
-        call(crashed, "a1", conversation.turns().subList(0, 1));
+        call(crashed, "a1", conversation.subList(0, 1));
         assertThat(first.calls).singleElement()
                 .satisfies(c -> assertThat(c.request().context()).extracting(Turn::messageId).containsExactly("a0"));
         assertThat(store.all().next().value.request().context()).isEmpty();
