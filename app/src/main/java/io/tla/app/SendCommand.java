@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -209,8 +210,8 @@ final class SendCommand implements Callable<Integer> {
     }
 
     /**
-     * Reads replies and telemetry (a message already in the only target language gets no reply, only a
-     * {@code translation.skipped} event). Positioned at the end of every partition before the POST, so only what
+     * Reads replies and telemetry (a message already in the only target language gets no reply, only telemetry
+     * saying {@code translation.skipped}). Positioned at the end of every partition before the POST, so only what
      * arrives after it is read.
      */
     static KafkaConsumer<String, String> replyConsumer(TlaConfig config) {
@@ -237,12 +238,15 @@ final class SendCommand implements Callable<Integer> {
             for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(100))) {
                 if (record.topic().equals(Topics.TELEMETRY.name())) {
                     TelemetryEvent event = Json.mapper().readValue(record.value(), TelemetryEvent.class);
-                    if (TelemetryEvent.Types.TRANSLATION_SKIPPED.equals(event.type()) && messageId.equals(event.messageId())
-                            && tenant.equals(event.tenantId())) {
-                        System.out.printf("not translated: the message is already in the tenant's only target language"
-                                + " (%s); no reply is sent (%d ms)%n", event.attributes().get("language"),
-                                (System.nanoTime() - started) / 1_000_000);
-                        return true;
+                    if (messageId.equals(event.messageId()) && tenant.equals(event.tenantId())) {
+                        // in the message's one event (or the separate event an earlier topology sent)
+                        Optional<Map<String, Object>> skipped = event.facts(TelemetryEvent.Types.TRANSLATION_SKIPPED);
+                        if (skipped.isPresent()) {
+                            System.out.printf("not translated: the message is already in the tenant's only target"
+                                    + " language (%s); no reply is sent (%d ms)%n", skipped.get().get("language"),
+                                    (System.nanoTime() - started) / 1_000_000);
+                            return true;
+                        }
                     }
                     continue;
                 }

@@ -149,6 +149,7 @@ class EndToEndTest {
 
             // The conversation's earlier turn survived the restart in the changelogged store.
             List<TelemetryEvent> context = CommittedTopic.values(restartedBootstrap, Topics.TELEMETRY.name(), TelemetryEvent.class).stream()
+                    .flatMap(e -> e.perType().stream())
                     .filter(e -> e.type().equals("context.retrieved") && e.messageId().equals("1732540000002")).toList();
             assertThat(context).hasSize(1);
             assertThat(context.get(0).attributes().get("turns")).isEqualTo(1);

@@ -394,4 +394,187 @@ class DashboardFeedTest {
             await().atMost(WAIT).untilAsserted(() -> assertThat(committedOffset(group)).isEqualTo(offset + 1));
         }
     }
+
+    // --- the topology's one event per message ---------------------------------------------------------------
+
+    /**
+     * What the topology observed about five messages (translated; refused by the budget across a minute
+     * boundary; refused for personal data; failed at the model; skipped), as the separate events earlier
+     * releases sent: per message, type to event.
+     */
+    static Map<String, Map<String, TelemetryEvent>> fiveMessages(String tenant) {
+        Map<String, Map<String, TelemetryEvent>> messages = new java.util.LinkedHashMap<>();
+        Map<String, Object> allowed = Map.of("decision", "allowed", "estimatedCostUsd", 0.0012, "estimatedTokens", 152,
+                "spentTodayUsd", 0.5, "limitUsd", 5.0);
+        messages.put("m1", Map.of(
+                "budget.decision", event("budget.decision", tenant, "m1", "2026-11-09T10:00:05Z", allowed),
+                "context.retrieved", event("context.retrieved", tenant, "m1", "2026-11-09T10:00:05.010Z",
+                        Map.of("turns", 2, "contextTokens", 40, "glossaryTerms", 0, "latencyMs", 0.2)),
+                "model.call", event("model.call", tenant, "m1", "2026-11-09T10:00:05.400Z", Map.of("provider", "primary",
+                        "model", "gpt-4o-mini", "outcome", "ok", "latencyMs", 380.5, "cache", "miss", "attempt", 1,
+                        "inputTokens", 120, "outputTokens", 30, "costUsd", 0.00045, "sourceLanguage", "de")),
+                "reply.emitted", event("reply.emitted", tenant, "m1", "2026-11-09T10:00:05.400Z", attributes(
+                        "replyId", "r-m1", "kind", "translation", "provider", "primary", "model", "gpt-4o-mini",
+                        "languages", "en,fr", "sourceLanguage", "de", "senderId", "aad-anna", "textSha256", "ab12",
+                        "endToEndMs", 420.0, "inputTokens", 120, "outputTokens", 30, "costUsd", 0.00045))));
+        messages.put("m2", Map.of(
+                "budget.decision", event("budget.decision", tenant, "m2", "2026-11-09T10:00:59.990Z", Map.of(
+                        "decision", "refused", "limit", "daily-usd", "estimatedCostUsd", 0.0012, "limitUsd", 5.0)),
+                "reply.emitted", event("reply.emitted", tenant, "m2", "2026-11-09T10:01:00.005Z", Map.of(
+                        "replyId", "r-m2", "kind", "budget-exceeded", "provider", "budget-guard", "languages", "en",
+                        "endToEndMs", 35.0, "inputTokens", 0, "outputTokens", 0, "costUsd", 0))));
+        messages.put("m3", Map.of(
+                "budget.decision", event("budget.decision", tenant, "m3", "2026-11-09T10:01:10Z", allowed),
+                "pii.detected", event("pii.detected", tenant, "m3", "2026-11-09T10:01:10.001Z", Map.of(
+                        "rules", List.of("email"), "matches", Map.of("email", 1), "action", "refused")),
+                "reply.emitted", event("reply.emitted", tenant, "m3", "2026-11-09T10:01:10.001Z", Map.of(
+                        "replyId", "r-m3", "kind", "failed", "provider", "pii-guard", "languages", "en",
+                        "endToEndMs", 21.0))));
+        messages.put("m4", Map.of(
+                "budget.decision", event("budget.decision", tenant, "m4", "2026-11-09T10:02:00Z", allowed),
+                "context.retrieved", event("context.retrieved", tenant, "m4", "2026-11-09T10:02:00.010Z",
+                        Map.of("turns", 0, "contextTokens", 0, "glossaryTerms", 0, "latencyMs", 0.1)),
+                "model.call", event("model.call", tenant, "m4", "2026-11-09T10:02:30Z", Map.of("provider", "primary",
+                        "outcome", "error", "error", "all-providers-failed:http-503", "latencyMs", 30000.0,
+                        "cache", "miss", "attempt", 1)),
+                "reply.emitted", event("reply.emitted", tenant, "m4", "2026-11-09T10:02:30Z", Map.of(
+                        "replyId", "r-m4", "kind", "failed", "provider", "primary", "languages", "en",
+                        "endToEndMs", 30010.0))));
+        messages.put("m5", Map.of(
+                "budget.decision", event("budget.decision", tenant, "m5", "2026-11-09T10:03:00Z", allowed),
+                "context.retrieved", event("context.retrieved", tenant, "m5", "2026-11-09T10:03:00.010Z",
+                        Map.of("turns", 1, "contextTokens", 20, "glossaryTerms", 0, "latencyMs", 0.1)),
+                "translation.skipped", event("translation.skipped", tenant, "m5", "2026-11-09T10:03:00.300Z",
+                        Map.of("reason", "already-in-target-language", "language", "en"))));
+        return messages;
+    }
+
+    private static Map<String, Object> attributes(Object... namesAndValues) {
+        Map<String, Object> attributes = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            attributes.put((String) namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return attributes;
+    }
+
+    /** The one {@code message.processed} event the topology sends instead: each type's attributes and time. */
+    static TelemetryEvent combined(String tenant, String messageId, Map<String, TelemetryEvent> separate) {
+        Map<String, Object> facts = new java.util.HashMap<>();
+        Instant last = Instant.EPOCH;
+        for (TelemetryEvent event : separate.values()) {
+            Map<String, Object> fact = new java.util.LinkedHashMap<>(event.attributes());
+            fact.put("at", event.at().toString());
+            facts.put(event.type(), fact);
+            last = event.at().isAfter(last) ? event.at() : last;
+        }
+        return new TelemetryEvent("message.processed:" + tenant + ":" + messageId, "message.processed", tenant,
+                "c-" + messageId, messageId, last, facts);
+    }
+
+    @Test
+    void countsAMessagesOneEventExactlyAsTheSeparateEventsItReplaces() throws Exception {
+        LocalDate day = LocalDate.of(2026, 11, 9);
+        Running r = start("combined.db", group(), day);
+        String separate = "tenant-separate";
+        String combined = "tenant-combined";
+        TelemetryEvent fallback = event("model.fallback", separate, "m4", "2026-11-09T10:02:30Z",
+                Map.of("from", "primary", "to", "none", "reason", "http-503", "attempt", 1));
+        for (Map<String, TelemetryEvent> message : fiveMessages(separate).values()) {
+            for (TelemetryEvent event : message.values()) {
+                produce(event);
+            }
+        }
+        produce(fallback);
+        fiveMessages(combined).forEach((messageId, message) -> {
+            try {
+                produce(combined(combined, messageId, message));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // rare events stay events of their own
+        produce(event("model.fallback", combined, "m4", "2026-11-09T10:02:30Z", fallback.attributes()));
+
+        String metrics = "/api/metrics?from=2026-11-09T10:00:00Z&to=2026-11-09T10:05:00Z&tenant=";
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(json(r, metrics + separate).at("/totals/messages").asLong()).isEqualTo(5);
+            assertThat(json(r, metrics + combined).at("/totals/messages").asLong()).isEqualTo(5);
+            assertThat(json(r, metrics + combined).at("/totals/fallbacks").asLong()).isEqualTo(1);
+        });
+
+        // the same rows, ids included, in the raw events, the rollups and the audit trail
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("combined.db"))) {
+            for (String table : List.of("telemetry_event", "minute_rollup", "hour_rollup", "day_rollup",
+                    "reply_audit")) {
+                List<Map<String, Object>> rows = rows(c, table, combined);
+                assertThat(rows).as(table).isNotEmpty().isEqualTo(rows(c, table, separate));
+            }
+        }
+        // the same numbers in every API answer
+        JsonNode metricsOfCombined = json(r, metrics + combined);
+        assertThat(metricsOfCombined.toString().replace(combined, separate))
+                .isEqualTo(json(r, metrics + separate).toString());
+        assertThat(metricsOfCombined.at("/totals/replies").asLong()).isEqualTo(4);
+        assertThat(metricsOfCombined.at("/totals/failures").asLong()).isEqualTo(2);
+        assertThat(metricsOfCombined.at("/totals/modelCalls").asLong()).isEqualTo(2);
+        // the day's totals hold both tenants (only this test uses this day): twice one tenant's
+        assertThat(json(r, "/api/status").at("/today/budgetRefusals").asLong()).isEqualTo(2);
+        assertThat(json(r, "/api/status").at("/today/messages").asLong()).isEqualTo(10);
+        assertThat(metricsOfCombined.at("/series/0/messages").asLong()).as("10:00").isEqualTo(2);
+        assertThat(metricsOfCombined.at("/series/1/replies").asLong()).as("10:01: the refusal's reply, m3's")
+                .isEqualTo(2);
+        assertThat(byTenant(json(r, "/api/status").get("tenants"), combined).toString().replace(combined, separate))
+                .isEqualTo(byTenant(json(r, "/api/status").get("tenants"), separate).toString());
+        assertThat(byTenant(json(r, "/api/tenants").get("tenants"), combined).toString().replace(combined, separate))
+                .isEqualTo(byTenant(json(r, "/api/tenants").get("tenants"), separate).toString());
+        JsonNode failed = json(r, "/api/replies/failed?limit=100").get("replies");
+        assertThat(byTenant(failed, combined).toString().replace(combined, separate))
+                .isEqualTo(byTenant(failed, separate).toString());
+        assertThat(byTenant(failed, combined).toString()).contains("all-providers-failed:http-503", "pii-refused");
+
+        // re-delivered, and sent again the old way by a release before it: nothing counts twice
+        double duplicates = r.counter("tla.dashboard.events.duplicates");
+        Map<String, TelemetryEvent> m1 = fiveMessages(combined).get("m1");
+        produce(combined(combined, "m1", m1));
+        produce(m1.get("budget.decision"));
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(r.counter("tla.dashboard.events.duplicates")).isEqualTo(duplicates + 5));
+        assertThat(json(r, metrics + combined).toString().replace(combined, separate))
+                .isEqualTo(json(r, metrics + separate).toString());
+    }
+
+    /** A table's rows of one tenant, without the tenant, in a stable order. */
+    private static List<Map<String, Object>> rows(Connection c, String table, String tenant) throws Exception {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (var statement = c.prepareStatement("SELECT * FROM " + table + " WHERE tenant_id = ?")) {
+            statement.setString(1, tenant);
+            try (var rs = statement.executeQuery()) {
+                var meta = rs.getMetaData();
+                while (rs.next()) {
+                    Map<String, Object> row = new java.util.TreeMap<>();
+                    for (int i = 1; i <= meta.getColumnCount(); i++) {
+                        String column = meta.getColumnName(i);
+                        Object value = rs.getObject(i);
+                        if (!column.equals("tenant_id") && !column.equals("stored_at_ms")) {
+                            row.put(column, value instanceof String text ? text.replace(tenant, "TENANT") : value);
+                        }
+                    }
+                    rows.add(row);
+                }
+            }
+        }
+        rows.sort(java.util.Comparator.comparing(Object::toString));
+        return rows;
+    }
+
+    /** The entries of an API array that are about {@code tenant}. */
+    private static List<JsonNode> byTenant(JsonNode array, String tenant) {
+        List<JsonNode> entries = new ArrayList<>();
+        array.forEach(entry -> {
+            if (tenant.equals(entry.path("tenantId").asText())) {
+                entries.add(entry);
+            }
+        });
+        return entries;
+    }
 }

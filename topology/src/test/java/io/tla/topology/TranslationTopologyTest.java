@@ -105,15 +105,55 @@ class TranslationTopologyTest {
         assertThat(reply.teamAadGroupId()).isEqualTo("team-aad-1");
         assertThat(ContractSchema.REPLY_EVENT.violationsOf(reply)).isEmpty();
 
+        // one event for the message, sent where its path ended, with what every stage observed by type name
         List<TestRecord<String, TelemetryEvent>> events = telemetry.readRecordsToList();
-        assertThat(events).extracting(r -> r.value().type()).containsExactly("budget.decision", "context.retrieved",
-                "model.call", "reply.emitted");
-        assertThat(events).allSatisfy(r -> {
+        assertThat(events).singleElement().satisfies(r -> {
             assertThat(r.key()).isEqualTo(TENANT);
+            assertThat(r.value().type()).isEqualTo(TelemetryEvent.Types.MESSAGE_PROCESSED);
+            assertThat(r.value().eventId()).isEqualTo("message.processed:" + TENANT + ":m-1");
             assertThat(ContractSchema.TELEMETRY_EVENT.violationsOf(r.value())).isEmpty();
+            assertThat(r.value().attributes()).containsOnlyKeys("budget.decision", "context.retrieved", "model.call",
+                    "reply.emitted");
         });
-        assertThat(events.get(2).value().attributes()).containsEntry("provider", "offline").containsEntry("outcome", "ok");
+        TelemetryEvent processed = events.get(0).value();
+        assertThat(processed.facts("model.call").orElseThrow()).containsEntry("provider", "offline")
+                .containsEntry("outcome", "ok");
+        assertThat(processed.facts("reply.emitted").orElseThrow()).containsEntry("replyId", reply.replyId());
+        // read back per type, the facts are the separate events the stages used to send, ids included
+        assertThat(processed.perType()).extracting(TelemetryEvent::eventId).containsExactlyInAnyOrder(
+                "budget.decision:" + TENANT + ":m-1", "context.retrieved:" + TENANT + ":m-1",
+                "model.call:" + TENANT + ":m-1", "reply.emitted:" + TENANT + ":m-1");
+        assertThat(processed.perType()).allSatisfy(e -> {
+            assertThat(e.at()).isEqualTo(NOW);
+            assertThat(e.attributes()).doesNotContainKey("at");
+        });
         assertThat(deadLetters.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldSendOneTelemetryEventPerMessageWhicheverWayItsPathEnds() {
+        start(Map.of("translation.target-languages", "en",
+                "tenant.tenant-refused.budget.daily-tokens", "1",
+                "tenant.tenant-pii.pii-policy", "refuse",
+                "tenant.tenant-skipped.target-languages", "de"));
+        send(message(TENANT, "conv-1", "m-translated", "Guten Morgen, wie geht es euch allen heute?"));
+        send(message("tenant-refused", "conv-2", "m-refused", "Guten Morgen, wie geht es euch allen heute?"));
+        send(message("tenant-pii", "conv-3", "m-pii", "Schreib mir an anna.mueller@example.com bitte"));
+        send(message("tenant-skipped", "conv-4", "m-skipped", "Guten Morgen, wie geht es euch allen heute?"));
+
+        List<TelemetryEvent> events = telemetry.readValuesToList().stream()
+                .filter(e -> !e.type().equals(TelemetryEvent.Types.BUDGET_THRESHOLD)).toList();
+        assertThat(events).extracting(TelemetryEvent::type).containsOnly(TelemetryEvent.Types.MESSAGE_PROCESSED);
+        assertThat(events).extracting(TelemetryEvent::messageId)
+                .containsExactlyInAnyOrder("m-translated", "m-refused", "m-pii", "m-skipped");
+        Map<String, java.util.Set<String>> factsByMessage = new java.util.HashMap<>();
+        events.forEach(e -> factsByMessage.put(e.messageId(), e.attributes().keySet()));
+        assertThat(factsByMessage).containsEntry("m-translated",
+                        java.util.Set.of("budget.decision", "context.retrieved", "model.call", "reply.emitted"))
+                .containsEntry("m-refused", java.util.Set.of("budget.decision", "reply.emitted"))
+                .containsEntry("m-pii", java.util.Set.of("budget.decision", "pii.detected", "reply.emitted"))
+                .containsEntry("m-skipped",
+                        java.util.Set.of("budget.decision", "context.retrieved", "translation.skipped"));
     }
 
     @Test
@@ -208,7 +248,8 @@ class TranslationTopologyTest {
         send(message(TENANT, "19:other@thread.v2", "m-4", "Andere Unterhaltung"));
 
         Map<String, Object> turnsByMessage = new java.util.HashMap<>();
-        telemetry.readValuesToList().stream().filter(e -> e.type().equals("context.retrieved"))
+        telemetry.readValuesToList().stream().flatMap(e -> e.perType().stream())
+                .filter(e -> e.type().equals("context.retrieved"))
                 .forEach(e -> turnsByMessage.put(e.messageId(), e.attributes().get("turns")));
         assertThat(turnsByMessage).containsEntry("m-1", 0).containsEntry("m-2", 1)
                 .containsEntry("m-3", 0).containsEntry("m-4", 0);
@@ -220,7 +261,8 @@ class TranslationTopologyTest {
         for (int i = 1; i <= 5; i++) {
             send(message(TENANT, "conv-1", "m-" + i, "Nachricht " + i));
         }
-        List<Object> turns = telemetry.readValuesToList().stream().filter(e -> e.type().equals("context.retrieved"))
+        List<Object> turns = telemetry.readValuesToList().stream().flatMap(e -> e.perType().stream())
+                .filter(e -> e.type().equals("context.retrieved"))
                 .map(e -> e.attributes().get("turns")).toList();
         assertThat(turns).containsExactly(0, 1, 2, 2, 2);
     }

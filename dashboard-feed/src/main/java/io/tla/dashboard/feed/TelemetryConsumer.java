@@ -31,7 +31,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads {@code tla.telemetry.v1} into the {@link DashboardStore} on its own thread. Each poll's batch is written
+ * Reads {@code tla.telemetry.v1} into the {@link DashboardStore} on its own thread; the topology's one
+ * {@code message.processed} event per message is stored as the per-type rows it carries, the same rows (ids
+ * included) its stages' separate events were stored as before it. Each poll's batch is written
  * in one transaction and only then are its offsets committed, so every committed offset stands for rows that are
  * already durable; a crash in between re-delivers the batch, which the store's idempotent insert absorbs.
  *
@@ -79,6 +81,7 @@ public final class TelemetryConsumer implements AutoCloseable {
         properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         // Bytes in, decoded here: a record that is not valid JSON must not stall poll() in the deserializer.
         properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        // rows, one per telemetry type: a message.processed record counts as the events it carries
         this.storedCounter = Counter.builder("tla.dashboard.events.stored")
                 .description("Telemetry events newly written to the dashboard store").register(registry);
         this.duplicateCounter = Counter.builder("tla.dashboard.events.duplicates")
@@ -188,7 +191,7 @@ public final class TelemetryConsumer implements AutoCloseable {
         for (ConsumerRecord<byte[], byte[]> record : records) {
             TelemetryDecoder.Decoded decoded = TelemetryDecoder.decode(record.value());
             if (decoded.ok()) {
-                events.add(decoded.event());
+                events.addAll(decoded.events());
             } else {
                 rejected.add(new Rejected(record.topic(), record.partition(), record.offset(), decoded.reason()));
             }

@@ -7,15 +7,19 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import java.io.IOException;
+import java.util.List;
 import java.util.stream.Collectors;
 
-/** Turns the value bytes of a {@code tla.telemetry.v1} record into a row, or says why it cannot. */
+/**
+ * Turns the value bytes of a {@code tla.telemetry.v1} record into rows, or says why it cannot: one row per event,
+ * and for the topology's {@code message.processed} event one per type it carries (see {@link StoredEvent#rowsOf}).
+ */
 public final class TelemetryDecoder {
 
-    /** The outcome for one record: exactly one of {@code event} and {@code reason} is set. */
-    public record Decoded(StoredEvent event, String reason) {
+    /** The outcome for one record: exactly one of {@code events} (the rows) and {@code reason} is set. */
+    public record Decoded(List<StoredEvent> events, String reason) {
         public boolean ok() {
-            return event != null;
+            return events != null;
         }
     }
 
@@ -34,7 +38,12 @@ public final class TelemetryDecoder {
             if (event.eventId().isBlank() || event.type().isBlank() || event.tenantId().isBlank()) {
                 return new Decoded(null, "blank eventId, type or tenantId");
             }
-            return new Decoded(StoredEvent.from(event), null);
+            // the rows it stands for are identified by the message: without one they would collide
+            if (TelemetryEvent.Types.MESSAGE_PROCESSED.equals(event.type())
+                    && (event.messageId() == null || event.messageId().isBlank())) {
+                return new Decoded(null, "message.processed without messageId");
+            }
+            return new Decoded(StoredEvent.rowsOf(event), null);
         } catch (IOException | RuntimeException e) {
             return new Decoded(null, reason(e));
         }

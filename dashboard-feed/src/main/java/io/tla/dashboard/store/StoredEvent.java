@@ -3,6 +3,7 @@ package io.tla.dashboard.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.tla.schemas.Json;
 import io.tla.schemas.TelemetryEvent;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -54,6 +55,17 @@ public record StoredEvent(
      */
     private static final Set<String> CONTENT_ATTRIBUTES = Set.of("text", "translations", "body", "content");
 
+    /**
+     * The rows of an event: one for an event of one type; for a {@code message.processed} event, one per type it
+     * carries, each the row that type's own event is stored as (its id {@code type:tenant:messageId}, its time,
+     * its attributes). A message counts the same whichever way its telemetry was sent, and a re-delivered
+     * combined event adds nothing, as a re-delivered separate one.
+     */
+    public static List<StoredEvent> rowsOf(TelemetryEvent event) {
+        return event.perType().stream().map(StoredEvent::from).toList();
+    }
+
+    /** The row of an event of one type. */
     public static StoredEvent from(TelemetryEvent event) {
         Map<String, Object> attributes = new TreeMap<>(event.attributes());
         attributes.keySet().removeIf(key -> CONTENT_ATTRIBUTES.contains(key.toLowerCase(java.util.Locale.ROOT)));

@@ -153,7 +153,7 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
         Map<Period, TenantSpend> after = new EnumMap<>(Period.class);
         before.forEach((period, spent) -> after.put(period, allowed ? spent.allow(reservation) : spent.refuse()));
         List<TelemetryEvent> telemetry = new ArrayList<>();
-        telemetry.add(decision(message, now, allowed ? null : passed.get(0), reservation, limits, before));
+        Map<String, Object> decision = decision(allowed ? null : passed.get(0), reservation, limits, before);
         for (BudgetLimit limit : BudgetLimit.values()) {
             after.put(limit.period(), reportThresholds(limit, after.get(limit.period()), limits, passed.contains(limit),
                     periods.get(limit.period()), message, now, telemetry));
@@ -165,15 +165,21 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
                     spent.reported(thresholdMark(limit, 1.0)));
         }
 
+        // the decision travels with an allowed request and is sent with the rest of its facts where its path ends;
+        // a refusal ends it here. Thresholds are rare and go on their own.
         StageOutput output;
         if (allowed) {
             List<String> languages = settings.targetLanguagesForTenant().apply(tenant);
-            output = StageOutput.proceed(new TranslationRequest(message, languages, reservation, List.of()),
+            output = StageOutput.proceed(new TranslationRequest(message, languages, reservation, List.of())
+                            .withFact(TelemetryEvent.Types.BUDGET_DECISION, decision, now),
                     telemetry.toArray(TelemetryEvent[]::new));
         } else {
             rejections.get(passed.get(0)).increment();
             ReplyEvent reply = refusal(message, passed.get(0), now);
-            telemetry.add(TelemetryEvents.replyEmitted(message, reply, now));
+            Map<String, Map<String, Object>> facts = TelemetryEvents.withFact(Map.of(),
+                    TelemetryEvent.Types.BUDGET_DECISION, decision, now);
+            telemetry.add(TelemetryEvents.processed(message, TelemetryEvents.withFact(facts,
+                    TelemetryEvent.Types.REPLY_EMITTED, TelemetryEvents.replyEmitted(message, reply, now), now), now));
             output = StageOutput.reply(reply, telemetry.toArray(TelemetryEvent[]::new));
         }
         context.forward(record.withValue(output));
@@ -218,9 +224,9 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
         return spent;
     }
 
-    private static TelemetryEvent decision(NormalizedMessage message, Instant now, BudgetLimit refusedBy,
-                                           BudgetReservation reservation, BudgetLimits limits,
-                                           Map<Period, TenantSpend> before) {
+    /** The attributes of {@code budget.decision}. */
+    private static Map<String, Object> decision(BudgetLimit refusedBy, BudgetReservation reservation,
+                                                BudgetLimits limits, Map<Period, TenantSpend> before) {
         Map<String, Object> attributes = new LinkedHashMap<>();
         attributes.put("decision", refusedBy == null ? "allowed" : "refused");
         if (refusedBy != null) {
@@ -234,7 +240,7 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
         attributes.put("monthlyLimitUsd", limits.monthlyUsd());
         attributes.put("tokensToday", before.get(Period.DAY).tokens());
         attributes.put("dailyTokenLimit", limits.dailyTokens());
-        return TelemetryEvents.forMessage(TelemetryEvent.Types.BUDGET_DECISION, message, now, attributes);
+        return attributes;
     }
 
     private BudgetLimits limitsFor(String tenantId) {

@@ -79,10 +79,10 @@ public final class PiiGuard implements Processor<String, TranslationRequest, Str
         attributes.put("rules", redaction.rules());
         attributes.put("matches", redaction.matches());
         attributes.put("action", action);
-        TelemetryEvent detected = TelemetryEvents.forMessage(TelemetryEvent.Types.PII_DETECTED, message, now, attributes);
+        TranslationRequest detected = request.withFact(TelemetryEvent.Types.PII_DETECTED, attributes, now);
         if (action.equals(REDACTED)) {
-            context.forward(record.withValue(StageOutput.proceed(request.withMessage(message.withText(
-                    redaction.text())), detected)));
+            context.forward(record.withValue(StageOutput.proceed(detected.withMessage(message.withText(
+                    redaction.text())))));
             return;
         }
         ReplyEvent refusal = ReplyEvent.answering(message, ReplyIds.of(message, ReplyKind.FAILED), ReplyKind.FAILED,
@@ -90,8 +90,10 @@ public final class PiiGuard implements Processor<String, TranslationRequest, Str
                         + String.join(", ", redaction.rules()) + "), which your organisation does not send to the "
                         + "translation service.")),
                 NAME, null, null, now);
-        context.forward(record.withValue(StageOutput.reply(refusal, detected,
-                        TelemetryEvents.replyEmitted(message, refusal, now))
+        // the refusal ends the message's path: its one event
+        TelemetryEvent processed = TelemetryEvents.processed(detected.withFact(TelemetryEvent.Types.REPLY_EMITTED,
+                TelemetryEvents.replyEmitted(message, refusal, now), now), now);
+        context.forward(record.withValue(StageOutput.reply(refusal, processed)
                 .settling(BudgetSettlement.release(message.tenantId(), message.messageId(), request.reservation()))));
     }
 }

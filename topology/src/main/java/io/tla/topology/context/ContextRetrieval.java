@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.Timer;
 import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.TelemetryEvent;
 import io.tla.topology.StageOutput;
-import io.tla.topology.TelemetryEvents;
 import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationRequest;
 import io.tla.topology.glossary.GlossaryLookup;
@@ -120,8 +119,9 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
         attributes.put("contextTokens", sent.stream().mapToLong(Turn::estimatedTokens).sum());
         attributes.put("glossaryTerms", terms.size());
         attributes.put("latencyMs", (System.nanoTime() - started) / 1_000_000.0);
-        StageOutput output = StageOutput.proceed(next,
-                TelemetryEvents.forMessage(TelemetryEvent.Types.CONTEXT_RETRIEVED, message, now, attributes));
+        // sent with the message's other facts where its path ends
+        StageOutput output = StageOutput.proceed(next.withFact(TelemetryEvent.Types.CONTEXT_RETRIEVED, attributes,
+                now));
         retrievalTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         context.forward(record.withValue(output));
     }

@@ -8,8 +8,11 @@ import io.tla.schemas.ErrorHeaders;
 import io.tla.schemas.Json;
 import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.ReplyKind;
+import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Translation;
 import io.tla.topology.ReplyIds;
+import io.tla.topology.TelemetryEvents;
+import io.tla.topology.TranslationRequest;
 import io.tla.topology.serde.BinarySerde;
 import io.tla.topology.serde.CompactSerdes;
 import io.tla.schemas.Topics;
@@ -32,7 +35,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends a record the topology cannot deserialise or process to {@code teams.messages.dlq.v1}, tells the sender
- * with a {@code failed} reply when the record names a message, and keeps the stream thread running. The dead-letter record carries the source record's original key and value bytes (a by-tenant repartition record's value as the JSON message it holds) and
+ * with a {@code failed} reply when the record names a message (and sends the {@code message.processed} telemetry of
+ * a request that failed after earlier stages observed it), and keeps the stream thread running. The dead-letter
+ * record carries the source record's original key and value bytes (a by-tenant repartition record's value as the
+ * JSON message it holds) and
  * {@code tla.error.*} headers (exception class and message, stage, source topic, partition and offset, time), so
  * the replay tool can re-publish it unchanged. Under exactly-once the dead-letter record is written in the same
  * transaction as the input offset, so a failure is recorded exactly once.
@@ -56,7 +62,9 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler, Dese
     @Override
     public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record,
                                                            Exception exception) {
-        return ProcessingExceptionHandler.Response.resume(records(context, context.processorNodeId(), exception));
+        List<ProducerRecord<byte[], byte[]>> records = records(context, context.processorNodeId(), exception);
+        processedTelemetry(record).ifPresent(records::add);
+        return ProcessingExceptionHandler.Response.resume(records);
     }
 
     @Override
@@ -136,6 +144,24 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler, Dese
                     Topics.REPLIES.valueSerde().serializer().serialize(Topics.REPLIES.name(), reply)));
         } catch (java.io.IOException | RuntimeException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * A request that failed after earlier stages observed it: its path ends here, so what they observed is sent as
+     * its one {@code message.processed} event, as where a path ends normally (the message still counts).
+     */
+    static Optional<ProducerRecord<byte[], byte[]>> processedTelemetry(Record<?, ?> record) {
+        if (record == null || !(record.value() instanceof TranslationRequest request) || request.facts().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            TelemetryEvent event = TelemetryEvents.processed(request, Instant.now());
+            return Optional.of(new ProducerRecord<>(Topics.TELEMETRY.name(),
+                    event.tenantId().getBytes(StandardCharsets.UTF_8),
+                    Topics.TELEMETRY.valueSerde().serializer().serialize(Topics.TELEMETRY.name(), event)));
+        } catch (RuntimeException e) {
+            return Optional.empty(); // the dead letter matters more than its telemetry
         }
     }
 

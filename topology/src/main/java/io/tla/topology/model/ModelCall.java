@@ -66,11 +66,11 @@ import org.slf4j.LoggerFactory;
  *       conversation is in flight and the instance's {@link InFlightLimit} has a permit: served from the
  *       {@link TranslationCache}, or its source language is detected on the detection executor (CPU work kept
  *       off the stream thread) and the provider is called for the targets not already in that language. A
- *       message already in the only target language is not sent to the model: a {@code translation.skipped}
- *       event, no reply, its reservation released. Nothing here blocks the stream thread; completions only
+ *       message already in the only target language is not sent to the model: its telemetry says
+ *       {@code translation.skipped}, no reply, its reservation released. Nothing here blocks the stream thread; completions only
  *       enqueue.</li>
  *   <li>The stream thread drains completions on every {@code process()} and from a wall-clock punctuator: it
- *       forwards the reply, telemetry and budget settlement, deletes the pending entry (same transaction as the
+ *       forwards the reply, the message's one telemetry event and budget settlement, deletes the pending entry (same transaction as the
  *       output) and dispatches the conversation's next request. Replies of a conversation therefore leave in
  *       the order its messages arrived.</li>
  *   <li>When a task holds {@code pendingLimit} requests, intake pauses: {@code process()} waits for own
@@ -456,8 +456,9 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
     private StageOutput skipped(TranslationRequest request, String sourceLanguage) {
         NormalizedMessage message = request.message();
         skippedAlreadyInTarget.increment();
-        return StageOutput.observe(TelemetryEvents.forMessage(TRANSLATION_SKIPPED, message, clock.instant(), Map.of(
-                        "reason", ALREADY_IN_TARGET_LANGUAGE, "language", sourceLanguage)))
+        Instant now = clock.instant();
+        return StageOutput.observe(TelemetryEvents.processed(request.withFact(TRANSLATION_SKIPPED, Map.of(
+                        "reason", ALREADY_IN_TARGET_LANGUAGE, "language", sourceLanguage), now), now))
                 .settling(BudgetSettlement.release(message.tenantId(), message.messageId(), request.reservation()));
     }
 
@@ -517,8 +518,12 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
             settlement = BudgetSettlement.release(message.tenantId(), message.messageId(), request.reservation());
             deadLetter = deadLetter(message, completion, replayAttempt, now);
         }
-        TelemetryEvent modelCall = TelemetryEvents.forMessage(TelemetryEvent.Types.MODEL_CALL, message, now, attributes);
-        StageOutput output = StageOutput.reply(reply, modelCall, TelemetryEvents.replyEmitted(message, reply, now))
+        // the message's one event: what the earlier stages observed, the call and the reply
+        TelemetryEvent processed = TelemetryEvents.processed(request
+                .withFact(TelemetryEvent.Types.MODEL_CALL, attributes, now)
+                .withFact(TelemetryEvent.Types.REPLY_EMITTED, TelemetryEvents.replyEmitted(message, reply, now), now),
+                now);
+        StageOutput output = StageOutput.reply(reply, processed)
                 .and(glossaryTelemetry.toArray(TelemetryEvent[]::new))
                 .and(fallbackTelemetry(message, response, completion.error(), now)).settling(settlement);
         return deadLetter == null ? output : output.deadLettering(deadLetter);

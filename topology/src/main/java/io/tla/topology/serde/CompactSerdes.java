@@ -1,7 +1,12 @@
 package io.tla.topology.serde;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import io.tla.schemas.ConversationType;
 import io.tla.schemas.GlossaryEntry;
+import io.tla.schemas.Json;
 import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.Sender;
 import io.tla.schemas.Translation;
@@ -12,8 +17,10 @@ import io.tla.topology.context.Turn;
 import io.tla.topology.glossary.GlossaryTerm;
 import io.tla.topology.model.CachedTranslation;
 import io.tla.topology.model.PendingCall;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
@@ -177,6 +184,32 @@ public final class CompactSerdes {
             out.writeBoolean(term.strict());
             out.writeString(term.scope().wireName());
         }
+        // what the stages observed so far, for the message's one telemetry event: small, open-ended attribute
+        // maps, kept as JSON (numbers and strings come back as the telemetry event's JSON would carry them)
+        out.writeString(request.facts().isEmpty() ? null : writeFacts(request.facts()));
+    }
+
+    private static final ObjectWriter FACTS_WRITER = Json.mapper().writer();
+    private static final ObjectReader FACTS_READER = Json.mapper()
+            .readerFor(new TypeReference<Map<String, Map<String, Object>>>() { });
+
+    private static String writeFacts(Map<String, Map<String, Object>> facts) {
+        try {
+            return FACTS_WRITER.writeValueAsString(facts);
+        } catch (JsonProcessingException e) {
+            throw new SerializationException("telemetry facts are not serialisable: " + e.getOriginalMessage());
+        }
+    }
+
+    private static Map<String, Map<String, Object>> readFacts(String json) {
+        if (json == null) {
+            return Map.of();
+        }
+        try {
+            return FACTS_READER.readValue(json);
+        } catch (IOException e) {
+            throw new SerializationException("stored telemetry facts are not valid JSON");
+        }
     }
 
     static TranslationRequest readRequest(BinaryReader in) {
@@ -199,7 +232,8 @@ public final class CompactSerdes {
             glossary.add(new GlossaryTerm(in.readString(), in.readString(), in.readString(), in.readBoolean(),
                     GlossaryEntry.Scope.fromWireName(in.readString())));
         }
-        return new TranslationRequest(message, targets, reservation, context, sourceLanguage, tone, glossary);
+        return new TranslationRequest(message, targets, reservation, context, sourceLanguage, tone, glossary,
+                readFacts(in.readString()));
     }
 
     static void writeCachedTranslation(BinaryWriter out, CachedTranslation cached) {

@@ -10,7 +10,6 @@ import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.ReplyKind;
 import io.tla.schemas.Sender;
-import io.tla.schemas.TelemetryEvent;
 import io.tla.topology.StageOutput;
 import io.tla.topology.Tokens;
 import io.tla.topology.TopologySettings;
@@ -127,8 +126,11 @@ class BudgetGuardTest {
         return TopologySettings.from(TlaConfig.of(config));
     }
 
-    private static TelemetryEvent decision(StageOutput output) {
-        return output.telemetry().stream().filter(e -> e.type().equals("budget.decision")).findFirst().orElseThrow();
+    /** The budget decision: carried on by an allowed request, in the message's one event when it is refused. */
+    private static Map<String, Object> decision(StageOutput output) {
+        return output.next().map(request -> request.facts().get("budget.decision"))
+                .orElseGet(() -> output.telemetry().stream().flatMap(e -> e.facts("budget.decision").stream())
+                        .findFirst().orElseThrow());
     }
 
     @ParameterizedTest(name = "{0} = {1}: allowed {2}")
@@ -142,7 +144,7 @@ class BudgetGuardTest {
     void shouldReserveTheContextTokenBoundAndAllowExactlyTheLimit(String key, String limit, boolean allowed) {
         StageOutput output = process("de", "Hallo", reservingContext("8", Map.of(key, limit)));
 
-        assertThat(decision(output).attributes()).containsEntry("estimatedTokens", 152L)
+        assertThat(decision(output)).containsEntry("estimatedTokens", 152L)
                 .containsEntry("decision", allowed ? "allowed" : "refused");
         assertThat(output.next().isPresent()).isEqualTo(allowed);
         assertThat(output.replies()).hasSize(allowed ? 0 : 1);

@@ -148,12 +148,13 @@ class BudgetTopologyTest {
         return store.get(tenant + "|" + period);
     }
 
+    /** The events of a type, also those a message's one event carries. */
     private List<TelemetryEvent> telemetryOfType(String type) {
-        return telemetry.readValuesToList().stream().filter(e -> e.type().equals(type)).toList();
+        return ofType(telemetry.readValuesToList(), type);
     }
 
     private static List<TelemetryEvent> ofType(List<TelemetryEvent> events, String type) {
-        return events.stream().filter(e -> e.type().equals(type)).toList();
+        return events.stream().flatMap(e -> e.perType().stream()).filter(e -> e.type().equals(type)).toList();
     }
 
     private double rejections(String limit) {
@@ -232,12 +233,17 @@ class BudgetTopologyTest {
             assertThat(t.language()).isEqualTo("en");
             assertThat(t.text()).contains(wording);
         });
+        // the refusal ends the message's path: its one event carries the decision and the reply; the threshold
+        // it reached is an event of its own
         List<TelemetryEvent> events = telemetry.readValuesToList();
         assertThat(events).extracting(TelemetryEvent::type)
-                .containsExactly("budget.decision", BudgetGuard.THRESHOLD_EVENT, "reply.emitted");
-        assertThat(events.get(0).attributes()).containsEntry("decision", "refused").containsEntry("limit", limit);
+                .containsExactly(BudgetGuard.THRESHOLD_EVENT, TelemetryEvent.Types.MESSAGE_PROCESSED);
+        assertThat(events.get(1).attributes()).containsOnlyKeys("budget.decision", "reply.emitted");
+        assertThat(events.get(1).facts("budget.decision").orElseThrow()).containsEntry("decision", "refused")
+                .containsEntry("limit", limit);
+        assertThat(events.get(1).facts("reply.emitted").orElseThrow()).containsEntry("kind", "budget-exceeded");
         // the refusal counts as reaching 100 % of the limit that refused
-        assertThat(events.get(1).attributes()).containsEntry("limit", limit).containsEntry("threshold", 1.0);
+        assertThat(events.get(0).attributes()).containsEntry("limit", limit).containsEntry("threshold", 1.0);
         assertThat(events).allSatisfy(e -> assertThat(ContractSchema.TELEMETRY_EVENT.violationsOf(e)).isEmpty());
         assertThat(rejections(limit)).isEqualTo(1);
         // nothing was reserved for the refused request

@@ -69,8 +69,9 @@ class PiiGuardTest {
         });
     }
 
+    /** The pii.detected facts, as the message's one event carries them. */
     private List<TelemetryEvent> detected(List<TelemetryEvent> events) {
-        return events.stream().filter(e -> e.type().equals("pii.detected")).toList();
+        return events.stream().flatMap(e -> e.perType().stream()).filter(e -> e.type().equals("pii.detected")).toList();
     }
 
     @Test
@@ -111,6 +112,11 @@ class PiiGuardTest {
         assertThat(spend.spentUsd()).isEqualByComparingTo(BigDecimal.ZERO);
         assertThat(spend.tokens()).isZero();
         List<TelemetryEvent> events = topology.telemetry.readValuesToList();
+        // the refusal ends the message's path here: one event with what the budget guard and this stage observed
+        assertThat(events).singleElement().satisfies(e -> {
+            assertThat(e.type()).isEqualTo(TelemetryEvent.Types.MESSAGE_PROCESSED);
+            assertThat(e.attributes()).containsOnlyKeys("budget.decision", "pii.detected", "reply.emitted");
+        });
         assertThat(detected(events)).singleElement()
                 .satisfies(e -> assertThat(e.attributes()).containsEntry("action", "refused"));
         assertThat(Json.mapper().writeValueAsString(events)).doesNotContain(ADDRESS);

@@ -1,6 +1,7 @@
 package io.tla.topology.context;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tla.platform.config.TlaConfig;
@@ -107,8 +108,10 @@ class ContextRetrievalTest {
         send(TENANT, "conv-1", id, text);
     }
 
+    /** The events of a type, also those a message's one event carries. */
     private List<TelemetryEvent> telemetryOf(String type) {
-        return telemetry.readValuesToList().stream().filter(e -> e.type().equals(type)).toList();
+        return telemetry.readValuesToList().stream().flatMap(e -> e.perType().stream())
+                .filter(e -> e.type().equals(type)).toList();
     }
 
     private ConversationStore turnsStore() {
@@ -125,14 +128,20 @@ class ContextRetrievalTest {
 
         assertThat(replies.isEmpty()).isTrue();
         assertThat(model.requests).isEmpty();
+        // the skip ends the message's path: one event, with what each stage observed
         List<TelemetryEvent> events = telemetry.readValuesToList();
-        assertThat(events).extracting(TelemetryEvent::type)
-                .containsExactly("budget.decision", "context.retrieved", "translation.skipped");
-        TelemetryEvent skipped = events.get(2);
-        assertThat(skipped.attributes()).containsEntry("reason", "already-in-target-language")
-                .containsEntry("language", "de");
-        assertThat(skipped.messageId()).isEqualTo("m-1");
-        assertThat(ContractSchema.TELEMETRY_EVENT.violationsOf(skipped)).isEmpty();
+        assertThat(events).singleElement().satisfies(event -> {
+            assertThat(event.type()).isEqualTo(TelemetryEvent.Types.MESSAGE_PROCESSED);
+            assertThat(event.messageId()).isEqualTo("m-1");
+            assertThat(ContractSchema.TELEMETRY_EVENT.violationsOf(event)).isEmpty();
+        });
+        assertThat(events.get(0).perType()).extracting(TelemetryEvent::type)
+                .containsExactlyInAnyOrder("budget.decision", "context.retrieved", "translation.skipped");
+        TelemetryEvent skipped = events.get(0).perType().stream()
+                .filter(e -> e.type().equals("translation.skipped")).findFirst().orElseThrow();
+        assertThat(skipped.attributes()).containsOnly(entry("reason", "already-in-target-language"),
+                entry("language", "de"));
+        assertThat(skipped.eventId()).isEqualTo("translation.skipped:" + TENANT + ":m-1");
         TenantSpend spend = driver.<String, TenantSpend>getKeyValueStore(BudgetGuard.TENANT_BUDGET_STORE)
                 .get(TENANT + "|2026-11-25");
         assertThat(spend.spentUsd()).isEqualByComparingTo(BigDecimal.ZERO);

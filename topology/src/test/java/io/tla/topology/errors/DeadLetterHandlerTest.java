@@ -72,4 +72,32 @@ class DeadLetterHandlerTest {
         assertThat(target.lastHeader(io.tla.schemas.ErrorHeaders.REPLAY_OF)).isNotNull();
         assertThat(target.lastHeader("unrelated")).isNull();
     }
+
+    @Test
+    void sendsWhatEarlierStagesObservedAsTheMessagesOneEventWhenItsRequestFails() {
+        TranslationRequest request = new TranslationRequest(TopologyHarness.message("t1", "conv-1", "m-3", "Hallo"),
+                List.of("en"), new BudgetReservation("2026-11-25", 1, 10, BigDecimal.ZERO), List.of())
+                .withFact("budget.decision", java.util.Map.of("decision", "allowed"), TopologyHarness.NOW);
+
+        ProducerRecord<byte[], byte[]> record = DeadLetterHandler.processedTelemetry(
+                new org.apache.kafka.streams.processor.api.Record<>("t1", request, 0L)).orElseThrow();
+
+        assertThat(record.topic()).isEqualTo(Topics.TELEMETRY.name());
+        assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("t1");
+        io.tla.schemas.TelemetryEvent event = Topics.TELEMETRY.valueSerde().deserializer()
+                .deserialize(record.topic(), record.value());
+        assertThat(event.eventId()).isEqualTo("message.processed:t1:m-3");
+        assertThat(event.facts("budget.decision").orElseThrow()).containsEntry("decision", "allowed");
+    }
+
+    @Test
+    void sendsNoTelemetryForARecordThatCarriesNoFacts() {
+        TranslationRequest request = new TranslationRequest(TopologyHarness.message("t1", "conv-1", "m-4", "Hallo"),
+                List.of("en"), new BudgetReservation("2026-11-25", 1, 10, BigDecimal.ZERO), List.of());
+
+        assertThat(DeadLetterHandler.processedTelemetry(
+                new org.apache.kafka.streams.processor.api.Record<>("t1", request, 0L))).isEmpty();
+        assertThat(DeadLetterHandler.processedTelemetry(new org.apache.kafka.streams.processor.api.Record<>("t1",
+                TopologyHarness.message("t1", "conv-1", "m-4", "Hallo"), 0L))).isEmpty();
+    }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.ReplyKind;
+import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Translation;
 import io.tla.schemas.Usage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -268,9 +269,11 @@ class ModelCallTest {
         assertThat(output.replies()).isEmpty();
         assertThat(output.next()).isEmpty();
         assertThat(output.settlements()).containsExactly(BudgetSettlement.release(TENANT, "a1", reservation));
+        // the skip ends the message's path: its one event carries the skip
         assertThat(output.telemetry()).singleElement().satisfies(event -> {
-            assertThat(event.type()).isEqualTo("translation.skipped");
-            assertThat(event.attributes()).containsEntry("language", "en")
+            assertThat(event.type()).isEqualTo(TelemetryEvent.Types.MESSAGE_PROCESSED);
+            assertThat(event.eventId()).isEqualTo("message.processed:" + TENANT + ":a1");
+            assertThat(event.facts("translation.skipped").orElseThrow()).containsEntry("language", "en")
                     .containsEntry("reason", "already-in-target-language");
         });
         assertThat(store.approximateNumEntries()).isZero();
@@ -331,7 +334,7 @@ class ModelCallTest {
             TenantSpend settled = harness.driver.<String, TenantSpend>getKeyValueStore(BudgetGuard.TENANT_BUDGET_STORE)
                     .get(TENANT + "|2026-11-25");
             assertThat(settled.spentUsd()).isZero();
-            assertThat(harness.telemetry.readValuesToList()).filteredOn(e -> e.type().equals("model.call"))
+            assertThat(perType(harness.telemetry.readValuesToList())).filteredOn(e -> e.type().equals("model.call"))
                     .singleElement().satisfies(e -> assertThat(e.attributes()).containsEntry("outcome", "error")
                             .containsEntry("error", "IllegalStateException"));
         }
@@ -367,7 +370,7 @@ class ModelCallTest {
             assertThat(out).extracting(ReplyEvent::replyToId).containsExactly("a1", "b1");
             assertThat(out.get(1).translations()).isEqualTo(out.get(0).translations());
             assertThat(out.get(1).usage().costUsd()).isZero();
-            assertThat(harness.telemetry.readValuesToList()).filteredOn(e -> e.type().equals("model.call"))
+            assertThat(perType(harness.telemetry.readValuesToList())).filteredOn(e -> e.type().equals("model.call"))
                     .extracting(e -> e.attributes().get("cache")).containsExactly("miss", "hit");
         }
     }
@@ -442,7 +445,7 @@ class ModelCallTest {
             drain(harness);
             ReplyEvent reply = harness.replies.readValue();
             assertThat(reply.kind()).isEqualTo(ReplyKind.FAILED);
-            assertThat(harness.telemetry.readValuesToList()).filteredOn(e -> e.type().equals("model.call"))
+            assertThat(perType(harness.telemetry.readValuesToList())).filteredOn(e -> e.type().equals("model.call"))
                     .singleElement().satisfies(e -> assertThat(e.attributes())
                             .containsEntry("error", "malformed-output").containsEntry("attempt", 2));
         }
@@ -569,5 +572,10 @@ class ModelCallTest {
             assertThat(harness.telemetry.readValuesToList()).filteredOn(e -> e.type().equals("model.fallback"))
                     .extracting(e -> e.attributes().get("reason")).containsExactly("breaker-open", "http-500");
         }
+    }
+
+    /** The events of each type, also those a message's one event carries. */
+    private static List<TelemetryEvent> perType(List<TelemetryEvent> events) {
+        return events.stream().flatMap(event -> event.perType().stream()).toList();
     }
 }

@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
 
@@ -79,7 +80,7 @@ class CompactSerdesTest {
     }
 
     @Test
-    void pendingCallsKeepTheirRequestContextGlossaryReservationAndReplayAttempt() {
+    void pendingCallsKeepTheirRequestContextGlossaryReservationTelemetryFactsAndReplayAttempt() {
         Turn answered = new Turn("m-0", "Ben", UNICODE, RECEIVED, "de",
                 List.of(new Translation("en", "Greetings"), new Translation("ja", "こんにちは")));
         Turn unanswered = new Turn("m-00", null, "", null, null, List.of());
@@ -87,7 +88,9 @@ class CompactSerdesTest {
                 new BudgetReservation("2026-11-25", "2026-11", 1234, 400, new BigDecimal("0.00012345")),
                 List.of(answered, unanswered), "de", "polite",
                 List.of(new GlossaryTerm("Schnittstelle", "en", "interface", true, GlossaryEntry.Scope.CHANNEL),
-                        new GlossaryTerm("Besprechung", "ja", "会議", false, GlossaryEntry.Scope.USER)));
+                        new GlossaryTerm("Besprechung", "ja", "会議", false, GlossaryEntry.Scope.USER)),
+                Map.of("budget.decision", Map.of("decision", "allowed", "reservedTokens", 1234, "at", "2026-11-25T10:15:30Z"),
+                        "context.retrieved", Map.of("turns", 2, "glossaryTerms", 2, "tone", "polite")));
         PendingCall call = new PendingCall(request, 1_764_065_730_123L, 3);
 
         assertThat(roundTrip(CompactSerdes.PENDING_CALL, call)).isEqualTo(call);
