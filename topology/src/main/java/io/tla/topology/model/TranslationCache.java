@@ -33,7 +33,7 @@ import org.apache.kafka.streams.state.Stores;
  * first) hits only entries also built without context. Entries expire after the TTL, and a task keeps at most
  * {@code maxEntries} (the oldest are purged first). A hit costs nothing.
  */
-public final class TranslationCache {
+public final class TranslationCache implements ModelDispatcher.ResponseCache {
 
     private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
@@ -102,6 +102,7 @@ public final class TranslationCache {
     }
 
     /** A fresh cached answer as a provider response with zero usage, or empty (counted as a miss). */
+    @Override
     public Optional<ModelResponse> lookup(String key, long now) {
         if (!enabled()) {
             return Optional.empty();
@@ -116,6 +117,7 @@ public final class TranslationCache {
                 cached.translations(), Usage.NONE));
     }
 
+    @Override
     public void put(String key, ModelResponse response, long now) {
         if (enabled()) {
             store.put(key, new CachedTranslation(response.provider(), response.model(), response.sourceLanguage(),
