@@ -40,6 +40,8 @@ class LanguageDetectionTest {
             he | בוקר טוב, הפגישה נדחתה ליום חמישי.
             hi | सुप्रभात, कल की बैठक दोपहर तीन बजे होगी।
             vi | Chào buổi sáng, cuộc họp ngày mai được dời sang ba giờ chiều.
+            th | สวัสดีครับ การประชุมพรุ่งนี้เลื่อนไปเป็นบ่ายสามโมง
+            ja | TeamsのミーティングはPDFの資料を見ながら進めます。
             """)
     void shouldDetectTheLanguageOfAnEverydayWorkMessage(String expected, String text) {
         assertThat(LanguageDetection.detect(text)).isEqualTo(expected);
