@@ -40,10 +40,11 @@ USER tla:tla
 # 8080: the webhook listener (Teams); 8081: the management listener (dashboard, /api/*, /metrics)
 EXPOSE 8080 8081
 
-# Heap as ./tla sets it; the topology's language models alone take about 760 MB (docs/architecture.md). The java
-# launcher reads JDK_JAVA_OPTIONS, so a service overrides the heap without replacing the entrypoint (compose gives
-# the lighter roles a smaller one). ExitOnOutOfMemoryError: a broken JVM exits and the restart policy restarts it.
-ENV JDK_JAVA_OPTIONS="-Xms256m -Xmx4g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError"
+# Memory as ./tla sets it: every role within 512 MiB resident (docs/benchmarks.md, "footprint"). The java launcher
+# reads JDK_JAVA_OPTIONS, so a service overrides it without replacing the entrypoint. ExitOnOutOfMemoryError: a
+# broken JVM exits and the restart policy restarts it. Two malloc arenas: RocksDB and the JDK allocate natively.
+ENV MALLOC_ARENA_MAX=2
+ENV JDK_JAVA_OPTIONS="-Xms64m -Xmx384m -XX:+UseG1GC -XX:MaxMetaspaceSize=192m -XX:ReservedCodeCacheSize=64m -Xss512k -XX:+ExitOnOutOfMemoryError"
 HEALTHCHECK --interval=10s --timeout=3s --start-period=120s --retries=3 \
     CMD curl -fsS -o /dev/null "http://127.0.0.1:${TLA_HTTP_PORT:-8080}/health/live" || exit 1
 # exec form: SIGTERM from `docker stop` reaches the JVM, whose shutdown hook closes every role cleanly.

@@ -37,7 +37,14 @@ fi
 # ./data of this installation (tla.home). exec: Ctrl-C and SIGTERM reach the JVM directly, which shuts every role
 # down cleanly.
 if [[ "$module" == "bench" ]]; then
-  exec java ${TLA_JAVA_OPTS:--Xms256m -Xmx4g -XX:+UseG1GC} -Dtla.home="$ROOT" \
+  exec java ${TLA_JAVA_OPTS:--Xms256m -Xmx2g -XX:+UseG1GC} -Dtla.home="$ROOT" \
       -cp "$BENCH_JAR:$(<"$BENCH_CLASSPATH")" io.tla.bench.BenchMain "$@"
 fi
-exec java ${TLA_JAVA_OPTS:--Xms256m -Xmx4g -XX:+UseG1GC} -Dtla.home="$ROOT" -jar "$JAR" "$@"
+# The runtime's defaults keep every role, the embedded broker included, within 512 MiB resident: a 384 MiB heap
+# ceiling (G1 gives back what it does not need), bounded metaspace and JIT code cache, smaller thread stacks, and
+# two glibc malloc arenas instead of one per core and thread (RocksDB and the JDK allocate natively). An
+# out-of-memory error ends the process instead of leaving it half-alive for its supervisor to miss.
+# docs/benchmarks.md ("footprint") has the figures; TLA_JAVA_OPTS replaces the JVM options entirely.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+exec java ${TLA_JAVA_OPTS:--Xms64m -Xmx384m -XX:+UseG1GC -XX:MaxMetaspaceSize=192m -XX:ReservedCodeCacheSize=64m \
+    -Xss512k -XX:+ExitOnOutOfMemoryError} -Dtla.home="$ROOT" -jar "$JAR" "$@"
