@@ -84,6 +84,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("num.partitions", "1");
         p.put("auto.create.topics.enable", "false");
         p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+        // The log cleaner's de-duplication map is a heap buffer allocated whole when the cleaner starts (128 MiB by
+        // default, a third of the runtime's heap); the product's compacted topics (glossary, ledger, directory,
+        // replay marks) hold thousands of keys, not millions: 8 MiB maps about 200 000 keys per cleaning pass.
+        p.put("log.cleaner.dedupe.buffer.size", Integer.toString(8 << 20));
+        p.put("log.cleaner.io.buffer.size", Integer.toString(256 << 10));
+        // One node serving one process: fewer request threads than a shared broker's defaults (3 network, 8 I/O).
+        p.put("num.network.threads", "2");
+        p.put("num.io.threads", "4");
         return p;
     }
 
