@@ -68,6 +68,8 @@ public final class Bench {
             result = SerdeScenario.run(err, log);
         } else if (request.scenario() == BenchScenario.MODEL_CLIENT) {
             result = ModelClientScenario.run(request.messages(), log); // needs no broker
+        } else if (request.scenario() == BenchScenario.DETECTION) {
+            result = DetectionScenario.run(request.messages(), log); // needs no broker
         } else {
             BenchEnvironment env = BenchEnvironment.start(config, request.keep(), log);
             // Ctrl-C still stops the broker and removes the run's directory.
@@ -80,7 +82,7 @@ public final class Bench {
                     case ASYNC_MODEL -> AsyncModelScenario.run(env, request.messages(), request.warmup(), log);
                     case GRAPH_SINK -> GraphSinkScenario.run(env, request.messages(), request.warmup(), log);
                     case SYNC_REPLY -> SyncReplyScenario.run(env, request.messages(), request.ratePerS(), log);
-                    case SERDE, MODEL_CLIENT -> throw new IllegalStateException("unreachable");
+                    case SERDE, MODEL_CLIENT, DETECTION -> throw new IllegalStateException("unreachable");
                 };
             } finally {
                 try {

@@ -22,7 +22,9 @@ public enum BenchScenario {
     /** The Graph reply connector against a local Graph that answers at once, vs. the outbox sink. */
     GRAPH_SINK("graph-sink", 20_000),
     /** Replies at 500/s followed by two ingress instances answering webhook calls, vs. a consumer group's read. */
-    SYNC_REPLY("sync-reply", 30_000);
+    SYNC_REPLY("sync-reply", 30_000),
+    /** Source-language detection, the pipeline's detector vs. Lingua: scores on the evaluation corpus, CPU, heap. */
+    DETECTION("detection", 10_000);
 
     private final String wireName;
     private final int defaultMessages;
