@@ -44,18 +44,25 @@ final class DetectionScenario {
         List<Text> corpus = readCorpus();
         log.info("corpus: %d texts (%s)", corpus.size(), corpus());
 
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long heapBefore = usedHeapAfterGc();
         long started = System.nanoTime();
+        long cpuStarted = threads.getCurrentThreadCpuTime();
         LanguageDetector compact = NgramLanguageDetector.load();
         double compactLoadMs = (System.nanoTime() - started) / 1e6;
+        double compactLoadCpuMs = (threads.getCurrentThreadCpuTime() - cpuStarted) / 1e6;
         long heapCompact = usedHeapAfterGc();
-        log.info("new detector loaded in %.0f ms, %.1f MB of heap", compactLoadMs, (heapCompact - heapBefore) / 1e6);
+        log.info("new detector loaded in %.0f ms (%.0f ms CPU), %.1f MB of heap", compactLoadMs, compactLoadCpuMs,
+                (heapCompact - heapBefore) / 1e6);
 
         started = System.nanoTime();
+        cpuStarted = threads.getCurrentThreadCpuTime();
         LanguageDetector lingua = new LinguaDetector();
         double linguaLoadMs = (System.nanoTime() - started) / 1e6;
+        double linguaLoadCpuMs = (threads.getCurrentThreadCpuTime() - cpuStarted) / 1e6;
         long heapLingua = usedHeapAfterGc();
-        log.info("Lingua loaded in %.0f ms, %.1f MB of heap", linguaLoadMs, (heapLingua - heapCompact) / 1e6);
+        log.info("Lingua loaded in %.0f ms (%.0f ms CPU on this thread; it loads on several), %.1f MB of heap",
+                linguaLoadMs, linguaLoadCpuMs, (heapLingua - heapCompact) / 1e6);
 
         DetectionScore compactScore = score(compact, corpus);
         DetectionScore linguaScore = score(lingua, corpus);
@@ -82,8 +89,9 @@ final class DetectionScenario {
                         + messages + " detections cycling through the corpus); baseline: Lingua high-accuracy")
                 .put("corpus_texts", corpus.size())
                 .put("targets", String.join(",", DetectionScore.TARGETS))
-                .put("new", fields(compactScore, compactRound, compactLoadMs, heapCompact - heapBefore))
-                .put("old_lingua", fields(linguaScore, linguaRound, linguaLoadMs, heapLingua - heapCompact));
+                .put("new", fields(compactScore, compactRound, compactLoadMs, compactLoadCpuMs, heapCompact - heapBefore))
+                .put("old_lingua", fields(linguaScore, linguaRound, linguaLoadMs, linguaLoadCpuMs,
+                        heapLingua - heapCompact));
     }
 
     static DetectionScore score(LanguageDetector detector, List<Text> corpus) {
@@ -120,7 +128,8 @@ final class DetectionScenario {
         return sorted.get(sorted.size() / 2);
     }
 
-    private static Map<String, Object> fields(DetectionScore score, Round round, double loadMs, long heapBytes) {
+    private static Map<String, Object> fields(DetectionScore score, Round round, double loadMs, double loadCpuMs,
+                                              long heapBytes) {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("accuracy", BenchResult.round(score.accuracy(), 4));
         fields.put("und_rate", BenchResult.round(score.undeterminedRate(), 4));
@@ -134,6 +143,7 @@ final class DetectionScenario {
         fields.put("p99_us", BenchResult.round(round.latencies().p99Ms() * 1e3, 1));
         fields.put("heap_mb", BenchResult.round(heapBytes / 1e6, 1));
         fields.put("load_ms", BenchResult.round(loadMs, 0));
+        fields.put("load_cpu_ms_calling_thread", BenchResult.round(loadCpuMs, 0));
         return fields;
     }
 
