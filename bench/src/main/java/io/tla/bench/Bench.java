@@ -73,6 +73,8 @@ public final class Bench {
         } else if (request.scenario() == BenchScenario.FOOTPRINT) {
             // the measured ./tla run brings its own broker
             result = FootprintScenario.run(config, request.messages(), request.ratePerS(), request.keep(), log);
+        } else if (request.scenario() == BenchScenario.DETECTION) {
+            result = DetectionScenario.run(request.messages(), log); // needs no broker
         } else {
             BenchEnvironment env = BenchEnvironment.start(config, request.keep(), log);
             // Ctrl-C still stops the broker and removes the run's directory.
@@ -85,7 +87,7 @@ public final class Bench {
                     case ASYNC_MODEL -> AsyncModelScenario.run(env, request.messages(), request.warmup(), log);
                     case GRAPH_SINK -> GraphSinkScenario.run(env, request.messages(), request.warmup(), log);
                     case SYNC_REPLY -> SyncReplyScenario.run(env, request.messages(), request.ratePerS(), log);
-                    case SERDE, MODEL_CLIENT, FOOTPRINT -> throw new IllegalStateException("unreachable");
+                    case SERDE, MODEL_CLIENT, FOOTPRINT, DETECTION -> throw new IllegalStateException("unreachable");
                 };
             } finally {
                 try {

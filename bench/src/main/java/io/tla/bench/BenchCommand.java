@@ -23,12 +23,14 @@ final class BenchCommand implements Callable<Integer> {
     TlaCommand.ConfigOptions options = new TlaCommand.ConfigOptions();
 
     @Option(names = "--scenario", paramLabel = "S", defaultValue = "pipeline",
-            description = "pipeline (default), latency, async-model, model-client, serde, graph-sink, sync-reply or footprint.")
+            description = "pipeline (default), latency, async-model, model-client, serde, graph-sink, sync-reply, "
+                    + "footprint or detection.")
     String scenario;
 
     @Option(names = "--messages", paramLabel = "N",
             description = "Messages to send (defaults: pipeline 20000, latency 30000, async-model 3000, model-client 8000 "
-                    + "calls, graph-sink 20000 replies, footprint 20000).")
+                    + "calls, graph-sink 20000 replies, footprint 20000, detection 10000 timed detections per detector "
+                    + "and round).")
     Integer messages;
 
     @Option(names = "--rate", paramLabel = "PER_S", description = "latency, sync-reply and footprint: messages (replies) offered per second (default 500; footprint 200).")

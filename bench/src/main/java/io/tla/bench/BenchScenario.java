@@ -24,7 +24,9 @@ public enum BenchScenario {
     /** Replies at 500/s followed by two ingress instances answering webhook calls, vs. a consumer group's read. */
     SYNC_REPLY("sync-reply", 30_000),
     /** {@code ./tla run} with the launcher's defaults as a child process: RSS and heap after steady traffic. */
-    FOOTPRINT("footprint", 20_000);
+    FOOTPRINT("footprint", 20_000),
+    /** Source-language detection, the pipeline's detector vs. Lingua: scores on the evaluation corpus, CPU, heap. */
+    DETECTION("detection", 10_000);
 
     private final String wireName;
     private final int defaultMessages;

@@ -13,6 +13,7 @@ class BenchRequestTest {
         assertThat(Bench.Request.of("latency", null, null, false).messages()).isEqualTo(30_000);
         assertThat(Bench.Request.of("async-model", null, null, false).messages()).isEqualTo(3_000);
         assertThat(Bench.Request.of("graph-sink", null, null, false).messages()).isEqualTo(20_000);
+        assertThat(Bench.Request.of("detection", null, null, false).messages()).isEqualTo(10_000);
         assertThat(Bench.Request.of("latency", null, null, false).ratePerS()).isEqualTo(500);
         assertThat(Bench.Request.of("footprint", null, null, false).messages()).isEqualTo(20_000);
         assertThat(Bench.Request.of("footprint", null, null, false).ratePerS()).isEqualTo(200);
@@ -32,7 +33,7 @@ class BenchRequestTest {
         assertThatThrownBy(() -> Bench.Request.of("throughput", null, null, false))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("unknown scenario 'throughput'. Scenarios: pipeline, latency, async-model, model-client, serde, "
-                        + "graph-sink, sync-reply, footprint");
+                        + "graph-sink, sync-reply, footprint, detection");
     }
 
     @Test

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * beyond the first 160 characters. Only the languages of {@link #LANGUAGES} are ever answered.
  *
  * <p>The static methods use one {@link NgramLanguageDetector} per JVM (a script pre-filter, then character n-gram
- * models for Latin and Cyrillic text): about 9 MB of heap, loaded in a fraction of a second, a few microseconds
+ * models for Latin and Cyrillic text): about 10 MB of heap, loaded in about a second, about ten microseconds of CPU
  * per message. It replaced Lingua's high-accuracy detector (760 MB of heap, 7 s to load, about 0.33 ms per
  * message) with more right answers, fewer {@code und} and no more wrong ones on an evaluation corpus of UI
  * strings from a widely translated program (docs/benchmarks.md, "Language detection").
@@ -84,7 +84,7 @@ public final class LanguageDetection {
         return Pool.EXECUTOR;
     }
 
-    /** Loads the detector now (blocking, a fraction of a second) unless it exists. */
+    /** Loads the detector now (blocking, about a second) unless it exists. */
     public static void warmUp() {
         detector();
     }

@@ -64,7 +64,7 @@ public final class NgramLanguageDetector implements LanguageDetector {
         this.cyrillic = languagesWritten(model, "Cyrillic");
     }
 
-    /** The detector with the model shipped in this module: about 0.2 s to load, about 9 MB of heap. */
+    /** The detector with the model shipped in this module: about a second to load, about 10 MB of heap. */
     public static NgramLanguageDetector load() {
         return new NgramLanguageDetector(NgramModel.load());
     }

@@ -1,12 +1,13 @@
 package io.tla.topology.language;
 
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -67,53 +68,65 @@ final class NgramModel {
     }
 
     static NgramModel read(InputStream raw) throws IOException {
-        DataInputStream in = new DataInputStream(new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16));
-        if (in.readInt() != MAGIC || in.readInt() != VERSION) {
-            throw new IOException("not a language model of version " + VERSION);
-        }
-        int languageCount = in.readUnsignedByte();
-        String[] tags = new String[languageCount];
-        String[] scripts = new String[languageCount];
-        for (int i = 0; i < languageCount; i++) {
-            tags[i] = in.readUTF();
-            scripts[i] = in.readUTF();
-        }
-        int ngramCount = in.readInt();
-        int entryCount = in.readInt();
-        // at most 2/3 full: linear probing stays short
-        int capacity = Integer.highestOneBit(Math.max(16, ngramCount * 3 / 2)) << 1;
-        long[] table = new long[capacity * 2];
-        byte[] entries = new byte[entryCount * 2];
-        byte[] languages = new byte[256];
-        int mask = capacity - 1;
-        int next = 0;
-        for (int i = 0; i < ngramCount; i++) {
-            int length = in.readUnsignedByte();
-            long key = 0;
-            for (int c = 0; c < length; c++) {
-                key = (key << 16) | in.readChar();
+        // decompressed whole and parsed from the array: a stream read per field would dominate the load time
+        ByteBuffer in = ByteBuffer.wrap(new GZIPInputStream(raw, 1 << 16).readAllBytes());
+        try {
+            if (in.getInt() != MAGIC || in.getInt() != VERSION) {
+                throw new IOException("not a language model of version " + VERSION);
             }
-            int count = in.readUnsignedByte();
-            if (next + count > entryCount) {
-                throw new IOException("language model holds more entries than its header says, " + entryCount);
+            int languageCount = in.get() & 0xff;
+            String[] tags = new String[languageCount];
+            String[] scripts = new String[languageCount];
+            for (int i = 0; i < languageCount; i++) {
+                tags[i] = readUtf(in);
+                scripts[i] = readUtf(in);
             }
-            int slot = slot(key, mask);
-            while (table[2 * slot] != 0) {
-                slot = (slot + 1) & mask;
+            int ngramCount = in.getInt();
+            int entryCount = in.getInt();
+            // at most 2/3 full: linear probing stays short
+            int capacity = Integer.highestOneBit(Math.max(16, ngramCount * 3 / 2)) << 1;
+            long[] table = new long[capacity * 2];
+            byte[] entries = new byte[entryCount * 2];
+            int mask = capacity - 1;
+            int next = 0;
+            for (int i = 0; i < ngramCount; i++) {
+                int length = in.get() & 0xff;
+                long key = 0;
+                for (int c = 0; c < length; c++) {
+                    key = (key << 16) | in.getChar();
+                }
+                int count = in.get() & 0xff;
+                if (next + count > entryCount) {
+                    throw new IOException("language model holds more entries than its header says, " + entryCount);
+                }
+                int slot = slot(key, mask);
+                while (table[2 * slot] != 0) {
+                    slot = (slot + 1) & mask;
+                }
+                table[2 * slot] = key;
+                table[2 * slot + 1] = ((long) next << 8) | count;
+                int languages = in.position();
+                in.position(languages + count);
+                for (int e = 0; e < count; e++) {
+                    entries[2 * (next + e)] = in.get(languages + e);
+                    entries[2 * (next + e) + 1] = in.get();
+                }
+                next += count;
             }
-            table[2 * slot] = key;
-            table[2 * slot + 1] = ((long) next << 8) | count;
-            in.readFully(languages, 0, count);
-            for (int e = 0; e < count; e++) {
-                entries[2 * (next + e)] = languages[e];
-                entries[2 * (next + e) + 1] = in.readByte();
+            if (next != entryCount || in.hasRemaining()) {
+                throw new IOException("language model holds " + next + " entries, its header says " + entryCount);
             }
-            next += count;
+            return new NgramModel(tags, scripts, table, entries);
+        } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
+            throw new IOException("language model is truncated", e);
         }
-        if (next != entryCount) {
-            throw new IOException("language model holds " + next + " entries, its header says " + entryCount);
-        }
-        return new NgramModel(tags, scripts, table, entries);
+    }
+
+    private static String readUtf(ByteBuffer in) {
+        int length = in.getShort() & 0xffff;
+        String text = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
+        in.position(in.position() + length);
+        return text;
     }
 
     /**
