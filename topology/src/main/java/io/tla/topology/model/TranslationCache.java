@@ -16,7 +16,6 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -35,9 +34,16 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class TranslationCache implements ModelDispatcher.ResponseCache {
 
-    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
-
     public static final String STORE = "translation-cache-store";
+
+    /** One digest per stream thread, reset for each key. */
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    });
 
     private final KeyValueStore<String, CachedTranslation> store;
     private final Duration ttl;
@@ -65,25 +71,60 @@ public final class TranslationCache implements ModelDispatcher.ResponseCache {
 
     public static String key(String tenantId, String provider, List<String> targetLanguages, String variant,
                              List<Turn> context, String text) {
-        String normalised = WHITESPACE.matcher(Normalizer.normalize(text, Normalizer.Form.NFC).strip()).replaceAll(" ");
-        // length-prefixed parts: no two different contexts (or variants) can produce the same material
-        StringBuilder material = new StringBuilder();
+        String normalised = collapseWhitespace(Normalizer.normalize(text, Normalizer.Form.NFC).strip());
+        // length-prefixed parts: no two different contexts (or variants) can produce the same material. The parts
+        // go into the digest one by one, never copied into one string first; the digest is the same.
+        MessageDigest digest = SHA_256.get();
+        digest.reset();
         for (String part : List.of(tenantId, provider, String.join(",", targetLanguages), variant == null ? "" : variant,
                 normalised)) {
-            material.append(part.length()).append(':').append(part);
+            update(digest, part);
         }
         for (Turn turn : context == null ? List.<Turn>of() : context) {
             for (String part : turnParts(turn)) {
-                material.append(part == null ? -1 : part.length()).append(':').append(part == null ? "" : part);
+                update(digest, part);
             }
         }
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(material.toString().getBytes(StandardCharsets.UTF_8));
-            return tenantId + "|" + HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        return tenantId + "|" + HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** {@code length:part}, or {@code -1:} for a missing part, as UTF-8. */
+    private static void update(MessageDigest digest, String part) {
+        digest.update(((part == null ? -1 : part.length()) + ":").getBytes(StandardCharsets.US_ASCII));
+        if (part != null) {
+            digest.update(part.getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /** Each run of white space ({@code \s}: space, tab, line breaks, form feed) as one space, without a regex. */
+    static String collapseWhitespace(String text) {
+        int length = text.length();
+        int i = 0;
+        // most texts have only single spaces: nothing to change, nothing to copy
+        while (i < length && !(isRegexSpace(text.charAt(i))
+                && (text.charAt(i) != ' ' || i + 1 < length && isRegexSpace(text.charAt(i + 1))))) {
+            i++;
+        }
+        if (i == length) {
+            return text;
+        }
+        StringBuilder out = new StringBuilder(length).append(text, 0, i);
+        boolean inRun = false;
+        for (; i < length; i++) {
+            char c = text.charAt(i);
+            if (!isRegexSpace(c)) {
+                out.append(c);
+                inRun = false;
+            } else if (!inRun) {
+                out.append(' ');
+                inRun = true;
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean isRegexSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
     }
 
     /** What of a turn the prompt carries (not its id or time, so equal contexts still share answers). */
