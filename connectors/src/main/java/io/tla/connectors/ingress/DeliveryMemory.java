@@ -40,6 +40,15 @@ final class DeliveryMemory<A> {
     private record Entry<A>(byte[] bodyHash, CompletableFuture<A> answer) {
     }
 
+    /** Looking a digest up costs more than hashing a message: one per thread. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is unavailable", e);
+        }
+    });
+
     private final Cache<String, Entry<A>> entries;
 
     DeliveryMemory(Duration window, int maxEntries) {
@@ -64,11 +73,7 @@ final class DeliveryMemory<A> {
     }
 
     private static byte[] sha256(byte[] body) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(body);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is unavailable", e);
-        }
+        return SHA256.get().digest(body); // digest() resets it for the next body
     }
 
     @Override
