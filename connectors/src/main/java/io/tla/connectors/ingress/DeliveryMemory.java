@@ -40,6 +40,10 @@ final class DeliveryMemory<A> {
     private record Entry<A>(byte[] bodyHash, CompletableFuture<A> answer) {
     }
 
+    /** By its parts rather than one concatenated string: the parts are the message's own strings, kept anyway. */
+    private record Key(String keySet, String conversationId, String activityId) {
+    }
+
     /** Looking a digest up costs more than hashing a message: one per thread. */
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
@@ -49,7 +53,7 @@ final class DeliveryMemory<A> {
         }
     });
 
-    private final Cache<String, Entry<A>> entries;
+    private final Cache<Key, Entry<A>> entries;
 
     DeliveryMemory(Duration window, int maxEntries) {
         this.entries = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(window).build();
@@ -57,7 +61,7 @@ final class DeliveryMemory<A> {
 
     /** Records this delivery unless it (or another body under its id) was seen within the window. */
     Seen<A> see(String keySet, String conversationId, String activityId, byte[] body) {
-        String key = Objects.requireNonNull(keySet, "keySet") + '\u0000' + conversationId + '\u0000' + activityId;
+        Key key = new Key(Objects.requireNonNull(keySet, "keySet"), conversationId, activityId);
         Entry<A> created = new Entry<>(sha256(body), new CompletableFuture<>());
         Entry<A> existing = entries.asMap().putIfAbsent(key, created);
         if (existing == null) {

@@ -344,7 +344,9 @@ final class MessageText {
         }
 
         private static boolean isPlain(char c) {
-            return c != '\r' && c != '\n' && !isHorizontalSpace(c) && !isInvisible(c);
+            // printable ASCII and Latin-1's controls first: no space, line break or invisible character among them
+            return c > ' ' && c < '\u00A0'
+                    || c != '\r' && c != '\n' && !isHorizontalSpace(c) && !isInvisible(c);
         }
 
         /** Text that is not collapsed (code), after any pending space. */
