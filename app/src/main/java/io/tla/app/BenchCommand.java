@@ -24,12 +24,13 @@ final class BenchCommand implements Callable<Integer> {
     TlaCommand.ConfigOptions options = new TlaCommand.ConfigOptions();
 
     @Option(names = "--scenario", paramLabel = "S", defaultValue = "pipeline",
-            description = "pipeline (default), latency, async-model, model-client, serde, graph-sink or sync-reply.")
+            description = "pipeline (default), latency, async-model, model-client, serde, graph-sink, sync-reply or ingress"
+                    + " (needs wrk on PATH).")
     String scenario;
 
     @Option(names = "--messages", paramLabel = "N",
             description = "Messages to send (defaults: pipeline 20000, latency 30000, async-model 3000, model-client 8000 "
-                    + "calls, graph-sink 20000 replies).")
+                    + "calls, graph-sink 20000 replies, ingress 300000 distinct activities prepared for its 30 s).")
     Integer messages;
 
     @Option(names = "--rate", paramLabel = "PER_S", description = "latency and sync-reply: messages (replies) offered per second (default 500).")

@@ -22,7 +22,12 @@ public enum BenchScenario {
     /** The Graph reply connector against a local Graph that answers at once, vs. the outbox sink. */
     GRAPH_SINK("graph-sink", 20_000),
     /** Replies at 500/s followed by two ingress instances answering webhook calls, vs. a consumer group's read. */
-    SYNC_REPLY("sync-reply", 30_000);
+    SYNC_REPLY("sync-reply", 30_000),
+    /**
+     * The ingress alone under wrk (2 threads, 64 connections, 30 s) with distinct signed activities, vs. the same
+     * HTTP stack checking only the HMAC; the count is the activities prepared for the 30 s (each is posted once).
+     */
+    INGRESS("ingress", 300_000);
 
     private final String wireName;
     private final int defaultMessages;

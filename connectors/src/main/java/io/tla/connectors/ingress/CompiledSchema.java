@@ -36,7 +36,8 @@ final class CompiledSchema {
     private enum Type { STRING, NULL, OBJECT, ARRAY, BOOLEAN }
 
     /** {@code ^[^...]*$} whose class is only characters and ranges written as four-digit unicode escapes. */
-    private static final Pattern EXCLUDED_CLASS = Pattern.compile("\\^\\[\\^((?:\\\\u[0-9A-Fa-f]{4}(?:-\\\\u[0-9A-Fa-f]{4})?)+)]\\*\\$");
+    private static final Pattern EXCLUDED_CLASS =
+            Pattern.compile("\\^\\[\\^((?:\\\\u[0-9A-Fa-f]{4}(?:-\\\\u[0-9A-Fa-f]{4})?)+)]\\*\\$");
     private static final Pattern CLASS_RANGE = Pattern.compile("\\\\u([0-9A-Fa-f]{4})(?:-\\\\u([0-9A-Fa-f]{4}))?");
 
     private final Node root;
