@@ -76,6 +76,9 @@ public final class Bench {
         } else if (request.scenario() == BenchScenario.DETECTION) {
             result = DetectionScenario.run(request.messages(), log); // needs no broker
         } else {
+            if (request.scenario() == BenchScenario.INGRESS) {
+                IngressScenario.requireWrk(); // before the broker starts
+            }
             BenchEnvironment env = BenchEnvironment.start(config, request.keep(), log);
             // Ctrl-C still stops the broker and removes the run's directory.
             Thread cleanup = new Thread(env::close, "tla-bench-cleanup");
@@ -87,6 +90,7 @@ public final class Bench {
                     case ASYNC_MODEL -> AsyncModelScenario.run(env, request.messages(), request.warmup(), log);
                     case GRAPH_SINK -> GraphSinkScenario.run(env, request.messages(), request.warmup(), log);
                     case SYNC_REPLY -> SyncReplyScenario.run(env, request.messages(), request.ratePerS(), log);
+                    case INGRESS -> IngressScenario.run(env, request.messages(), log);
                     case SERDE, MODEL_CLIENT, FOOTPRINT, DETECTION -> throw new IllegalStateException("unreachable");
                 };
             } finally {

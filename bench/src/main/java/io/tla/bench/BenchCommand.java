@@ -24,13 +24,13 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--scenario", paramLabel = "S", defaultValue = "pipeline",
             description = "pipeline (default), latency, async-model, model-client, serde, graph-sink, sync-reply, "
-                    + "footprint or detection.")
+                    + "footprint, detection or ingress (needs wrk on PATH).")
     String scenario;
 
     @Option(names = "--messages", paramLabel = "N",
             description = "Messages to send (defaults: pipeline 20000, latency 30000, async-model 3000, model-client 8000 "
                     + "calls, graph-sink 20000 replies, footprint 20000, detection 10000 timed detections per detector "
-                    + "and round).")
+                    + "and round, ingress 300000 distinct activities prepared for its 30 s).")
     Integer messages;
 
     @Option(names = "--rate", paramLabel = "PER_S", description = "latency, sync-reply and footprint: messages (replies) offered per second (default 500; footprint 200).")

@@ -26,7 +26,12 @@ public enum BenchScenario {
     /** {@code ./tla run} with the launcher's defaults as a child process: RSS and heap after steady traffic. */
     FOOTPRINT("footprint", 20_000),
     /** Source-language detection, the pipeline's detector vs. Lingua: scores on the evaluation corpus, CPU, heap. */
-    DETECTION("detection", 10_000);
+    DETECTION("detection", 10_000),
+    /**
+     * The ingress alone under wrk (2 threads, 64 connections, 30 s) with distinct signed activities, vs. the same
+     * HTTP stack checking only the HMAC; the count is the activities prepared for the 30 s (each is posted once).
+     */
+    INGRESS("ingress", 300_000);
 
     private final String wireName;
     private final int defaultMessages;

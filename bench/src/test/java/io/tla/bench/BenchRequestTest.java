@@ -17,6 +17,15 @@ class BenchRequestTest {
         assertThat(Bench.Request.of("latency", null, null, false).ratePerS()).isEqualTo(500);
         assertThat(Bench.Request.of("footprint", null, null, false).messages()).isEqualTo(20_000);
         assertThat(Bench.Request.of("footprint", null, null, false).ratePerS()).isEqualTo(200);
+        assertThat(Bench.Request.of("ingress", null, null, false).messages()).isEqualTo(300_000);
+    }
+
+    @Test
+    void ingressTakesNeitherARateNorAWarmupCount() {
+        assertThatThrownBy(() -> Bench.Request.of("ingress", null, 100, false))
+                .hasMessageContaining("--rate applies to the latency, sync-reply and footprint scenarios only");
+        assertThatThrownBy(() -> Bench.Request.of("ingress", null, null, 100, false))
+                .hasMessageContaining("--warmup applies to the pipeline, async-model and graph-sink scenarios only");
     }
 
     @Test
@@ -33,7 +42,7 @@ class BenchRequestTest {
         assertThatThrownBy(() -> Bench.Request.of("throughput", null, null, false))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("unknown scenario 'throughput'. Scenarios: pipeline, latency, async-model, model-client, serde, "
-                        + "graph-sink, sync-reply, footprint, detection");
+                        + "graph-sink, sync-reply, footprint, detection, ingress");
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +56,28 @@ class BenchScenariosTest {
         assertThat(result.get("partitions").asInt()).isEqualTo(2);
         assertThat(Files.exists(dataDir.resolve("bench"))).isFalse();
         assertThat(progress.toString(StandardCharsets.UTF_8)).contains("bench pipeline: ");
+    }
+
+    @Test
+    void ingressStoresEveryDistinctSignedActivityItAnswers202AndComparesWithTheBareEndpoint() throws Exception {
+        Assumptions.assumeTrue(IngressScenario.findOnPath("wrk", System.getenv("PATH")) != null, "wrk is not on PATH");
+
+        JsonNode result = run("ingress", 400, null);
+
+        assertThat(result.get("scenario").asText()).isEqualTo("ingress");
+        // each of the 400 prepared activities is posted once, answered 202 and on the topic once
+        assertThat(result.get("messages").asInt()).isEqualTo(400);
+        assertThat(result.get("posted").asInt()).isEqualTo(400);
+        assertThat(result.get("records_on_topic").asInt()).isEqualTo(400);
+        assertThat(result.get("non_2xx").asInt()).isZero();
+        assertThat(result.get("every_answer_202_and_stored").asBoolean()).isTrue();
+        assertThat(result.get("baseline_answered").asInt()).isEqualTo(400);
+        assertThat(result.get("baseline_non_2xx").asInt()).isZero();
+        assertThat(result.get("throughput_per_s").asDouble()).isPositive();
+        assertThat(result.get("baseline_per_s").asDouble()).isPositive();
+        assertThat(result.get("p99_ms").asDouble()).isPositive();
+        assertThat(result.get("wrk_connections").asInt()).isEqualTo(64);
+        assertThat(Files.exists(dataDir.resolve("bench"))).isFalse();
     }
 
     @Test

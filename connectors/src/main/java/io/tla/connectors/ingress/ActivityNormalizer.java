@@ -14,7 +14,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.jsoup.nodes.Element;
 import org.jsoup.nodes.Node;
 import org.jsoup.nodes.TextNode;
@@ -35,8 +34,6 @@ public final class ActivityNormalizer {
     private static final String MESSAGE_ID_MARKER = ";messageid=";
     /** Bot Framework ids of bots (and outgoing webhooks) start with this; people's with {@code 29:}. */
     private static final String BOT_ID_PREFIX = "28:";
-    /** Control characters other than tab, CR and LF (which the text may now carry as line breaks). */
-    private static final Pattern CONTROL = Pattern.compile("[\\p{Cntrl}&&[^\\t\\n\\r]]");
 
     private ActivityNormalizer() {
     }
@@ -50,7 +47,7 @@ public final class ActivityNormalizer {
             throw InvalidActivityException.invalidActivity("/text",
                     "nothing to translate: the text is empty without the bot mention and markup");
         }
-        if (CONTROL.matcher(text).find()) { // e.g. "&#1;" decodes to a control character
+        if (hasControlCharacter(text)) { // e.g. "&#1;" decodes to a control character
             throw InvalidActivityException.invalidActivity("/text",
                     "contains control characters (only tab, CR and LF are allowed)");
         }
@@ -139,8 +136,9 @@ public final class ActivityNormalizer {
      * kept as their names.
      */
     public static String plainText(JsonNode activity) {
-        BotMention bot = botMention(activity);
-        MessageText.Converted plain = MessageText.convert(MessageText.parse(activity.path("text").asText("")), true,
+        Parsed parsed = new Parsed();
+        BotMention bot = botMention(activity, parsed);
+        MessageText.Converted plain = MessageText.convert(parsed.of(activity.path("text").asText("")), true,
                 bot::matches);
         MessageText.Converted best = plain;
         for (JsonNode attachment : activity.path("attachments")) {
@@ -149,7 +147,7 @@ public final class ActivityNormalizer {
                     || !attachment.path("content").isTextual()) {
                 continue;
             }
-            MessageText.Converted html = MessageText.convert(MessageText.parse(attachment.path("content").asText()),
+            MessageText.Converted html = MessageText.convert(parsed.of(attachment.path("content").asText()),
                     false, bot::matches);
             if (html.structure() > best.structure()) {
                 best = html;
@@ -206,7 +204,21 @@ public final class ActivityNormalizer {
         }
     }
 
+    /** The bodies of one activity, each parsed once though the bot's mention and the text both read it. */
+    private static final class Parsed {
+        // by identity: the strings come from the activity's nodes, which hand out the same instance each time
+        private final Map<String, Element> bodies = new IdentityHashMap<>();
+
+        Element of(String markup) {
+            return bodies.computeIfAbsent(markup, MessageText::parse);
+        }
+    }
+
     static BotMention botMention(JsonNode activity) {
+        return botMention(activity, new Parsed());
+    }
+
+    private static BotMention botMention(JsonNode activity, Parsed parsed) {
         String recipientId = text(activity, "recipient", "id");
         boolean webhook = recipientId == null || recipientId.equalsIgnoreCase("null");
         Set<String> own = new HashSet<>();
@@ -237,14 +249,14 @@ public final class ActivityNormalizer {
             return new BotMention(own, false, Set.of());
         }
         bots.removeAll(others);
-        if (!bots.isEmpty() && mentionsAny(activity, bots)) {
+        if (!bots.isEmpty() && mentionsAny(activity, bots, parsed)) {
             return new BotMention(bots, false, Set.of());
         }
         return new BotMention(Set.of(), true, others);
     }
 
     /** Whether the text or an HTML attachment has a mention element with one of these names. */
-    private static boolean mentionsAny(JsonNode activity, Set<String> names) {
+    private static boolean mentionsAny(JsonNode activity, Set<String> names, Parsed parsed) {
         List<String> bodies = new ArrayList<>();
         bodies.add(activity.path("text").asText(""));
         for (JsonNode attachment : activity.path("attachments")) {
@@ -253,10 +265,21 @@ public final class ActivityNormalizer {
             }
         }
         for (String body : bodies) {
-            for (Element e : MessageText.parse(body).getAllElements()) {
+            for (Element e : parsed.of(body).getAllElements()) {
                 if (MessageText.isMention(e) && names.contains(MessageText.squash(e.text()))) {
                     return true;
                 }
+            }
+        }
+        return false;
+    }
+
+    /** ASCII control characters other than tab, CR and LF (which the text may now carry as line breaks). */
+    private static boolean hasControlCharacter(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7F) {
+                return true;
             }
         }
         return false;

@@ -40,7 +40,20 @@ final class DeliveryMemory<A> {
     private record Entry<A>(byte[] bodyHash, CompletableFuture<A> answer) {
     }
 
-    private final Cache<String, Entry<A>> entries;
+    /** By its parts rather than one concatenated string: the parts are the message's own strings, kept anyway. */
+    private record Key(String keySet, String conversationId, String activityId) {
+    }
+
+    /** Looking a digest up costs more than hashing a message: one per thread. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is unavailable", e);
+        }
+    });
+
+    private final Cache<Key, Entry<A>> entries;
 
     DeliveryMemory(Duration window, int maxEntries) {
         this.entries = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(window).build();
@@ -48,7 +61,7 @@ final class DeliveryMemory<A> {
 
     /** Records this delivery unless it (or another body under its id) was seen within the window. */
     Seen<A> see(String keySet, String conversationId, String activityId, byte[] body) {
-        String key = Objects.requireNonNull(keySet, "keySet") + '\u0000' + conversationId + '\u0000' + activityId;
+        Key key = new Key(Objects.requireNonNull(keySet, "keySet"), conversationId, activityId);
         Entry<A> created = new Entry<>(sha256(body), new CompletableFuture<>());
         Entry<A> existing = entries.asMap().putIfAbsent(key, created);
         if (existing == null) {
@@ -64,11 +77,7 @@ final class DeliveryMemory<A> {
     }
 
     private static byte[] sha256(byte[] body) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(body);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is unavailable", e);
-        }
+        return SHA256.get().digest(body); // digest() resets it for the next body
     }
 
     @Override

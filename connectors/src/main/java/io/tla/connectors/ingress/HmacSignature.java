@@ -46,6 +46,8 @@ public final class HmacSignature {
     }
 
     private final SecretKeySpec key;
+    /** A Mac is not thread-safe and costly to look up and key: one per thread, reset by each doFinal. */
+    private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
 
     private HmacSignature(byte[] keyBytes) {
         if (keyBytes.length == 0) {
@@ -132,10 +134,14 @@ public final class HmacSignature {
     }
 
     private byte[] mac(byte[] body) {
+        return macs.get().doFinal(body);
+    }
+
+    private Mac newMac() {
         try {
-            Mac mac = Mac.getInstance(ALGORITHM); // Mac is not thread-safe: one per call
+            Mac mac = Mac.getInstance(ALGORITHM);
             mac.init(key);
-            return mac.doFinal(body);
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is unavailable", e);
         }

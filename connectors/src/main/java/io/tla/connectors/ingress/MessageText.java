@@ -2,8 +2,8 @@ package io.tla.connectors.ingress;
 
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
 import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
 import org.jsoup.nodes.Node;
 import org.jsoup.nodes.TextNode;
@@ -24,8 +24,8 @@ final class MessageText {
             "table", "thead", "tbody", "tfoot", "tr", "section", "article", "header", "footer", "hr", "dl", "dt",
             "dd", "figure", "figcaption", "address", "main", "nav", "aside");
     private static final Set<String> VERBATIM_BLOCKS = Set.of("pre", "codeblock");
-    private static final Pattern SPACES = Pattern.compile("[\\s\\u00A0\\u2000-\\u200A\\u202F\\u205F\\u3000]+");
-    private static final Pattern INVISIBLE = Pattern.compile("[\\u200B\\u200C\\u200D\\u2060\\uFEFF]");
+    private static final String MENTION_OPEN = "<at>";
+    private static final String MENTION_CLOSE = "</at>";
     private static final Set<String> SKIPPED = Set.of("script", "style", "head", "title", "template");
 
     /** The text, and how much structure (line breaks, list items, link URLs, code) it carries. */
@@ -47,16 +47,97 @@ final class MessageText {
         Writer out = new Writer();
         new Walker(out, plainNewlines, dropMention).children(body, 0);
         String text = out.finish();
-        return new Converted(text, out.marks + (int) text.chars().filter(c -> c == '\n').count());
+        int newlines = 0;
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) == '\n') {
+                newlines++;
+            }
+        }
+        return new Converted(text, out.marks + newlines);
     }
 
+    /** The markup's body element, as jsoup parses a body fragment. */
     static Element parse(String markup) {
-        return Jsoup.parseBodyFragment(markup == null ? "" : markup).body();
+        String s = markup == null ? "" : markup;
+        Element simple = parseMentionsOnly(s);
+        return simple != null ? simple : Jsoup.parseBodyFragment(s).body();
     }
 
-    /** Collapses all whitespace (newlines too) to single spaces and strips: for comparing names. */
+    /**
+     * Text whose only markup is {@code <at>name</at>} mentions (what Teams sends as an outgoing webhook's text)
+     * built into the very tree jsoup's parser builds for it, without running the parser; null for anything else:
+     * another tag or a lone {@code <}, a character reference ({@code &}), CR or NUL (which the parser rewrites),
+     * markup inside a mention.
+     */
+    static Element parseMentionsOnly(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '&' || c == '\r' || c == '\0') {
+                return null;
+            }
+        }
+        Element body = null;
+        int at = 0;
+        while (true) {
+            int open = s.indexOf('<', at);
+            if (open < 0) {
+                body = body != null ? body : Document.createShell("").body();
+                appendText(body, s, at, s.length());
+                return body;
+            }
+            if (!s.startsWith(MENTION_OPEN, open)) {
+                return null;
+            }
+            int close = s.indexOf('<', open + MENTION_OPEN.length());
+            if (close < 0 || !s.startsWith(MENTION_CLOSE, close)) {
+                return null;
+            }
+            body = body != null ? body : Document.createShell("").body();
+            appendText(body, s, at, open);
+            appendText(body.appendElement("at"), s, open + MENTION_OPEN.length(), close);
+            at = close + MENTION_CLOSE.length();
+        }
+    }
+
+    private static void appendText(Element parent, String s, int from, int to) {
+        if (to > from) { // the parser makes no empty text nodes
+            parent.appendChild(new TextNode(s.substring(from, to)));
+        }
+    }
+
+    /**
+     * Collapses all whitespace (newlines too) to single spaces, then drops invisible characters and strips: for
+     * comparing names. (In that order, as two regular expressions would: a space either side of an invisible
+     * character stays two spaces.)
+     */
     static String squash(String s) {
-        return INVISIBLE.matcher(SPACES.matcher(s).replaceAll(" ")).replaceAll("").strip();
+        StringBuilder collapsed = new StringBuilder(s.length());
+        boolean inSpace = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (isSquashedSpace(c)) {
+                if (!inSpace) {
+                    collapsed.append(' ');
+                }
+                inSpace = true;
+            } else {
+                inSpace = false;
+                if (!isInvisibleChar(c)) {
+                    collapsed.append(c);
+                }
+            }
+        }
+        return collapsed.toString().strip();
+    }
+
+    /** ASCII whitespace, no-break space, U+2000 to U+200A, U+202F, U+205F and U+3000. */
+    private static boolean isSquashedSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r' || c == '\u00A0'
+                || (c >= '\u2000' && c <= '\u200A') || c == '\u202F' || c == '\u205F' || c == '\u3000';
+    }
+
+    private static boolean isInvisibleChar(char c) {
+        return c == '\u200B' || c == '\u200C' || c == '\u200D' || c == '\u2060' || c == '\uFEFF';
     }
 
     private record Walker(Writer out, boolean plainNewlines, Predicate<Element> dropMention) {
@@ -222,8 +303,21 @@ final class MessageText {
         }
 
         void text(String s, boolean newlinesBreak) {
-            for (int i = 0; i < s.length(); i++) {
+            int n = s.length();
+            // characters written as they are, appended in one go: plain ones, and single spaces between two of them
+            // (which is what a pending space between them would write)
+            int run = -1;
+            for (int i = 0; i < n; i++) {
                 char c = s.charAt(i);
+                if (isPlain(c) || c == ' ' && run >= 0 && i + 1 < n && isPlain(s.charAt(i + 1))) {
+                    run = run < 0 ? i : run;
+                    continue;
+                }
+                if (run >= 0) {
+                    flushSpace();
+                    sb.append(s, run, i);
+                    run = -1;
+                }
                 if (c == '\r') {
                     if (newlinesBreak) {
                         lineBreak();
@@ -241,11 +335,18 @@ final class MessageText {
                     }
                 } else if (isHorizontalSpace(c)) {
                     pendingSpace = true;
-                } else if (!isInvisible(c)) {
-                    flushSpace();
-                    sb.append(c);
-                }
+                } // else invisible: dropped
             }
+            if (run >= 0) {
+                flushSpace();
+                sb.append(s, run, n);
+            }
+        }
+
+        private static boolean isPlain(char c) {
+            // printable ASCII and Latin-1's controls first: no space, line break or invisible character among them
+            return c > ' ' && c < '\u00A0'
+                    || c != '\r' && c != '\n' && !isHorizontalSpace(c) && !isInvisible(c);
         }
 
         /** Text that is not collapsed (code), after any pending space. */
@@ -284,13 +385,54 @@ final class MessageText {
 
         String finish() {
             trimTrailingSpaces();
-            // a line's leading spaces come only from list indentation or code, so only trailing ones go
-            String[] lines = sb.toString().split("\n", -1);
-            StringBuilder out = new StringBuilder();
-            for (String line : lines) {
-                out.append(line.stripTrailing()).append('\n');
+            if (isFinished()) {
+                return sb.toString();
             }
-            return out.toString().strip().replaceAll("\n{3,}", "\n\n");
+            // a line's leading spaces come only from list indentation or code, so only trailing ones go
+            StringBuilder lines = new StringBuilder(sb.length() + 1);
+            int start = 0;
+            for (int i = 0; i <= sb.length(); i++) {
+                if (i == sb.length() || sb.charAt(i) == '\n') {
+                    int end = i;
+                    while (end > start && Character.isWhitespace(sb.charAt(end - 1))) {
+                        end--;
+                    }
+                    lines.append(sb, start, end).append('\n');
+                    start = i + 1;
+                }
+            }
+            // at most one blank line in a row: runs of three or more newlines become two
+            String stripped = lines.toString().strip();
+            StringBuilder out = new StringBuilder(stripped.length());
+            int newlines = 0;
+            for (int i = 0; i < stripped.length(); i++) {
+                char c = stripped.charAt(i);
+                newlines = c == '\n' ? newlines + 1 : 0;
+                if (newlines <= 2) {
+                    out.append(c);
+                }
+            }
+            return out.toString();
+        }
+
+        /** Whether the text has no whitespace to strip at either end or before a newline, nor three newlines in a row. */
+        private boolean isFinished() {
+            int n = sb.length();
+            if (n > 0 && (Character.isWhitespace(sb.charAt(0)) || Character.isWhitespace(sb.charAt(n - 1)))) {
+                return false;
+            }
+            int newlines = 0;
+            for (int i = 0; i < n; i++) {
+                char c = sb.charAt(i);
+                if (c == '\n') {
+                    if (++newlines == 3 || i > 0 && sb.charAt(i - 1) != '\n' && Character.isWhitespace(sb.charAt(i - 1))) {
+                        return false;
+                    }
+                } else {
+                    newlines = 0;
+                }
+            }
+            return true;
         }
 
         private void flushSpace() {

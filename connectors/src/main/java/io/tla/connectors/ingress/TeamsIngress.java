@@ -15,19 +15,23 @@ import io.tla.platform.config.SyncReplyConfig;
 import io.tla.platform.config.WebhookConfig;
 import io.tla.platform.config.WebhookConfig.Registration;
 import io.tla.platform.http.Health;
+import io.tla.platform.http.HttpServer;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.metrics.TlaMetrics;
 import io.tla.platform.secrets.Secret;
 import io.tla.schemas.Json;
 import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.Topics;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,6 +42,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -71,6 +76,7 @@ public final class TeamsIngress implements AutoCloseable {
     static final String CLIENT_ID = "tla-ingress";
 
     private static final Logger log = LoggerFactory.getLogger(TeamsIngress.class);
+    private static final String STORED = "last message stored on " + Topics.MESSAGES.name();
 
     private final HttpConfig http;
     private final WebhookConfig webhook;
@@ -87,6 +93,7 @@ public final class TeamsIngress implements AutoCloseable {
     private final Map<String, KeyBinding> bindings = new HashMap<>();
     private final DeliveryMemory<Result> deliveries;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final Map<Integer, StatusMeters> statusMeters = new ConcurrentHashMap<>();
     /** Writes answers off the producer's I/O thread, which must only move records. */
     private final ExecutorService answers = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "tla-ingress-answers");
@@ -189,7 +196,10 @@ public final class TeamsIngress implements AutoCloseable {
         // durability is not negotiable; timeouts may be tuned through kafka.* keys
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
+        // under load, a few milliseconds of batching turn thousands of small produce requests (and broker appends)
+        // a second into a few hundred; at low rates the 202 waits that much longer at most
+        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms
@@ -207,9 +217,10 @@ public final class TeamsIngress implements AutoCloseable {
         return keys;
     }
 
-    /** Adds {@code POST /api/messages}. */
+    /** Adds {@code POST /api/messages}: served directly by Jetty on the webhook listener, through Javalin elsewhere. */
     public void routes(Javalin app) {
         app.post(ROUTE, this::handle);
+        HttpServer.direct(app, "POST", ROUTE, this::handleDirect);
     }
 
     /** Tells {@code teams} each accepted message, so team mappings it names are learned without a lookup. */
@@ -219,7 +230,7 @@ public final class TeamsIngress implements AutoCloseable {
     }
 
     /** The outcome of one request, with what the log line may show (never the text). */
-    private record Result(int status, Map<String, Object> body, String registration, String tenant,
+    private record Result(int status, Object body, String registration, String tenant,
                           String conversation, String messageId, String reason) {
         static Result error(int status, String error, String reason, String registration) {
             return error(status, error, reason, null, registration);
@@ -247,27 +258,80 @@ public final class TeamsIngress implements AutoCloseable {
         }
     }
 
+    /** What the checks read from a request, however it arrived. */
+    private record Incoming(String registrationName, String contentType, String authorization,
+                            HttpServletRequest servlet) {
+    }
+
+    /** Through Javalin: the listeners without direct routes, and the path's variants (a trailing slash). */
     private void handle(Context ctx) throws JsonProcessingException {
         long started = System.nanoTime();
-        CompletableFuture<Result> outcome;
-        try {
-            outcome = process(ctx);
-        } catch (RuntimeException e) {
-            outcome = CompletableFuture.completedFuture(unexpected(e));
-        }
+        CompletableFuture<Result> outcome = outcome(new Incoming(ctx.queryParam("id"), ctx.header("Content-Type"),
+                ctx.header("Authorization"), ctx.req()));
         if (outcome.isDone()) {
             respond(ctx, outcome.join(), started);
             return;
         }
-        // a sync-reply call waiting for its reply: answered when the future completes, no thread held meanwhile
+        // waiting for the broker or a reply: answered when the future completes, no thread held meanwhile
         CompletableFuture<Result> waiting = outcome;
-        ctx.future(() -> waiting.exceptionally(TeamsIngress::unexpected).thenAccept(result -> {
+        ctx.future(() -> waiting.thenAccept(result -> {
             try {
                 respond(ctx, result, started);
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
         }));
+    }
+
+    /**
+     * Straight from Jetty on the webhook listener ({@link HttpServer#direct}), the same checks and answers as
+     * {@link #handle} without Javalin's layers. A request still waiting for the broker or its reply holds no thread:
+     * it is suspended and answered when its future completes.
+     */
+    private void handleDirect(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        long started = System.nanoTime();
+        CompletableFuture<Result> outcome = outcome(new Incoming(registrationName(request.getQueryString()),
+                request.getHeader("Content-Type"), request.getHeader("Authorization"), request));
+        if (outcome.isDone()) {
+            respond(response, outcome.join(), started);
+            return;
+        }
+        AsyncContext async = request.startAsync();
+        async.setTimeout(0); // bounded by the acknowledgement timeout and the sync-reply deadline, as with Javalin
+        outcome.thenAccept(result -> {
+            try {
+                respond((HttpServletResponse) async.getResponse(), result, started);
+            } catch (IOException | RuntimeException e) {
+                log.debug("event=ingress_answer_not_written error={}", e.getClass().getName());
+            } finally {
+                async.complete();
+            }
+        });
+    }
+
+    /** The answer for a request, never an exception (an unexpected one is a 500). */
+    private CompletableFuture<Result> outcome(Incoming request) {
+        try {
+            CompletableFuture<Result> outcome = process(request);
+            return outcome.isDone() ? outcome : outcome.exceptionally(TeamsIngress::unexpected);
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(unexpected(e));
+        }
+    }
+
+    /** {@code ?id=NAME}: the first {@code id} of the query string, decoded as Javalin decodes it (UTF-8). */
+    static String registrationName(String query) {
+        if (query == null || query.isEmpty()) {
+            return null;
+        }
+        for (String pair : query.split("&")) {
+            int equals = pair.indexOf('=');
+            String key = equals < 0 ? pair : pair.substring(0, equals);
+            if (URLDecoder.decode(key, StandardCharsets.UTF_8).equals("id")) {
+                return equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
     }
 
     private static Result unexpected(Throwable e) {
@@ -277,36 +341,78 @@ public final class TeamsIngress implements AutoCloseable {
 
     private void respond(Context ctx, Result result, long started) throws JsonProcessingException {
         ctx.status(result.status()).contentType("application/json")
-                .result(Json.mapper().writeValueAsString(result.body()));
-        if (result.status() == 503) {
-            ctx.header("Retry-After", "5");
-        } else if (result.status() == 429) {
-            ctx.header("Retry-After", "1");
+                .result(Json.mapper().writeValueAsBytes(result.body()));
+        String retryAfter = retryAfter(result.status());
+        if (retryAfter != null) {
+            ctx.header("Retry-After", retryAfter);
         }
-        String status = Integer.toString(result.status());
-        Counter.builder("tla.ingress.requests").description("Requests to POST /api/messages by status")
-                .tag("status", status).register(registry).increment();
-        Timer.builder("tla.ingress.request.seconds").description("Time to answer POST /api/messages")
-                .tag("status", status).register(registry).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        String line = "event=ingress status={} tenant={} conversation={} message_id={} registration={} reason=\"{}\" millis={}";
-        Object[] args = {result.status(), result.tenant(), result.conversation(), result.messageId(),
-                result.registration(), result.reason(), (System.nanoTime() - started) / 1_000_000};
-        if (result.status() >= 500) {
-            log.warn(line, args);
-        } else {
-            log.info(line, args);
+        recorded(result, started);
+    }
+
+    private void respond(HttpServletResponse response, Result result, long started) throws IOException {
+        byte[] body = Json.mapper().writeValueAsBytes(result.body());
+        recorded(result, started); // before the write: once the client has the answer, the metrics show it
+        response.setStatus(result.status());
+        response.setContentType("application/json");
+        String retryAfter = retryAfter(result.status());
+        if (retryAfter != null) {
+            response.setHeader("Retry-After", retryAfter);
+        }
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+
+    /** Seconds to wait before retrying, for the answers that invite a retry. */
+    private static String retryAfter(int status) {
+        return status == 503 ? "5" : status == 429 ? "1" : null;
+    }
+
+    /** Counts, times and logs an answer. */
+    private void recorded(Result result, long started) {
+        long elapsed = System.nanoTime() - started;
+        StatusMeters meters = statusMeters.computeIfAbsent(result.status(), this::statusMeters);
+        meters.requests().increment();
+        meters.time().record(elapsed, TimeUnit.NANOSECONDS);
+        // every refusal is a line; accepted messages are counted, and a line each only at DEBUG: at thousands a
+        // second the log would cost more than storing them
+        boolean accepted = result.status() < 300;
+        if (accepted ? log.isDebugEnabled() : result.status() < 500 ? log.isInfoEnabled() : log.isWarnEnabled()) {
+            String line = "event=ingress status={} tenant={} conversation={} message_id={} registration={}"
+                    + " reason=\"{}\" millis={}";
+            Object[] args = {result.status(), result.tenant(), result.conversation(), result.messageId(),
+                    result.registration(), result.reason(), elapsed / 1_000_000};
+            if (accepted) {
+                log.debug(line, args);
+            } else if (result.status() < 500) {
+                log.info(line, args);
+            } else {
+                log.warn(line, args);
+            }
         }
     }
 
-    private CompletableFuture<Result> process(Context ctx) {
-        String registrationName = ctx.queryParam("id");
-        if (!isJson(ctx.header("Content-Type"))) {
+    /** The request counter and timer of one status, looked up once instead of on every request. */
+    private record StatusMeters(Counter requests, Timer time) {
+    }
+
+    private StatusMeters statusMeters(int status) {
+        String tag = Integer.toString(status);
+        return new StatusMeters(
+                Counter.builder("tla.ingress.requests").description("Requests to POST /api/messages by status")
+                        .tag("status", tag).register(registry),
+                Timer.builder("tla.ingress.request.seconds").description("Time to answer POST /api/messages")
+                        .tag("status", tag).register(registry));
+    }
+
+    private CompletableFuture<Result> process(Incoming request) {
+        String registrationName = request.registrationName();
+        if (!isJson(request.contentType())) {
             return done(Result.error(415, "unsupported media type", "Content-Type must be application/json (UTF-8)",
                     null));
         }
         byte[] body;
         try {
-            body = readBounded(ctx);
+            body = readBounded(request.servlet());
         } catch (IOException e) {
             return done(Result.error(400, "invalid request", "the request body could not be read", null));
         }
@@ -316,7 +422,7 @@ public final class TeamsIngress implements AutoCloseable {
         }
 
         // the registration's keys only (current, then previous within its grace); unknown names are not logged
-        WebhookKeys.Verification verification = keys.verify(registrationName, ctx.header("Authorization"), body);
+        WebhookKeys.Verification verification = keys.verify(registrationName, request.authorization(), body);
         if (!verification.verified()) {
             return done(Result.error(401, "unauthorized", verification.reason(), verification.registration()));
         }
@@ -401,7 +507,7 @@ public final class TeamsIngress implements AutoCloseable {
         }
         Instant signed;
         try {
-            signed = OffsetDateTime.parse(value.asText().strip()).toInstant();
+            signed = IsoTimestamp.parse(value.asText().strip());
         } catch (DateTimeParseException e) {
             return Optional.of(invalid(InvalidActivityException.invalidActivity("/timestamp",
                     "not an ISO-8601 date-time with an offset (2026-12-07T09:15:03.250Z)"), registrationName));
@@ -523,7 +629,7 @@ public final class TeamsIngress implements AutoCloseable {
                         release.run();
                         if (exception == null) {
                             answers.execute(() -> {
-                                markReady("last message stored on " + Topics.MESSAGES.name());
+                                markReady(STORED);
                                 stored.complete(accepted(message, registrationName));
                             });
                         } else {
@@ -549,12 +655,15 @@ public final class TeamsIngress implements AutoCloseable {
     }
 
     private static Result accepted(NormalizedMessage message, String registrationName) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", "accepted");
-        body.put("messageId", message.messageId());
-        body.put("conversationId", message.conversationId());
-        return new Result(202, body, registrationName, message.tenantId(), message.conversationId(),
-                message.messageId(), "stored");
+        return new Result(202, new Accepted("accepted", message.messageId(), message.conversationId()),
+                registrationName, message.tenantId(), message.conversationId(), message.messageId(), "stored");
+    }
+
+    /**
+     * The 202 body, {@code {"status":"accepted","messageId":...,"conversationId":...}}: a record sharing the
+     * message's strings, since the delivery memory keeps every answer for minutes.
+     */
+    private record Accepted(String status, String messageId, String conversationId) {
     }
 
     private static Result unavailable(NormalizedMessage message, String registrationName, String failure) {
@@ -563,12 +672,17 @@ public final class TeamsIngress implements AutoCloseable {
     }
 
     /** The body bytes, or null when it is larger than allowed; reads at most limit + 1 bytes (chunked too). */
-    private byte[] readBounded(Context ctx) throws IOException {
+    private byte[] readBounded(HttpServletRequest request) throws IOException {
         int limit = http.maxBodyBytes();
-        if (ctx.req().getContentLengthLong() > limit) {
+        long declared = request.getContentLengthLong();
+        if (declared > limit) {
             return null;
         }
-        try (InputStream in = ctx.req().getInputStream()) {
+        try (InputStream in = request.getInputStream()) {
+            if (declared >= 0) {
+                // the length is known: one array of that size (a stream ending early fails the read, as before)
+                return in.readNBytes((int) declared);
+            }
             byte[] body = in.readNBytes(limit + 1);
             return body.length > limit ? null : body;
         }

@@ -94,6 +94,8 @@ public final class WebhookKeys {
         final AtomicLong previousSinceWarning = new AtomicLong();
         final AtomicReference<Last> last = new AtomicReference<>();
         final AtomicReference<Instant> lastWarning = new AtomicReference<>();
+        final AtomicReference<Signer> currentSigner = new AtomicReference<>();
+        final AtomicReference<Signer> previousSigner = new AtomicReference<>();
 
         KeySet(String name, String registration, String secret, Secret fixedCurrent, PreviousKey previous) {
             this.name = name;
@@ -170,7 +172,7 @@ public final class WebhookKeys {
         Instant now = clock.instant();
         HmacSignature.Outcome outcome = null;
         Optional<Secret> currentKey = set.current();
-        HmacSignature current = signer(set, currentKey);
+        HmacSignature current = signer(set.currentSigner, currentKey);
         if (current == null) {
             warnRateLimited(set, now, "event=webhook_key_unusable registration={} secret={} detail=\"{}\"", set.name,
                     set.secret, currentKey.isEmpty() ? "the key is missing from the secret store"
@@ -186,7 +188,7 @@ public final class WebhookKeys {
             }
         }
         if (set.previous != null) {
-            HmacSignature previous = signer(set, set.previousSecret());
+            HmacSignature previous = signer(set.previousSigner, set.previousSecret());
             if (previous != null) {
                 HmacSignature.Outcome previousOutcome = previous.verify(authorization, body);
                 if (previousOutcome.valid() && set.previous.acceptedAt(now)) {
@@ -234,16 +236,35 @@ public final class WebhookKeys {
         }
     }
 
-    /** A signer for a key, or null when it is missing or not base64 (logged by secret name, never the value). */
-    private static HmacSignature signer(KeySet set, Optional<Secret> key) {
+    /**
+     * A signer for a key, or null when it is missing or not base64 (logged by secret name, never the value). The
+     * signer of the value last seen is reused: the key is looked up on every request, but decoded and set up only
+     * when it changed.
+     */
+    private static HmacSignature signer(AtomicReference<Signer> memo, Optional<Secret> key) {
         if (key.isEmpty()) {
             return null;
         }
+        String value = key.get().reveal();
+        Signer known = memo.get();
+        if (known != null && known.key().equals(value)) {
+            return known.signature();
+        }
         try {
-            HmacSignature.requireUsableKey(key.get().reveal());
-            return HmacSignature.of(key.get());
+            HmacSignature.requireUsableKey(value);
+            HmacSignature signature = HmacSignature.of(key.get());
+            memo.set(new Signer(value, signature));
+            return signature;
         } catch (IllegalArgumentException e) {
             return null; // logged by the caller, rate-limited
+        }
+    }
+
+    /** A key's value and its signer. */
+    private record Signer(String key, HmacSignature signature) {
+        @Override
+        public String toString() {
+            return "Signer[key hidden]";
         }
     }
 

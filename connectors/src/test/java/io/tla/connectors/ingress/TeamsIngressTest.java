@@ -223,6 +223,42 @@ class TeamsIngressTest {
     }
 
     @Test
+    void thePathWithATrailingSlashGoesThroughJavalinAndIsAnsweredAlike() throws Exception {
+        // POST /api/messages is served straight by Jetty; its variants reach the same checks through Javalin
+        long before = endOffset();
+        ObjectNode activity = freshActivity("über Javalin");
+        byte[] body = Fixtures.bytes(activity);
+
+        HttpResponse<String> stored = post(server, "/", "application/json", HttpRequest.BodyPublishers.ofByteArray(body),
+                sign(DEFAULT_KEY, body));
+        HttpResponse<String> repeated = post(server, "", "application/json",
+                HttpRequest.BodyPublishers.ofByteArray(body), sign(DEFAULT_KEY, body));
+        HttpResponse<String> forged = post(server, "/", "application/json", HttpRequest.BodyPublishers.ofByteArray(body),
+                sign(Fixtures.randomKey(), body));
+        HttpResponse<String> forAlpha = post(server, "/?id=" + ALPHA, "application/json",
+                HttpRequest.BodyPublishers.ofByteArray(body), sign(DEFAULT_KEY, body));
+
+        assertThat(acceptedRecord(stored, before).value().text()).isEqualTo("über Javalin");
+        assertThat(stored.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/json"));
+        assertThat(repeated.statusCode()).isEqualTo(202);
+        assertThat(repeated.body()).isEqualTo(stored.body());
+        assertThat(forged.statusCode()).isEqualTo(401);
+        assertThat(forAlpha.statusCode()).as("verified with the registration's key only").isEqualTo(401);
+    }
+
+    @Test
+    void theRegistrationNameIsReadFromTheQueryAsJavalinReadsIt() {
+        for (String query : new String[] {null, "", "id=teamalpha", "id=a%20b&id=c", "x=1&id=alpha", "id", "id=",
+            "%69d=alpha", "id=a+b", "id=%C3%BC", "&&id=x&", "ids=x", "ID=x", "id=a=b"}) {
+            List<String> javalin = query == null ? List.of() : io.javalin.http.servlet.JavalinServletContextKt
+                    .splitKeyValueStringAndGroupByKey(query, "UTF-8").getOrDefault("id", List.of());
+            assertThat(TeamsIngress.registrationName(query)).as(query)
+                    .isEqualTo(javalin.isEmpty() ? null : javalin.get(0));
+        }
+    }
+
+    @Test
     void storesAGroupChatMessageWithTheBotMentionRemoved() throws Exception {
         long before = endOffset();
         HttpResponse<String> response = postSigned(Fixtures.bytes(Fixtures.json(Fixtures.GROUP_CHAT)));

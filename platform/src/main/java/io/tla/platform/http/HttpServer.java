@@ -7,11 +7,22 @@ import io.tla.platform.config.HttpConfig;
 import io.tla.platform.config.ManagementConfig;
 import io.tla.platform.metrics.TlaMetrics;
 import io.tla.platform.secrets.SecretStore;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.HandlerWrapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,11 +35,15 @@ import org.slf4j.LoggerFactory;
  *   {@link ManagementAuth}: the dashboard, every {@code /api/*} route, {@code /metrics} and {@code /health/*}.</li>
  * </ul>
  * Both close connections idle for {@code http.idle-timeout-ms} and read at most {@code http.max-body-bytes};
- * unexpected errors become a JSON 500 that names no internals.
+ * unexpected errors become a JSON 500 that names no internals. The webhook listener can also serve a route
+ * {@linkplain #direct directly} on Jetty, for the ingress's thousands of requests a second.
  */
 public final class HttpServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+    /** The direct routes of each webhook listener's Javalin, which its roles reach through {@link #direct}. */
+    private static final Map<Javalin, DirectRoutes> DIRECT_ROUTES = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final byte[] INTERNAL_ERROR = "{\"error\":\"internal error\"}".getBytes(StandardCharsets.UTF_8);
 
     private final String listener;
     private final String host;
@@ -46,12 +61,21 @@ public final class HttpServer implements AutoCloseable {
         this.limits = limits;
         this.health = health;
         this.auth = auth;
+        // only the webhook listener: every management route must pass the sign-in guard, a Javalin filter
+        DirectRoutes direct = auth == null ? new DirectRoutes(listener) : null;
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.startupWatcherEnabled = false;
             cfg.http.maxRequestSize = limits.maxBodyBytes();
             cfg.jetty.modifyServer(server -> server.setStopTimeout(2_000));
+            if (direct != null) {
+                // ahead of the session and servlet handlers that lead to Javalin
+                cfg.jetty.modifyServletContextHandler(context -> context.insertHandler(direct));
+            }
         });
+        if (direct != null) {
+            DIRECT_ROUTES.put(app, direct);
+        }
         // the guard first, so no role's filter or route runs before it
         if (auth != null) {
             auth.install(app, this::port);
@@ -103,6 +127,76 @@ public final class HttpServer implements AutoCloseable {
         checks.forEach((name, check) -> components.put(name, Map.of("ready", check.ready(), "detail", check.detail())));
         body.put("components", components);
         ctx.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(body);
+    }
+
+    /** Serves one request with Jetty's own request and response, on the thread that read it. */
+    @FunctionalInterface
+    public interface DirectHandler {
+        void handle(HttpServletRequest request, HttpServletResponse response) throws IOException;
+    }
+
+    /**
+     * Serves {@code method path} on the webhook listener whose Javalin {@code app} is by handing Jetty's request
+     * straight to {@code handler}, ahead of Javalin's routing, context, sessions and servlet layers, which cost more
+     * than a small webhook request's own work. Only that exact method and path go there: anything else, a trailing
+     * slash included, still goes through Javalin, so add the route to Javalin as well. The handler answers
+     * everything itself (its own errors too); an exception it lets out becomes the usual JSON 500. Call before
+     * {@link #start()}, as with {@link #routes}.
+     *
+     * @return whether the route is served directly; false when {@code app} is not a webhook listener's (the
+     *         management listener's routes always pass its sign-in guard), where the Javalin route serves it
+     */
+    public static boolean direct(Javalin app, String method, String path, DirectHandler handler) {
+        DirectRoutes routes = DIRECT_ROUTES.get(Objects.requireNonNull(app, "app"));
+        if (routes == null) {
+            return false;
+        }
+        if (app.jettyServer().started()) {
+            throw new IllegalStateException("add direct routes before the server starts");
+        }
+        routes.add(method, path, handler);
+        return true;
+    }
+
+    /** The direct routes by path, each for one method; every other request passes on to Javalin. */
+    private static final class DirectRoutes extends HandlerWrapper {
+
+        private record Route(String method, DirectHandler handler) {
+        }
+
+        private final String listener;
+        private final Map<String, Route> byPath = new ConcurrentHashMap<>();
+
+        DirectRoutes(String listener) {
+            this.listener = listener;
+        }
+
+        void add(String method, String path, DirectHandler handler) {
+            byPath.put(path, new Route(method, Objects.requireNonNull(handler, "handler")));
+        }
+
+        @Override
+        public void handle(String target, Request base, HttpServletRequest request, HttpServletResponse response)
+                throws IOException, ServletException {
+            Route route = byPath.get(target);
+            if (route == null || !route.method().equals(request.getMethod())) {
+                super.handle(target, base, request, response);
+                return;
+            }
+            base.setHandled(true);
+            try {
+                route.handler().handle(request, response);
+            } catch (RuntimeException e) {
+                log.error("event=http_error listener={} path={} error={}", listener, target, e.getClass().getName(), e);
+                if (!response.isCommitted()) {
+                    response.reset();
+                    response.setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+                    response.setContentType("application/json");
+                    response.setContentLength(INTERNAL_ERROR.length);
+                    response.getOutputStream().write(INTERNAL_ERROR);
+                }
+            }
+        }
     }
 
     /** Adds routes; call before {@link #start()}. */

@@ -199,6 +199,77 @@ class HttpServerTest {
     }
 
     @Test
+    void aDirectRouteOnTheWebhookListenerServesItsMethodAndPathAndJavalinServesTheRest() throws Exception {
+        AtomicReference<String> directBody = new AtomicReference<>();
+        try (HttpServer webhook = HttpServer.webhook(new HttpConfig("127.0.0.1", 0, 256 * 1024), server.health())
+                .routes(app -> {
+                    app.post("/api/messages", ctx -> ctx.status(202).result("javalin"));
+                    assertThat(HttpServer.direct(app, "POST", "/api/messages", (request, response) -> {
+                        directBody.set(new String(request.getInputStream().readAllBytes()));
+                        response.setStatus(202);
+                        response.getOutputStream().write("direct".getBytes());
+                    })).isTrue();
+                })
+                .start()) {
+            HttpResponse<String> direct = post(webhook, "/api/messages", "{\"a\":1}");
+            assertThat(direct.statusCode()).isEqualTo(202);
+            assertThat(direct.body()).isEqualTo("direct");
+            assertThat(directBody.get()).isEqualTo("{\"a\":1}");
+            // a variant of the path is Javalin's, as are other methods and paths
+            assertThat(post(webhook, "/api/messages/", "{}").body()).isEqualTo("javalin");
+            assertThat(get(webhook, "/api/messages").statusCode()).isEqualTo(404);
+            assertThat(get(webhook, "/health/live").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void anExceptionOutOfADirectRouteBecomesJson500WithoutItsMessage() throws Exception {
+        try (HttpServer webhook = HttpServer.webhook(new HttpConfig("127.0.0.1", 0, 256 * 1024), server.health())
+                .routes(app -> HttpServer.direct(app, "POST", "/api/messages", (request, response) -> {
+                    throw new IllegalStateException(SECRET_MESSAGE);
+                }))
+                .start()) {
+            HttpResponse<String> response = post(webhook, "/api/messages", "{}");
+
+            assertThat(response.statusCode()).isEqualTo(500);
+            assertThat(json(response).path("error").asText()).isEqualTo("internal error");
+            assertThat(response.body()).doesNotContain("hunter2").doesNotContain("IllegalStateException");
+        }
+    }
+
+    @Test
+    void theManagementListenerTakesNoDirectRoutesSoEveryRoutePassesItsGuard() throws Exception {
+        AtomicReference<Boolean> accepted = new AtomicReference<>();
+        try (HttpServer management = HttpServer.managementOnLoopback(metrics, server.health())
+                .routes(app -> {
+                    app.post("/api/messages", ctx -> ctx.status(202).result("javalin"));
+                    accepted.set(HttpServer.direct(app, "POST", "/api/messages", (request, response) -> {
+                        response.setStatus(299);
+                    }));
+                })
+                .start()) {
+            assertThat(accepted.get()).isFalse();
+            assertThat(post(management, "/api/messages", "{}").body()).isEqualTo("javalin");
+        }
+    }
+
+    @Test
+    void directRoutesCannotBeAddedOnceTheServerRuns() {
+        try (HttpServer webhook = HttpServer.webhook(new HttpConfig("127.0.0.1", 0, 256 * 1024), server.health())
+                .start()) {
+            webhook.routes(app -> org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpServer.direct(app,
+                    "POST", "/late", (request, response) -> response.setStatus(202)))
+                    .isInstanceOf(IllegalStateException.class));
+        }
+    }
+
+    private static HttpResponse<String> post(HttpServer target, String path, String body) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port() + path))
+                .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void routesAddedBeforeStartAreServed() throws Exception {
         HttpResponse<String> response = get("/api/ping");
         assertThat(response.statusCode()).isEqualTo(200);
