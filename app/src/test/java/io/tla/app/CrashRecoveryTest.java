@@ -3,7 +3,6 @@ package io.tla.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.tla.broker.EmbeddedKafkaBroker;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.kafka.TopicAdmin;
@@ -14,6 +13,8 @@ import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.ReplyKind;
 import io.tla.schemas.Sender;
 import io.tla.schemas.Topics;
+import io.tla.topology.budget.TenantSpend;
+import io.tla.topology.serde.CompactSerdes;
 import java.io.File;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -106,7 +107,8 @@ class CrashRecoveryTest {
     }
 
     private static void awaitAnswered(String bootstrap, int replies) {
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+        // generous: a restarted generation first restores its stores, which a loaded 2-core machine makes slow
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
                 .until(() -> CommittedTopic.records(bootstrap, Topics.REPLIES.name()).size() >= replies);
     }
 
@@ -185,18 +187,20 @@ class CrashRecoveryTest {
      * summed per tenant. (Month records, {@code tenant|yyyy-MM}, hold the same spend again.)
      */
     private static Map<String, BigDecimal> budgetSpend(String bootstrap) throws Exception {
-        Map<String, JsonNode> latest = new HashMap<>();
-        for (ConsumerRecord<String, String> record : CommittedTopic.records(bootstrap, "tla-streams-tenant-budget-store-changelog")) {
+        // the store keeps its values in the topology's binary form (CompactSerdes), as its changelog does
+        Map<String, TenantSpend> latest = new HashMap<>();
+        for (ConsumerRecord<String, TenantSpend> record : CommittedTopic.records(bootstrap,
+                "tla-streams-tenant-budget-store-changelog", CompactSerdes.TENANT_SPEND.deserializer())) {
             if (record.value() == null) {
                 latest.remove(record.key());
             } else {
-                latest.put(record.key(), Json.mapper().readTree(record.value()));
+                latest.put(record.key(), record.value());
             }
         }
         Map<String, BigDecimal> spent = new TreeMap<>();
         latest.forEach((key, value) -> {
             if (key.matches(".*\\|\\d{4}-\\d{2}-\\d{2}")) {
-                spent.merge(key.substring(0, key.indexOf('|')), value.get("spentUsd").decimalValue(), BigDecimal::add);
+                spent.merge(key.substring(0, key.indexOf('|')), value.spentUsd(), BigDecimal::add);
             }
         });
         return spent;
