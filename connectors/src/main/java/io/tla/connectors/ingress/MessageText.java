@@ -3,7 +3,6 @@ package io.tla.connectors.ingress;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.jsoup.Jsoup;
-import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
 import org.jsoup.nodes.Node;
 import org.jsoup.nodes.TextNode;
@@ -65,7 +64,8 @@ final class MessageText {
 
     /**
      * Text whose only markup is {@code <at>name</at>} mentions (what Teams sends as an outgoing webhook's text)
-     * built into the very tree jsoup's parser builds for it, without running the parser; null for anything else:
+     * built into the body jsoup's parser builds for it, without running the parser (and without the document
+     * around it, whose head is empty and which nothing here reads); null for anything else:
      * another tag or a lone {@code <}, a character reference ({@code &}), CR or NUL (which the parser rewrites),
      * markup inside a mention.
      */
@@ -81,7 +81,7 @@ final class MessageText {
         while (true) {
             int open = s.indexOf('<', at);
             if (open < 0) {
-                body = body != null ? body : Document.createShell("").body();
+                body = body != null ? body : new Element("body");
                 appendText(body, s, at, s.length());
                 return body;
             }
@@ -92,7 +92,7 @@ final class MessageText {
             if (close < 0 || !s.startsWith(MENTION_CLOSE, close)) {
                 return null;
             }
-            body = body != null ? body : Document.createShell("").body();
+            body = body != null ? body : new Element("body");
             appendText(body, s, at, open);
             appendText(body.appendElement("at"), s, open + MENTION_OPEN.length(), close);
             at = close + MENTION_CLOSE.length();
@@ -288,7 +288,7 @@ final class MessageText {
 
     /** Builds the text: collapses horizontal whitespace as it goes, keeps line breaks. */
     private static final class Writer {
-        private final StringBuilder sb = new StringBuilder();
+        private final StringBuilder sb = new StringBuilder(256);
         private boolean pendingSpace;
         /** Just after a list marker, which must keep its trailing space. */
         private boolean afterMarker;

@@ -2,6 +2,7 @@ package io.tla.connectors.ingress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.regex.Pattern;
 import org.jsoup.Jsoup;
@@ -51,7 +52,7 @@ class MessageTextFastPathTest {
     }
 
     @Test
-    void mentionOnlyTextIsBuiltIntoTheTreeJsoupParsesItInto() {
+    void mentionOnlyTextIsBuiltIntoTheBodyJsoupParsesItInto() {
         SplittableRandom random = new SplittableRandom(3);
         int built = 0;
         for (int i = 0; i < 20_000; i++) {
@@ -61,10 +62,33 @@ class MessageTextFastPathTest {
                 continue;
             }
             built++;
-            Element parsed = Jsoup.parseBodyFragment(text).body();
-            assertThat(dump(fast.root())).as(text).isEqualTo(dump(parsed.root()));
+            Document parsed = Jsoup.parseBodyFragment(text);
+            assertThat(dump(fast)).as(text).isEqualTo(dump(parsed.body()));
+            assertThat(parsed.head().childNodeSize()).isZero();
         }
         assertThat(built).as("texts the fast path took").isGreaterThan(1_000);
+    }
+
+    @Test
+    void theBotsLeadingMentionIsDroppedFromTheBuiltTreeAsFromTheParsedOne() {
+        SplittableRandom random = new SplittableRandom(4);
+        int converted = 0;
+        for (int i = 0; i < 20_000; i++) {
+            String text = randomText(random, 8);
+            Element fast = MessageText.parseMentionsOnly(text);
+            if (fast == null) {
+                continue;
+            }
+            converted++;
+            // the webhook's own mention is the leading one, unless the entities name it as somebody else
+            Set<String> others = random.nextBoolean() ? Set.of() : Set.of("Bot");
+            MessageText.Converted expected = MessageText.convert(Jsoup.parseBodyFragment(text).body(), true,
+                    new ActivityNormalizer.BotMention(Set.of(), true, others)::matches);
+            MessageText.Converted actual = MessageText.convert(fast, true,
+                    new ActivityNormalizer.BotMention(Set.of(), true, others)::matches);
+            assertThat(actual).as(text).isEqualTo(expected);
+        }
+        assertThat(converted).isGreaterThan(1_000);
     }
 
     @Test
