@@ -117,4 +117,3 @@ public record TranslationRequest(NormalizedMessage message, List<String> targetL
         return Map.copyOf(copy);
     }
 }
-
