@@ -1,5 +1,7 @@
 package io.tla.schemas;
 
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import java.io.IOException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -10,9 +12,14 @@ import org.apache.kafka.common.serialization.Serializer;
 public final class JsonSerde<T> implements Serde<T> {
 
     private final Class<T> type;
+    /** Resolved once for the type, not looked up again for every record. */
+    private final ObjectWriter writer;
+    private final ObjectReader reader;
 
     public JsonSerde(Class<T> type) {
         this.type = type;
+        this.writer = Json.mapper().writerFor(type);
+        this.reader = Json.mapper().readerFor(type);
     }
 
     public Class<T> type() {
@@ -26,7 +33,7 @@ public final class JsonSerde<T> implements Serde<T> {
                 return null;
             }
             try {
-                return Json.mapper().writeValueAsBytes(data);
+                return writer.writeValueAsBytes(data);
             } catch (IOException e) {
                 throw new SerializationException("cannot write " + type.getSimpleName() + " as JSON", e);
             }
@@ -40,7 +47,7 @@ public final class JsonSerde<T> implements Serde<T> {
                 return null;
             }
             try {
-                return Json.mapper().readValue(data, type);
+                return reader.readValue(data);
             } catch (IOException | RuntimeException e) {
                 throw new SerializationException("record on " + topic + " is not a valid "
                         + type.getSimpleName() + ": " + e.getMessage(), e);

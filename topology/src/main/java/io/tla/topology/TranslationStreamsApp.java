@@ -91,6 +91,9 @@ public final class TranslationStreamsApp implements AutoCloseable {
         // An idle stream thread blocks in poll for at most this long before it runs the model stage's drain
         // punctuator, so a finished model call waits no longer than this for its reply to leave.
         props.put(StreamsConfig.POLL_MS_CONFIG, 20L);
+        // Each task reads one partition (messages, or messages-by-tenant), so there is nothing to align by
+        // timestamp; without this, every record pays for the idling check's bookkeeping.
+        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
         // every store of the process within one block cache, however many tasks this instance owns
         BoundedRocksDBMemory.configure(props, settings);
         return props;

@@ -47,7 +47,8 @@ final class PendingQueue {
 
     /** A request's key: its conversation, then its input offset, so keys sort oldest first per conversation. */
     static String key(String conversation, long offset) {
-        return conversation + String.format("%020d", offset);
+        String digits = Long.toString(offset);
+        return conversation + "0".repeat(20 - digits.length()) + digits;
     }
 
     /** The input offset a key was made of. */

@@ -40,7 +40,7 @@ class PersonalDataTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"+49 30 1234567", "0049 30 1234 5678", "(030) 123 4567", "0171-1234567", "+14155552671",
-            "030/12345678"})
+            "030/12345678", "+49 (30) 1234 567"})
     void replacesPhoneNumbersInTheirUsualNotations(String number) {
         PersonalData.Redaction r = redact("Ruf mich an: " + number + " danke");
 
@@ -71,5 +71,16 @@ class PersonalDataTest {
         PersonalData.Redaction r = redact("4111 1111 1111 1111");
 
         assertThat(r.matches()).isEqualTo(Map.of("card", 1));
+    }
+
+    @Test
+    void findsEachKindWithTheFewestDigitsItCanHaveInsideALongMessage() {
+        String filler = "Kurzer Text ohne Zahlen, damit die Nachricht lang wird. ".repeat(20);
+        String text = filler + "NI AB 12 34 56 C, Telefon +1234567, Mail a@b.de. " + filler;
+
+        PersonalData.Redaction r = redact(text);
+
+        assertThat(r.matches()).isEqualTo(Map.of("email", 1, "national-id", 1, "phone", 1));
+        assertThat(r.text()).contains("NI [national-id], Telefon [phone], Mail [email].");
     }
 }
