@@ -1,5 +1,6 @@
 package io.tla.app;
 
+import io.tla.platform.jvm.CommonPool;
 import picocli.CommandLine;
 
 /** Entry point of the {@code tla} command. */
@@ -9,6 +10,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        CommonPool.keepAPool();
         System.exit(new CommandLine(new TlaCommand())
                 .setExecutionExceptionHandler(new TlaCommand.Errors())
                 .execute(args));

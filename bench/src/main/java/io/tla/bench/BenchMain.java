@@ -1,6 +1,7 @@
 package io.tla.bench;
 
 import io.tla.app.TlaCommand;
+import io.tla.platform.jvm.CommonPool;
 import picocli.CommandLine;
 
 /**
@@ -14,6 +15,7 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) {
+        CommonPool.keepAPool();
         System.exit(commandLine().execute(args));
     }
 

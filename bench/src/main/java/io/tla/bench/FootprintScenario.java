@@ -92,7 +92,7 @@ final class FootprintScenario {
             SyntheticTraffic traffic = new SyntheticTraffic("bench-footprint-", LatencyScenario.CONVERSATIONS,
                     LatencyScenario.TENANTS, LatencyScenario.TEXT_BYTES);
             URI ingress = URI.create("http://127.0.0.1:" + httpPort + "/api/messages");
-            LatencyScenario.Sender sender = new LatencyScenario.Sender(http, ingress, HmacSignature.ofBase64Key(encodedKey),
+            LatencyScenario.Sender sender = new LatencyScenario.Sender(ingress, HmacSignature.ofBase64Key(encodedKey),
                     traffic, messages, rate);
             long rssPeakDuringKib;
             try (CommittedRecords replies = new CommittedRecords(clients, Topics.REPLIES.name(), "replyToId",
