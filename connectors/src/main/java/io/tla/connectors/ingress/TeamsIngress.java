@@ -702,6 +702,11 @@ public final class TeamsIngress implements AutoCloseable {
         if (contentType == null) {
             return false;
         }
+        // what Teams and our own senders send, without splitting the header for every request
+        if (contentType.equalsIgnoreCase("application/json; charset=utf-8")
+                || contentType.equalsIgnoreCase("application/json")) {
+            return true;
+        }
         String[] parts = contentType.split(";");
         if (!parts[0].strip().equalsIgnoreCase("application/json")) {
             return false;

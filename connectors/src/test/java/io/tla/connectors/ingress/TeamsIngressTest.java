@@ -510,4 +510,13 @@ class TeamsIngressTest {
                     .isEqualTo(1.0);
         }
     }
+
+    @Test
+    void acceptsJsonInUtf8HoweverTheContentTypeIsWritten() {
+        assertThat(List.of("application/json", "application/json; charset=utf-8", "Application/JSON; Charset=UTF-8",
+                "application/json;charset=\"utf8\"", " application/json ; charset=utf-8"))
+                .allSatisfy(type -> assertThat(TeamsIngress.isJson(type)).as(type).isTrue());
+        assertThat(List.of("application/json; charset=iso-8859-1", "text/json", "application/jsonx", ""))
+                .allSatisfy(type -> assertThat(TeamsIngress.isJson(type)).as(type).isFalse());
+    }
 }
