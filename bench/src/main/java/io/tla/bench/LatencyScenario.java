@@ -17,13 +17,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
@@ -222,12 +220,10 @@ final class LatencyScenario {
         }
 
         void run() throws InterruptedException {
-            List<Thread> connections = new ArrayList<>();
             for (int c = 0; c < CONNECTIONS; c++) {
                 Thread connection = new Thread(this::sendOnOneConnection, "tla-bench-sender-" + c);
                 connection.setDaemon(true);
                 connection.start();
-                connections.add(connection);
             }
             long start = System.nanoTime() + 5_000_000;
             for (int i = 0; i < messages; i++) {
