@@ -45,11 +45,13 @@ public final class Bench {
                 throw new IllegalArgumentException("--warmup must be between 0 and 1000000 messages, got " + warmup);
             }
             if (warmup != null && scenario != BenchScenario.PIPELINE && scenario != BenchScenario.ASYNC_MODEL
-                    && scenario != BenchScenario.GRAPH_SINK) {
-                throw new IllegalArgumentException("--warmup applies to the pipeline, async-model and graph-sink "
-                        + "scenarios only");
+                    && scenario != BenchScenario.GRAPH_SINK && scenario != BenchScenario.LATENCY) {
+                throw new IllegalArgumentException("--warmup applies to the pipeline, async-model, graph-sink and "
+                        + "latency scenarios only");
             }
-            return new Request(scenario, count, rate, warmup == null ? DEFAULT_WARMUP : warmup, keep);
+            int defaultWarmup = scenario == BenchScenario.LATENCY
+                    ? (int) Math.min(1_000_000, rate * LatencyScenario.DEFAULT_WARMUP.toSeconds()) : DEFAULT_WARMUP;
+            return new Request(scenario, count, rate, warmup == null ? defaultWarmup : warmup, keep);
         }
     }
 
@@ -86,7 +88,8 @@ public final class Bench {
             try (env) {
                 result = switch (request.scenario()) {
                     case PIPELINE -> PipelineScenario.run(env, request.messages(), request.warmup(), log);
-                    case LATENCY -> LatencyScenario.run(env, request.messages(), request.ratePerS(), log);
+                    case LATENCY -> LatencyScenario.run(env, request.messages(), request.ratePerS(), request.warmup(),
+                            log);
                     case ASYNC_MODEL -> AsyncModelScenario.run(env, request.messages(), request.warmup(), log);
                     case GRAPH_SINK -> GraphSinkScenario.run(env, request.messages(), request.warmup(), log);
                     case SYNC_REPLY -> SyncReplyScenario.run(env, request.messages(), request.ratePerS(), log);

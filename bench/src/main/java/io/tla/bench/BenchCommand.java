@@ -36,9 +36,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rate", paramLabel = "PER_S", description = "latency, sync-reply and footprint: messages (replies) offered per second (default 500; footprint 200).")
     Integer rate;
 
-    @Option(names = "--warmup", paramLabel = "N", description = "pipeline, async-model, graph-sink: messages processed "
-            + "unmeasured first, so the JIT compiler has caught up (default " + Bench.DEFAULT_WARMUP
-            + "; 0 measures a cold JVM).")
+    @Option(names = "--warmup", paramLabel = "N", description = "pipeline, async-model, graph-sink, latency: messages "
+            + "processed unmeasured first, so the JIT compiler has caught up (default " + Bench.DEFAULT_WARMUP
+            + "; latency: 120 s at the offered rate; 0 measures a cold JVM).")
     Integer warmup;
 
     @Option(names = "--keep", description = "Keep the run's directory (data.dir/bench/<timestamp>) instead of deleting it.")

@@ -25,7 +25,7 @@ class BenchRequestTest {
         assertThatThrownBy(() -> Bench.Request.of("ingress", null, 100, false))
                 .hasMessageContaining("--rate applies to the latency, sync-reply and footprint scenarios only");
         assertThatThrownBy(() -> Bench.Request.of("ingress", null, null, 100, false))
-                .hasMessageContaining("--warmup applies to the pipeline, async-model and graph-sink scenarios only");
+                .hasMessageContaining("--warmup applies to the pipeline, async-model, graph-sink and latency scenarios only");
     }
 
     @Test
@@ -71,7 +71,14 @@ class BenchRequestTest {
         assertThat(Bench.Request.of("graph-sink", null, null, 100, false).warmup()).isEqualTo(100);
         assertThatThrownBy(() -> Bench.Request.of("pipeline", null, null, -1, false))
                 .hasMessageContaining("--warmup must be between 0 and 1000000");
-        assertThatThrownBy(() -> Bench.Request.of("latency", null, null, 100, false))
-                .hasMessageContaining("--warmup applies to the pipeline, async-model and graph-sink scenarios only");
+        assertThatThrownBy(() -> Bench.Request.of("footprint", null, null, 100, false))
+                .hasMessageContaining("--warmup applies to the pipeline, async-model, graph-sink and latency scenarios only");
+    }
+
+    @Test
+    void latencyWarmsUpForTwoMinutesAtTheOfferedRateUnlessToldOtherwise() {
+        assertThat(Bench.Request.of("latency", null, null, false).warmup()).isEqualTo(60_000);
+        assertThat(Bench.Request.of("latency", null, 200, false).warmup()).isEqualTo(24_000);
+        assertThat(Bench.Request.of("latency", null, 200, 500, false).warmup()).isEqualTo(500);
     }
 }

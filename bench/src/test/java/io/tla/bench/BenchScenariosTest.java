@@ -34,7 +34,7 @@ class BenchScenariosTest {
         TlaConfig config = TlaConfig.of(Map.of("data.dir", dataDir.toString(), "topics.partitions", "2"));
         BenchResult result = Bench.run(Bench.Request.of(scenario, messages, rate,
                 "pipeline".equals(scenario) || "async-model".equals(scenario) || "graph-sink".equals(scenario)
-                        ? WARMUP : null, false), config,
+                        || "latency".equals(scenario) ? WARMUP : null, false), config,
                 new PrintStream(progress, true, StandardCharsets.UTF_8));
         return Json.mapper().readTree(result.toJson());
     }
@@ -87,6 +87,7 @@ class BenchScenariosTest {
         assertThat(result.get("scenario").asText()).isEqualTo("latency");
         assertThat(result.get("accepted").asInt()).isEqualTo(20);
         assertThat(result.get("completed").asInt()).isEqualTo(20);
+        assertThat(result.get("warmup_messages").asInt()).isEqualTo(WARMUP);
         assertThat(result.get("rejected").isEmpty()).isTrue();
         assertThat(result.has("p95_ms")).isTrue();
         assertThat(result.has("ratio")).isFalse();
