@@ -44,7 +44,7 @@ EXPOSE 8080 8081
 # reads JDK_JAVA_OPTIONS, so a service overrides it without replacing the entrypoint. ExitOnOutOfMemoryError: a
 # broken JVM exits and the restart policy restarts it. Two malloc arenas: RocksDB and the JDK allocate natively.
 ENV MALLOC_ARENA_MAX=2
-ENV JDK_JAVA_OPTIONS="-Xms64m -Xmx384m -XX:+UseG1GC -XX:MaxMetaspaceSize=192m -XX:ReservedCodeCacheSize=64m -Xss512k -XX:+ExitOnOutOfMemoryError"
+ENV JDK_JAVA_OPTIONS="-Xms64m -Xmx384m -XX:+UseG1GC -XX:GCTimeRatio=4 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:G1PeriodicGCInterval=5000 -XX:MaxMetaspaceSize=192m -XX:ReservedCodeCacheSize=64m -Xss512k -XX:+ExitOnOutOfMemoryError"
 HEALTHCHECK --interval=10s --timeout=3s --start-period=120s --retries=3 \
     CMD curl -fsS -o /dev/null "http://127.0.0.1:${TLA_HTTP_PORT:-8080}/health/live" || exit 1
 # exec form: SIGTERM from `docker stop` reaches the JVM, whose shutdown hook closes every role cleanly.

@@ -40,11 +40,14 @@ if [[ "$module" == "bench" ]]; then
   exec java ${TLA_JAVA_OPTS:--Xms256m -Xmx2g -XX:+UseG1GC} -Dtla.home="$ROOT" \
       -cp "$BENCH_JAR:$(<"$BENCH_CLASSPATH")" io.tla.bench.BenchMain "$@"
 fi
-# The runtime's defaults keep every role, the embedded broker included, within 512 MiB resident: a 384 MiB heap
-# ceiling (G1 gives back what it does not need), bounded metaspace and JIT code cache, smaller thread stacks, and
+# The runtime's defaults keep every role, the embedded broker included, small: a 384 MiB heap ceiling that G1
+# grows into only when collections would otherwise take over a fifth of the time (GCTimeRatio=4), shrinks back to
+# within 30 % of what is live, and gives back when idle (a periodic collection after 5 s without one); bounded
+# metaspace and JIT code cache, smaller thread stacks, and
 # two glibc malloc arenas instead of one per core and thread (RocksDB and the JDK allocate natively). An
 # out-of-memory error ends the process instead of leaving it half-alive for its supervisor to miss.
 # docs/benchmarks.md ("footprint") has the figures; TLA_JAVA_OPTS replaces the JVM options entirely.
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-exec java ${TLA_JAVA_OPTS:--Xms64m -Xmx384m -XX:+UseG1GC -XX:MaxMetaspaceSize=192m -XX:ReservedCodeCacheSize=64m \
+exec java ${TLA_JAVA_OPTS:--Xms64m -Xmx384m -XX:+UseG1GC -XX:GCTimeRatio=4 -XX:MinHeapFreeRatio=10 \
+    -XX:MaxHeapFreeRatio=30 -XX:G1PeriodicGCInterval=5000 -XX:MaxMetaspaceSize=192m -XX:ReservedCodeCacheSize=64m \
     -Xss512k -XX:+ExitOnOutOfMemoryError} -Dtla.home="$ROOT" -jar "$JAR" "$@"
