@@ -274,10 +274,7 @@ final class IngressScenario {
                     System.arraycopy(before[t], 0, body, 0, before[t].length);
                     System.arraycopy(id, 0, body, before[t].length, id.length);
                     System.arraycopy(after[t], 0, body, before[t].length + id.length, after[t].length);
-                    byte[] head = ("POST " + TeamsIngress.ROUTE + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                            + "Content-Type: application/json; charset=utf-8\r\nAuthorization: "
-                            + signer.authorizationHeader(body) + "\r\nContent-Length: " + body.length + "\r\n\r\n")
-                            .getBytes(StandardCharsets.US_ASCII);
+                    byte[] head = RawHttp.signedPostHead("127.0.0.1", TeamsIngress.ROUTE, body, signer);
                     OutputStream out = files.get(i % THREADS);
                     out.write((head.length + body.length + "\n").getBytes(StandardCharsets.US_ASCII));
                     out.write(head);

@@ -8,7 +8,6 @@ import io.tla.platform.config.ManagementConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.schemas.Topics;
 import java.io.BufferedInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -17,11 +16,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
@@ -209,10 +206,8 @@ final class LatencyScenario {
             Instant now = Instant.now();
             for (int i = 0; i < messages; i++) {
                 byte[] body = traffic.activity(i, now);
-                byte[] head = ("POST " + ingress.getRawPath() + " HTTP/1.1\r\nHost: " + ingress.getHost() + ":"
-                        + ingress.getPort() + "\r\nContent-Type: application/json; charset=utf-8\r\nAuthorization: "
-                        + signer.authorizationHeader(body) + "\r\nContent-Length: " + body.length + "\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII);
+                byte[] head = RawHttp.signedPostHead(ingress.getHost() + ":" + ingress.getPort(), ingress.getRawPath(),
+                        body, signer);
                 requests[i] = new byte[head.length + body.length];
                 System.arraycopy(head, 0, requests[i], 0, head.length);
                 System.arraycopy(body, 0, requests[i], head.length, body.length);
@@ -262,13 +257,12 @@ final class LatencyScenario {
                             in = new BufferedInputStream(socket.getInputStream());
                         }
                         socket.getOutputStream().write(requests[index]);
-                        int status = readResponse(in);
-                        if (status < 0) { // the server closed the connection after answering
+                        RawHttp.Response response = RawHttp.readResponse(in);
+                        if (response.closes()) {
                             socket.close();
                             socket = null;
-                            status = -status;
                         }
-                        record(index, status, null);
+                        record(index, response.status(), null);
                     } catch (IOException e) {
                         record(index, 0, e.getClass().getSimpleName());
                         closeQuietly(socket);
@@ -292,35 +286,6 @@ final class LatencyScenario {
                         .increment();
             }
             outstanding.release();
-        }
-
-        /** Reads one response; its status, negated when the server closes the connection after it. */
-        static int readResponse(InputStream in) throws IOException {
-            StringBuilder head = new StringBuilder();
-            int matched = 0;
-            while (matched < 4) {
-                int b = in.read();
-                if (b < 0) {
-                    throw new EOFException("connection closed before the response's head ended");
-                }
-                head.append((char) b);
-                matched = (b == '\r' && matched % 2 == 0) || (b == '\n' && matched % 2 == 1) ? matched + 1
-                        : b == '\r' ? 1 : 0;
-            }
-            String[] lines = head.toString().split("\r\n");
-            int status = Integer.parseInt(lines[0].split(" ", 3)[1]);
-            long length = 0;
-            boolean close = false;
-            for (int i = 1; i < lines.length; i++) {
-                String line = lines[i].toLowerCase(Locale.ROOT);
-                if (line.startsWith("content-length:")) {
-                    length = Long.parseLong(line.substring("content-length:".length()).trim());
-                } else if (line.startsWith("connection:") && line.contains("close")) {
-                    close = true;
-                }
-            }
-            in.skipNBytes(length);
-            return close ? -status : status;
         }
 
         private static void closeQuietly(Socket socket) {

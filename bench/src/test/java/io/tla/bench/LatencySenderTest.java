@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.tla.connectors.ingress.HmacSignature;
-import java.io.ByteArrayInputStream;
-import java.io.EOFException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -70,17 +68,5 @@ class LatencySenderTest {
         } finally {
             server.stop(0);
         }
-    }
-
-    @Test
-    void readsAResponsesStatusAndWhetherTheServerClosesAfterIt() throws Exception {
-        String keepAlive = "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}";
-        String closing = "HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
-        ByteArrayInputStream in = new ByteArrayInputStream((keepAlive + closing).getBytes(StandardCharsets.US_ASCII));
-
-        assertThat(LatencyScenario.Sender.readResponse(in)).isEqualTo(202);
-        assertThat(LatencyScenario.Sender.readResponse(in)).isEqualTo(-401);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LatencyScenario.Sender.readResponse(in))
-                .isInstanceOf(EOFException.class);
     }
 }
