@@ -38,7 +38,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--warmup", paramLabel = "N", description = "pipeline, async-model, graph-sink, latency: messages "
             + "processed unmeasured first, so the JIT compiler has caught up (default " + Bench.DEFAULT_WARMUP
-            + "; latency: 120 s at the offered rate; 0 measures a cold JVM).")
+            + "; latency: 5 s at the offered rate, 120 s for the steady state; 0 measures a cold JVM).")
     Integer warmup;
 
     @Option(names = "--keep", description = "Keep the run's directory (data.dir/bench/<timestamp>) instead of deleting it.")

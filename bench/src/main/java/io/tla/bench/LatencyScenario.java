@@ -36,9 +36,10 @@ import java.util.concurrent.locks.LockSupport;
  * request is sent when it is due, whatever the earlier ones are doing). Per message it measures from the 202
  * (the message is durably on {@code teams.messages.v1}) to the reply seen committed on {@code teams.replies.v1}
  * by a {@code read_committed} consumer started before the first request. Warm-up traffic at the same rate goes
- * first, unmeasured, and its replies are awaited: with every role in one JVM on 2 cores, the JIT compiler needs
- * about two minutes of this traffic before the process runs at its speed (it answered 300 messages/s in the first
- * 100 s and 850/s after), so a shorter warm-up measures the compiler instead of the product.
+ * first, unmeasured, and its replies are awaited. By default it lasts 5 s, so a run stays under two minutes; but
+ * with every role in one JVM on 2 cores the JIT compiler needs about two minutes of this traffic before the
+ * process runs at its speed (it answered 300 messages/s in the first 100 s and 850/s after), so the steady-state
+ * figure needs {@code --warmup} of two minutes' messages ({@code --warmup 60000} at 500/s).
  */
 final class LatencyScenario {
 
@@ -47,7 +48,7 @@ final class LatencyScenario {
     static final int TENANTS = 5;
     static final int TEXT_BYTES = 1_024;
     /** The default warm-up: this long at the offered rate. */
-    static final Duration DEFAULT_WARMUP = Duration.ofSeconds(120);
+    static final Duration DEFAULT_WARMUP = Duration.ofSeconds(5);
     /** Requests awaiting their response at most; beyond it the sender waits and the offered rate is not met. */
     static final int MAX_OUTSTANDING = 2_000;
     /** How long the warm-up's replies may take; then measuring starts regardless. */

@@ -76,9 +76,9 @@ class BenchRequestTest {
     }
 
     @Test
-    void latencyWarmsUpForTwoMinutesAtTheOfferedRateUnlessToldOtherwise() {
-        assertThat(Bench.Request.of("latency", null, null, false).warmup()).isEqualTo(60_000);
-        assertThat(Bench.Request.of("latency", null, 200, false).warmup()).isEqualTo(24_000);
+    void latencyWarmsUpForFiveSecondsAtTheOfferedRateUnlessToldOtherwise() {
+        assertThat(Bench.Request.of("latency", null, null, false).warmup()).isEqualTo(2_500);
+        assertThat(Bench.Request.of("latency", null, 200, false).warmup()).isEqualTo(1_000);
         assertThat(Bench.Request.of("latency", null, 200, 500, false).warmup()).isEqualTo(500);
     }
 }
