@@ -53,8 +53,9 @@ import org.slf4j.LoggerFactory;
  * thread or a chat, and find which parts of a reply a thread or chat already holds (by their markers).
  *
  * <p>Retries are resilience4j's alone: the SDK's own retry handler is left out of the HTTP stack, so the two never
- * stack. 429, 503, 504 and network errors are retried after the server's {@code Retry-After} (else an exponential
- * backoff) up to {@code graph.retry.max-attempts}; after an ambiguous failure (504, network) the next attempt first
+ * stack. 503, 504 and network errors without {@code Retry-After} are retried here after an exponential backoff up
+ * to {@code graph.retry.max-attempts}; a failure with {@code Retry-After} (429, mostly) is thrown at once, for the
+ * reply sink to schedule the reply again after it. After an ambiguous failure (504, network) the next attempt first
  * looks for the part's marker, so a message Graph did create is not posted twice. Every HTTP request is counted
  * ({@code tla_graph_requests_total{status,operation}}) and timed ({@code tla_graph_request_seconds}).
  */
@@ -106,8 +107,10 @@ public final class GraphReplyClient implements AutoCloseable {
         }) : null;
         this.retryConfig = RetryConfig.<Object>custom()
                 .maxAttempts(config.maxAttempts())
+                // quick retries only without Retry-After: a throttled reply is scheduled again by the sink, which
+                // waits without holding a thread or the tenant's other conversations
                 .retryOnException(e -> e instanceof GraphFailure failure
-                        && failure.kind() == GraphFailure.Kind.RETRIABLE)
+                        && failure.kind() == GraphFailure.Kind.RETRIABLE && failure.retryAfter() == null)
                 .intervalBiFunction((IntervalBiFunction<Object>) (attempt, outcome) -> {
                     Throwable error = outcome.isLeft() ? outcome.getLeft() : null;
                     if (error instanceof GraphFailure failure && failure.retryAfter() != null) {

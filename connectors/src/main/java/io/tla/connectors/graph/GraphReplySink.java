@@ -4,6 +4,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.micrometer.core.instrument.Counter;
+import io.tla.connectors.replies.ConversationLanes;
 import io.tla.connectors.replies.ReplySink;
 import io.tla.connectors.teams.TeamDirectory;
 import io.tla.platform.config.GraphConfig;
@@ -22,27 +24,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
-import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,14 +40,16 @@ import org.slf4j.LoggerFactory;
  * The {@code graph} reply sink: posts each reply of {@code teams.replies.v1} to its Teams channel thread or chat
  * through Microsoft Graph, at most once.
  *
- * <p>Per poll batch: poison and unaddressable replies are dead-lettered; replies the ledger knows as posted are
- * skipped; for the others a {@code posting} entry is made durable in {@code tla.replies.ledger.v1} before the first
- * request. Posts then run on a bounded pool, each conversation's replies in order, at most
- * {@code graph.tenant.max-concurrency} conversations of a tenant at a time and {@code graph.tenant.requests-per-second}
- * posts per tenant, so one tenant's storm leaves room for the others. Confirmed replies get a {@code posted} entry
- * and {@code reply.posted} telemetry; replies that exhausted their attempts or were refused go to
- * {@code teams.replies.dlq.v1} with {@code tla.error.*} headers and {@code reply.failed} telemetry. Offsets are
- * committed after all of that. A channel reply carrying only the team's thread id gets the team's AAD group id
+ * <p>Per reply, in its conversation's lane (see {@link ReplySink}): replies the ledger knows as posted are
+ * skipped; unaddressable ones are dead-lettered; for the others a {@code posting} entry is made durable in
+ * {@code tla.replies.ledger.v1} before the first request. At most {@code graph.max-concurrency} posts run at once,
+ * at most {@code graph.tenant.max-concurrency} conversations of a tenant and {@code graph.tenant.requests-per-second}
+ * posts per tenant, so one tenant's storm leaves room for the others. A throttled tenant waits out its
+ * {@code Retry-After} without holding anyone else, and its replies keep their places, for up to
+ * {@code graph.retry.throttle-budget-ms}. Confirmed replies get a {@code posted} entry and {@code reply.posted}
+ * telemetry; replies refused by Graph (400, 403, 404...) or past the budget go to {@code teams.replies.dlq.v1} with
+ * {@code tla.error.*} headers and {@code reply.failed} telemetry. A reply's offset is committed after all of that.
+ * A channel reply carrying only the team's thread id gets the team's AAD group id
  * from the {@link TeamDirectory} first; one it cannot resolve is dead-lettered with reason {@code team-unresolved}.
  * A reply found {@code posting} (a crash or rebalance between post and confirmation)
  * or re-published by {@code tla replay} is first looked for in its thread or chat by its marker.
@@ -79,7 +70,7 @@ public final class GraphReplySink extends ReplySink {
     private final TeamsReplyRenderer renderer;
     private final ReplyLedger ledger;
     private final KafkaClients clients;
-    private final ExecutorService pool;
+    private final Counter throttled;
     /**
      * One pacing limiter per tenant seen recently: bounded and idle ones dropped (a dropped tenant starts with a
      * full second's allowance again, which the limit allows anyway), so tenant ids cannot grow it without end.
@@ -88,29 +79,23 @@ public final class GraphReplySink extends ReplySink {
     static final int MAX_TENANT_LIMITERS = 10_000;
     private final TeamDirectory teams;
 
-    /** One reply of the batch and what became of it. */
+    /** What the sink has done so far for one reply, kept across its attempts. */
     private static final class Delivery {
-        final ConsumerRecord<byte[], byte[]> record;
-        final ReplyEvent reply;
         final ReplyAddress address;
-        final boolean checkFirst;
+        boolean checkFirst;
+        int maxPartBytes;
         final List<String> messageIds = new ArrayList<>();
+        int postedParts;
+        boolean allFound = true;
         int attempts;
-        int parts;
-        boolean foundExisting;
-        long latencyMillis;
-        GraphFailure failure;
+        int waits;
+        final long started = System.nanoTime();
         Instant firstFailureAt;
 
-        Delivery(ConsumerRecord<byte[], byte[]> record, ReplyEvent reply, ReplyAddress address, boolean checkFirst) {
-            this.record = record;
-            this.reply = reply;
+        Delivery(ReplyAddress address, boolean checkFirst, int maxPartBytes) {
             this.address = address;
             this.checkFirst = checkFirst;
-        }
-
-        boolean posted() {
-            return failure == null;
+            this.maxPartBytes = maxPartBytes;
         }
     }
 
@@ -137,16 +122,15 @@ public final class GraphReplySink extends ReplySink {
         this.clients = clients;
         this.client = new GraphReplyClient(graph, auth, metrics.registry());
         this.renderer = new TeamsReplyRenderer(graph.replyFormat());
+        this.throttled = Counter.builder("tla.graph.replies.throttled")
+                .description("Times a reply was scheduled again because Graph throttled it (429) or was unavailable"
+                        + " (503, 504, network); it kept its place in its conversation")
+                .register(metrics.registry());
         this.ledger = new ReplyLedger(clients, "tla-replies-graph-ledger");
-        AtomicInteger threads = new AtomicInteger();
-        this.pool = Executors.newFixedThreadPool(graph.maxConcurrency(), runnable -> {
-            Thread thread = new Thread(runnable, "tla-graph-post-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+        // never waited on: a tenant over its rate is scheduled again, its thread goes to another tenant
         RateLimiterConfig pacing = RateLimiterConfig.custom()
                 .limitForPeriod(graph.tenantRequestsPerSecond()).limitRefreshPeriod(Duration.ofSeconds(1))
-                .timeoutDuration(Duration.ofMinutes(5)).build();
+                .timeoutDuration(Duration.ZERO).build();
         this.rateLimiters = Caffeine.newBuilder().maximumSize(MAX_TENANT_LIMITERS)
                 .expireAfterAccess(Duration.ofMinutes(10)).build(tenant -> RateLimiter.of(tenant, pacing));
         if (!graph.productionAuth()) {
@@ -197,32 +181,41 @@ public final class GraphReplySink extends ReplySink {
     }
 
     @Override
-    protected void process(ConsumerRecords<byte[], byte[]> records) throws Exception {
+    protected int deliveryThreads() {
+        return graph.maxConcurrency();
+    }
+
+    @Override
+    protected int tenantConcurrency() {
+        return graph.tenantMaxConcurrency();
+    }
+
+    /**
+     * One attempt at one reply. The first attempt checks the ledger (posted: skipped), resolves the team and the
+     * address (unaddressable: dead-lettered) and makes the {@code posting} intent durable; then each part not yet
+     * posted is posted. Throttling (429 with Retry-After) and unavailability (503, 504, network) schedule the reply
+     * again, keeping its place, for as long as {@code graph.retry.throttle-budget-ms} allows since its first failure;
+     * a 429 or a Retry-After makes the tenant's other replies wait too. 400, 403, 404 and the like are dead-lettered
+     * at once; a rejected credential waits and retries without dead-lettering anything.
+     */
+    @Override
+    protected ConversationLanes.Outcome deliver(Pending pending) throws Exception {
+        ConsumerRecord<byte[], byte[]> record = pending.record();
+        ReplyEvent reply = pending.reply();
+        Delivery delivery = (Delivery) pending.state;
         Instant now = clock.instant();
-        List<Future<RecordMetadata>> deadLetters = new ArrayList<>();
-        List<Future<RecordMetadata>> telemetry = new ArrayList<>();
-        List<Future<RecordMetadata>> intents = new ArrayList<>();
-        List<Delivery> deliveries = new ArrayList<>();
-        Set<String> batchIds = new HashSet<>();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            ReplyEvent reply = readOrDeadLetter(record, deadLetters);
-            if (reply == null) {
-                continue;
-            }
+        if (delivery == null) {
             Optional<ReplyLedgerEntry> known = ledger.get(record.partition(), reply.replyId());
-            if (known.map(entry -> entry.state() == ReplyLedgerEntry.State.POSTED).orElse(false)
-                    || !batchIds.add(reply.replyId())) {
+            if (known.map(entry -> entry.state() == ReplyLedgerEntry.State.POSTED).orElse(false)) {
                 skipDuplicate(reply);
-                continue;
+                return ConversationLanes.DONE;
             }
             String teamAadGroupId = reply.teamAadGroupId();
             if (teams != null && ReplyAddress.isChannel(reply) && blank(teamAadGroupId) && !blank(reply.teamId())) {
                 TeamDirectory.Resolution team = teams.resolve(reply.teamId(), reply.serviceUrl(), reply.tenantId());
                 if (!team.resolved()) {
-                    refuse(record, reply, TEAM_UNRESOLVED, TeamDirectory.class.getName(),
-                            "channel reply without the team's AAD group id: " + team.detail(), now, deadLetters,
-                            telemetry);
-                    continue;
+                    return refuse(record, reply, TEAM_UNRESOLVED, TeamDirectory.class.getName(),
+                            "channel reply without the team's AAD group id: " + team.detail(), now);
                 }
                 teamAadGroupId = team.aadGroupId();
             }
@@ -230,189 +223,153 @@ public final class GraphReplySink extends ReplySink {
             try {
                 address = ReplyAddress.of(reply, teamAadGroupId);
             } catch (ReplyAddress.UnaddressableException e) {
-                refuse(record, reply, "graph-unaddressable", e.getClass().getName(), e.getMessage(), now, deadLetters,
-                        telemetry);
-                continue;
+                return refuse(record, reply, "graph-unaddressable", e.getClass().getName(), e.getMessage(), now);
             }
             boolean replayed = record.headers().lastHeader(ErrorHeaders.REPLAY_ATTEMPT) != null;
-            deliveries.add(new Delivery(record, reply, address, known.isPresent() || replayed));
             if (known.isEmpty()) {
-                intents.add(ledger.record(producer, record.partition(), new ReplyLedgerEntry(reply.replyId(),
-                        ReplyLedgerEntry.State.POSTING, now, 0, List.of())));
+                // no request for a reply before its intent is durable
+                ledger.record(producer, record.partition(), new ReplyLedgerEntry(reply.replyId(),
+                        ReplyLedgerEntry.State.POSTING, now, 0, List.of())).get(30, TimeUnit.SECONDS);
+            }
+            delivery = new Delivery(address, known.isPresent() || replayed, graph.maxMessageBytes());
+            pending.state = delivery;
+        }
+        RateLimiter limiter = rateLimiters.get(reply.tenantId());
+        List<TeamsReplyRenderer.Part> parts = renderer.render(reply, delivery.maxPartBytes);
+        for (int i = delivery.postedParts; i < parts.size(); i++) {
+            if (!limiter.acquirePermission()) {
+                // over the tenant's rate: this conversation waits its turn, the thread serves others
+                return later(now.plusMillis(Math.max(1, 1_000 / graph.tenantRequestsPerSecond())), false);
+            }
+            try {
+                GraphReplyClient.Posted posted = client.post(delivery.address, reply.replyId(), parts.get(i),
+                        new GraphAuth.User(reply.tenantId(), reply.senderAadObjectId()), delivery.checkFirst, () -> { });
+                delivery.attempts += posted.attempts();
+                delivery.messageIds.add(posted.messageId());
+                delivery.allFound &= posted.foundExisting();
+                delivery.postedParts = i + 1;
+            } catch (GraphReplyClient.AttemptsExhausted e) {
+                delivery.attempts += e.attempts();
+                if (delivery.firstFailureAt == null) {
+                    delivery.firstFailureAt = e.firstFailureAt() != null ? e.firstFailureAt() : now;
+                }
+                GraphFailure failure = e.failure();
+                if (failure.ambiguous()) {
+                    delivery.checkFirst = true; // Graph may have created it: look before posting again
+                }
+                switch (failure.kind()) {
+                    case AUTHENTICATION -> {
+                        failing("graph authentication: " + failure.reason());
+                        log.error("event=graph_auth_failed tenant={} status={} detail=\"{}\" action=wait_and_retry",
+                                reply.tenantId(), failure.status(), failure.getMessage());
+                        return later(now.plus(backoff(delivery.waits++)), true);
+                    }
+                    case RETRIABLE -> {
+                        Duration wait = failure.retryAfter() != null ? failure.retryAfter() : backoff(delivery.waits);
+                        delivery.waits++;
+                        Duration spent = Duration.between(delivery.firstFailureAt, now);
+                        if (spent.plus(wait).compareTo(graph.throttleBudget()) > 0) {
+                            return fail(pending, delivery, failure.asFinal("still failing after " + spent.toSeconds()
+                                    + " s of retries; graph.retry.throttle-budget-ms is "
+                                    + graph.throttleBudget().toMillis()), now);
+                        }
+                        throttled.increment();
+                        log.info("event=reply_throttled tenant={} conversation={} reply_id={} status={}"
+                                        + " wait_ms={} retried_for_ms={}", reply.tenantId(), reply.conversationId(),
+                                reply.replyId(), failure.status(), wait.toMillis(), spent.toMillis());
+                        return later(now.plus(wait), failure.status() == 429 || failure.retryAfter() != null);
+                    }
+                    default -> {
+                        if (failure.status() == 413 && i == 0 && delivery.maxPartBytes / 2 >= MIN_PART_BYTES) {
+                            delivery.maxPartBytes /= 2;
+                            parts = renderer.render(reply, delivery.maxPartBytes);
+                            log.info("event=reply_split_after_413 reply_id={} max_bytes={} parts={}", reply.replyId(),
+                                    delivery.maxPartBytes, parts.size());
+                            i = -1;
+                            continue;
+                        }
+                        return fail(pending, delivery, failure, now);
+                    }
+                }
+            } catch (RuntimeException e) {
+                return fail(pending, delivery, new GraphFailure(GraphFailure.Kind.FINAL, 0, null, null, null,
+                        "graph-client-error", "posting failed: " + e.getClass().getSimpleName()), now);
             }
         }
-        producer.flush();
-        for (Future<RecordMetadata> intent : intents) {
-            intent.get(30, TimeUnit.SECONDS); // no request for a reply before its intent is durable
-        }
+        return confirm(pending, delivery, parts.size());
+    }
 
-        GraphFailure stalled = postAll(deliveries);
+    /** Wait before another try when Graph gave no Retry-After: the initial back-off doubled per wait, at most 60 s. */
+    private Duration backoff(int waits) {
+        long ms = graph.initialBackoff().toMillis() << Math.min(16, waits);
+        return Duration.ofMillis(Math.max(100, Math.min(60_000, ms)));
+    }
 
-        List<Future<RecordMetadata>> confirmations = new ArrayList<>();
+    /** Every part is in Graph: the {@code posted} entry, the count, the telemetry. */
+    private ConversationLanes.Outcome confirm(Pending pending, Delivery delivery, int parts) throws Exception {
+        ReplyEvent reply = pending.reply();
         Instant done = clock.instant();
-        for (Delivery delivery : deliveries) {
-            ReplyEvent reply = delivery.reply;
-            if (delivery.posted() && delivery.parts > 0) {
-                confirmations.add(ledger.record(producer, delivery.record.partition(), new ReplyLedgerEntry(
-                        reply.replyId(), ReplyLedgerEntry.State.POSTED, done, delivery.parts, delivery.messageIds)));
-                recordDelivered(reply, done);
-                Map<String, Object> attributes = new LinkedHashMap<>();
-                attributes.put("replyId", reply.replyId());
-                attributes.put("sink", SINK);
-                attributes.put("kind", reply.kind().wireName());
-                attributes.put("status", delivery.foundExisting ? "found" : "201");
-                attributes.put("attempts", delivery.attempts);
-                attributes.put("parts", delivery.parts);
-                attributes.put("latencyMs", delivery.latencyMillis);
-                attributes.put("target", delivery.address instanceof ReplyAddress.Chat ? "chat" : "channel");
-                if (!delivery.messageIds.isEmpty() && delivery.messageIds.get(0) != null) {
-                    attributes.put("graphMessageId", delivery.messageIds.get(0));
-                }
-                telemetry.add(sendTelemetry(TelemetryEvent.Types.REPLY_POSTED, reply, done, attributes));
-                log.info("event=reply_posted sink=graph tenant={} conversation={} reply_id={} target={} parts={}"
-                                + " attempts={} found_existing={} millis={}", reply.tenantId(),
-                        reply.conversationId(), reply.replyId(), attributes.get("target"), delivery.parts,
-                        delivery.attempts, delivery.foundExisting, delivery.latencyMillis);
-            } else if (delivery.failure != null && delivery.failure.kind() != GraphFailure.Kind.AUTHENTICATION) {
-                deadLetters.add(deadLetter(delivery.record, errorHeaders(delivery)));
-                Map<String, Object> attributes = new LinkedHashMap<>();
-                attributes.put("replyId", reply.replyId());
-                attributes.put("sink", SINK);
-                attributes.put("kind", reply.kind().wireName());
-                attributes.put("status", delivery.failure.status());
-                attributes.put("reason", delivery.failure.reason());
-                attributes.put("attempts", delivery.attempts);
-                if (delivery.failure.code() != null) {
-                    attributes.put("code", delivery.failure.code());
-                }
-                telemetry.add(sendTelemetry(failedEventId(delivery.record, reply), TelemetryEvent.Types.REPLY_FAILED,
-                        reply, done, attributes));
-            }
+        ledger.record(producer, pending.record().partition(), new ReplyLedgerEntry(reply.replyId(),
+                ReplyLedgerEntry.State.POSTED, done, parts, delivery.messageIds)).get(30, TimeUnit.SECONDS);
+        recordDelivered(reply, done);
+        long millis = (System.nanoTime() - delivery.started) / 1_000_000;
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        attributes.put("replyId", reply.replyId());
+        attributes.put("sink", SINK);
+        attributes.put("kind", reply.kind().wireName());
+        attributes.put("status", delivery.allFound ? "found" : "201");
+        attributes.put("attempts", delivery.attempts);
+        attributes.put("parts", parts);
+        attributes.put("latencyMs", millis);
+        attributes.put("target", delivery.address instanceof ReplyAddress.Chat ? "chat" : "channel");
+        if (!delivery.messageIds.isEmpty() && delivery.messageIds.get(0) != null) {
+            attributes.put("graphMessageId", delivery.messageIds.get(0));
         }
-        producer.flush();
-        for (Future<RecordMetadata> confirmation : confirmations) {
-            confirmation.get(30, TimeUnit.SECONDS);
+        sendTelemetry(TelemetryEvent.Types.REPLY_POSTED, reply, done, attributes);
+        log.info("event=reply_posted sink=graph tenant={} conversation={} reply_id={} target={} parts={}"
+                        + " attempts={} found_existing={} millis={}", reply.tenantId(), reply.conversationId(),
+                reply.replyId(), attributes.get("target"), parts, delivery.attempts, delivery.allFound, millis);
+        return ConversationLanes.DONE;
+    }
+
+    /** The reply cannot be posted: dead-lettered with the failure's headers, counted as failed. */
+    private ConversationLanes.Outcome fail(Pending pending, Delivery delivery, GraphFailure failure, Instant now)
+            throws Exception {
+        ReplyEvent reply = pending.reply();
+        awaitDeadLetter(deadLetter(pending.record(), errorHeaders(failure, delivery)));
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        attributes.put("replyId", reply.replyId());
+        attributes.put("sink", SINK);
+        attributes.put("kind", reply.kind().wireName());
+        attributes.put("status", failure.status());
+        attributes.put("reason", failure.reason());
+        attributes.put("attempts", delivery.attempts);
+        if (failure.code() != null) {
+            attributes.put("code", failure.code());
         }
-        awaitDeadLetters(deadLetters);
-        awaitTelemetry(telemetry);
-        if (stalled != null) {
-            // nothing can be posted with this credential: re-read the batch later instead of dead-lettering it
-            throw stalled;
-        }
+        sendTelemetry(failedEventId(pending.record(), reply), TelemetryEvent.Types.REPLY_FAILED, reply, now,
+                attributes);
+        return ConversationLanes.DONE;
     }
 
     /** Dead-letters a reply that is not posted anywhere, with {@code reason}, and counts it as failed. */
-    private void refuse(ConsumerRecord<byte[], byte[]> record, ReplyEvent reply, String reason, String errorClass,
-                        String message, Instant now, List<Future<RecordMetadata>> deadLetters,
-                        List<Future<RecordMetadata>> telemetry) {
+    private ConversationLanes.Outcome refuse(ConsumerRecord<byte[], byte[]> record, ReplyEvent reply, String reason,
+                                             String errorClass, String message, Instant now) throws Exception {
         Map<String, String> error = new LinkedHashMap<>();
         error.put(ErrorHeaders.CLASS, errorClass);
         error.put(ErrorHeaders.MESSAGE, message);
         error.put(ErrorHeaders.REASON, reason);
         error.put(ErrorHeaders.STATUS, "0");
         error.put(ErrorHeaders.ATTEMPTS, "0");
-        deadLetters.add(deadLetter(record, error));
-        telemetry.add(sendTelemetry(failedEventId(record, reply), TelemetryEvent.Types.REPLY_FAILED, reply, now,
+        awaitDeadLetter(deadLetter(record, error));
+        sendTelemetry(failedEventId(record, reply), TelemetryEvent.Types.REPLY_FAILED, reply, now,
                 Map.of("replyId", reply.replyId(), "sink", SINK, "kind", reply.kind().wireName(), "reason", reason,
-                        "attempts", 0, "status", 0)));
+                        "attempts", 0, "status", 0));
+        return ConversationLanes.DONE;
     }
 
     private static boolean blank(String value) {
         return value == null || value.isBlank();
-    }
-
-    /**
-     * Posts every delivery: each conversation's replies in order on one worker, at most
-     * {@code graph.tenant.max-concurrency} workers per tenant, on the shared pool. Returns the authentication
-     * failure that stopped posting, if any.
-     */
-    private GraphFailure postAll(List<Delivery> deliveries) throws Exception {
-        Map<String, Map<String, List<Delivery>>> byTenant = new LinkedHashMap<>();
-        for (Delivery delivery : deliveries) {
-            byTenant.computeIfAbsent(delivery.reply.tenantId(), t -> new LinkedHashMap<>())
-                    .computeIfAbsent(delivery.reply.conversationId(), c -> new ArrayList<>()).add(delivery);
-        }
-        List<Future<?>> workers = new ArrayList<>();
-        AtomicReference<GraphFailure> stalled = new AtomicReference<>();
-        for (Map.Entry<String, Map<String, List<Delivery>>> tenant : byTenant.entrySet()) {
-            Queue<List<Delivery>> conversations = new ConcurrentLinkedQueue<>(tenant.getValue().values());
-            RateLimiter limiter = rateLimiters.get(tenant.getKey());
-            Runnable pace = () -> RateLimiter.waitForPermission(limiter);
-            int count = Math.min(graph.tenantMaxConcurrency(), conversations.size());
-            for (int i = 0; i < count; i++) {
-                workers.add(pool.submit(() -> {
-                    for (List<Delivery> conversation; (conversation = conversations.poll()) != null; ) {
-                        for (Delivery delivery : conversation) {
-                            if (stalled.get() != null || !running()) {
-                                return;
-                            }
-                            post(delivery, pace);
-                            if (delivery.failure != null
-                                    && delivery.failure.kind() == GraphFailure.Kind.AUTHENTICATION) {
-                                stalled.compareAndSet(null, delivery.failure);
-                            }
-                        }
-                    }
-                }));
-            }
-        }
-        for (Future<?> worker : workers) {
-            while (true) {
-                try {
-                    worker.get(200, TimeUnit.MILLISECONDS);
-                    break;
-                } catch (TimeoutException e) {
-                    if (!running()) {
-                        workers.forEach(w -> w.cancel(true));
-                        throw new InterruptedException("the graph sink is stopping; unconfirmed posts are checked"
-                                + " by marker on the next start");
-                    }
-                } catch (ExecutionException e) {
-                    throw e.getCause() instanceof Exception cause ? cause : e;
-                }
-            }
-        }
-        return stalled.get();
-    }
-
-    /** Posts every part of one reply; a 413 on the first part re-renders the reply in parts half the size. */
-    private void post(Delivery delivery, Runnable pace) {
-        long started = System.nanoTime();
-        ReplyEvent reply = delivery.reply;
-        int limit = graph.maxMessageBytes();
-        List<TeamsReplyRenderer.Part> parts = renderer.render(reply, limit);
-        boolean allFound = true;
-        for (int i = 0; i < parts.size(); i++) {
-            try {
-                GraphReplyClient.Posted posted = client.post(delivery.address, reply.replyId(), parts.get(i),
-                        new GraphAuth.User(reply.tenantId(), reply.senderAadObjectId()), delivery.checkFirst, pace);
-                delivery.attempts += posted.attempts();
-                delivery.messageIds.add(posted.messageId());
-                allFound &= posted.foundExisting();
-            } catch (GraphReplyClient.AttemptsExhausted e) {
-                delivery.attempts += e.attempts();
-                if (delivery.firstFailureAt == null) {
-                    delivery.firstFailureAt = e.firstFailureAt();
-                }
-                if (e.failure().status() == 413 && i == 0 && limit / 2 >= MIN_PART_BYTES) {
-                    limit /= 2;
-                    parts = renderer.render(reply, limit);
-                    log.info("event=reply_split_after_413 reply_id={} max_bytes={} parts={}", reply.replyId(), limit,
-                            parts.size());
-                    i = -1;
-                    continue;
-                }
-                delivery.failure = e.failure();
-                break;
-            } catch (RuntimeException e) {
-                delivery.failure = new GraphFailure(GraphFailure.Kind.FINAL, 0, null, null, null,
-                        "graph-client-error", "posting failed: " + e.getClass().getSimpleName());
-                break;
-            }
-        }
-        delivery.parts = delivery.failure == null ? parts.size() : 0;
-        delivery.foundExisting = delivery.failure == null && allFound;
-        delivery.latencyMillis = (System.nanoTime() - started) / 1_000_000;
     }
 
     /** One {@code reply.failed} per delivery attempt: a replayed reply that fails again is counted again. */
@@ -422,8 +379,7 @@ public final class GraphReplySink extends ReplySink {
                 + (attempt == null ? "0" : new String(attempt.value(), StandardCharsets.UTF_8));
     }
 
-    private static Map<String, String> errorHeaders(Delivery delivery) {
-        GraphFailure failure = delivery.failure;
+    private static Map<String, String> errorHeaders(GraphFailure failure, Delivery delivery) {
         Map<String, String> error = new LinkedHashMap<>();
         error.put(ErrorHeaders.CLASS, GraphFailure.class.getName());
         error.put(ErrorHeaders.MESSAGE, failure.getMessage());
@@ -444,7 +400,6 @@ public final class GraphReplySink extends ReplySink {
 
     @Override
     protected void closeResources() {
-        pool.shutdownNow();
         closeQuietly(client);
         closeQuietly(ledger);
     }

@@ -1,5 +1,6 @@
 package io.tla.connectors.outbox;
 
+import io.tla.connectors.replies.ConversationLanes;
 import io.tla.connectors.replies.ReplySink;
 import io.tla.platform.config.ReplyConfig;
 import io.tla.platform.http.Health;
@@ -11,29 +12,20 @@ import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Topics;
 import java.io.IOException;
 import io.tla.platform.files.PrivateFiles;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.Future;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The {@code outbox} reply sink: consumes {@code teams.replies.v1} (read_committed) and appends each reply as one
- * JSON line to {@code outboxDir/replies-YYYY-MM-DD.jsonl}. Per poll batch it writes, forces the file to disk,
- * and only then commits the offsets, so a crash re-reads rather than loses; a reply id already in the outbox is
+ * JSON line to {@code outboxDir/replies-YYYY-MM-DD.jsonl}. Each reply is written and the file forced to disk
+ * before its offset may be committed, so a crash re-reads rather than loses; a reply id already in the outbox is
  * skipped, so a re-read never writes a reply twice. Undeserialisable records go to {@code teams.replies.dlq.v1}.
  */
 public final class OutboxReplySink extends ReplySink {
@@ -76,49 +68,40 @@ public final class OutboxReplySink extends ReplySink {
         return "consuming " + Topics.REPLIES.name() + " into " + outboxDir;
     }
 
-    /** One poll batch: write new replies, force the file, dead-letter poison; the base class then commits. */
+    /** One delivery thread: the file is appended in reading order, a line per reply. */
     @Override
-    protected void process(ConsumerRecords<byte[], byte[]> records) throws Exception {
-        Set<String> batchIds = new HashSet<>();
-        List<ReplyEvent> toWrite = new ArrayList<>();
-        List<Future<RecordMetadata>> deadLetters = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            ReplyEvent reply = readOrDeadLetter(record, deadLetters);
-            if (reply == null) {
-                continue;
-            }
-            if (index.contains(reply.replyId()) || !batchIds.add(reply.replyId())) {
-                skipDuplicate(reply);
-                continue;
-            }
-            writer.append(Json.mapper().writeValueAsBytes(reply));
-            toWrite.add(reply);
+    protected int deliveryThreads() {
+        return 1;
+    }
+
+    @Override
+    protected int tenantConcurrency() {
+        return 1;
+    }
+
+    /** Appends the reply and forces the file before the reply counts as delivered; a reply id already there is skipped. */
+    @Override
+    protected ConversationLanes.Outcome deliver(Pending pending) throws Exception {
+        ReplyEvent reply = pending.reply();
+        if (index.contains(reply.replyId())) {
+            skipDuplicate(reply);
+            return ConversationLanes.DONE;
         }
         Instant now = clock.instant();
-        writer.commit(LocalDate.ofInstant(now, ZoneOffset.UTC)); // one write + force per batch
-        batchIds.forEach(index::add);                           // only once durable
-
-        List<Future<RecordMetadata>> telemetry = new ArrayList<>();
-        for (ReplyEvent reply : toWrite) {
-            recordDelivered(reply, now);
-            telemetry.add(sendTelemetry(TelemetryEvent.Types.REPLY_POSTED, reply, now,
-                    Map.of("replyId", reply.replyId(), "sink", SINK, "kind", reply.kind().wireName())));
-            log.info("event=reply_written sink=outbox tenant={} conversation={} reply_id={} kind={}", reply.tenantId(),
-                    reply.conversationId(), reply.replyId(), reply.kind().wireName());
+        try {
+            writer.append(Json.mapper().writeValueAsBytes(reply));
+            writer.commit(LocalDate.ofInstant(now, ZoneOffset.UTC));
+        } catch (Exception e) {
+            writer.discardPending();
+            throw e;
         }
-        producer.flush();
-        awaitDeadLetters(deadLetters);
-        awaitTelemetry(telemetry);
-    }
-
-    @Override
-    protected void batchFailed() {
-        writer.discardPending();
-    }
-
-    @Override
-    protected boolean canCommitOnShutdown() {
-        return !writer.hasPending(); // written and forced before shutdown
+        index.add(reply.replyId()); // only once durable
+        recordDelivered(reply, now);
+        sendTelemetry(TelemetryEvent.Types.REPLY_POSTED, reply, now,
+                Map.of("replyId", reply.replyId(), "sink", SINK, "kind", reply.kind().wireName()));
+        log.info("event=reply_written sink=outbox tenant={} conversation={} reply_id={} kind={}", reply.tenantId(),
+                reply.conversationId(), reply.replyId(), reply.kind().wireName());
+        return ConversationLanes.DONE;
     }
 
     @Override

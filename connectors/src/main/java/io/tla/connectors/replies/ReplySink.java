@@ -5,11 +5,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.tla.platform.config.ReplyConfig;
 import io.tla.platform.http.Health;
+import io.tla.platform.kafka.ConsumerLoop;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.metrics.TlaMetrics;
 import io.tla.schemas.ErrorHeaders;
@@ -20,28 +22,19 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -49,7 +42,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -58,20 +50,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every reply sink shares: a consumer of {@code teams.replies.v1} (read_committed, manual commits) on its own
- * thread, a producer for dead letters and telemetry, the health check, and the failure loop. A poll batch is
- * handed to {@link #process}; offsets are committed only after it returns, so a crash or a failed batch re-reads
- * rather than loses, and the sink's own duplicate check keeps a re-read from delivering twice. A failed batch
- * rewinds to the committed offsets and is retried with a growing backoff; the thread never dies of bad input
- * (undeserialisable records are dead-lettered). A reply the ingress may deliver as the webhook's HTTP response
- * (it carries a reply deadline) is held until {@link WebhookAnswers} knows whether it did; an answered reply is
- * skipped, the others are delivered as usual.
+ * What every reply sink shares: a {@link ConsumerLoop} on {@code teams.replies.v1} (read_committed, manual
+ * commits), a producer for dead letters and telemetry, the health check, and the delivery order.
+ *
+ * <p>Each reply read is queued in its conversation's lane ({@link ConversationLanes}) and {@linkplain #deliver
+ * delivered} there, one at a time per conversation, in the order read; conversations and tenants do not wait for
+ * each other. A reply's offset is committed only once it and every reply before it on its partition is delivered,
+ * found already delivered, or dead-lettered (and the dead letter acknowledged), so a crash or a rebalance re-reads
+ * rather than loses, and the sink's own duplicate check keeps a re-read from delivering twice. A delivery that
+ * fails unexpectedly keeps its place and is tried again after a growing back-off; the consumer thread never dies
+ * of bad input (undeserialisable records are dead-lettered). A reply the ingress may deliver as the webhook's HTTP
+ * response (it carries a reply deadline) waits, in its own lane only, until {@link WebhookAnswers} knows whether
+ * it did; an answered reply is skipped.
  */
 public abstract class ReplySink implements AutoCloseable {
 
     public static final String HEALTH_COMPONENT = "replies";
     /** Failures in a row before the health check reports the sink as not ready. */
     private static final int UNHEALTHY_AFTER_FAILURES = 3;
+    /** Replies read but not yet delivered, per partition, before the partition is paused. */
+    static final int MAX_PENDING_PER_PARTITION = 1_000;
+    private static final Duration MAX_RETRY_BACKOFF = Duration.ofSeconds(10);
 
     private static final Logger log = LoggerFactory.getLogger(ReplySink.class);
 
@@ -79,32 +78,54 @@ public abstract class ReplySink implements AutoCloseable {
     protected final String stage;
     protected final ReplyConfig config;
     protected final Clock clock;
-    protected final Consumer<byte[], byte[]> consumer;
     protected final Producer<byte[], byte[]> producer;
     private final Deserializer<ReplyEvent> replyDeserializer = Topics.REPLIES.valueSerde().deserializer();
-    private final KafkaClientMetrics consumerMetrics;
     private final KafkaClientMetrics producerMetrics;
     protected final Counter delivered;
     private final Counter duplicates;
     protected final Counter deadLettered;
     private final Counter telemetryFailed;
-    private final Counter batchFailures;
+    private final Counter deliveryFailures;
     private final Counter answeredInWebhook;
     private final WebhookAnswers answers;
     private final Timer endToEnd;
-    private final Thread thread;
+    private final ConsumerLoop loop;
+    private final Map<String, Object> consumerProperties;
+    private ConversationLanes<Pending> lanes;
 
     private volatile boolean running;
     private volatile boolean started;
-    private volatile boolean joined;
     private volatile boolean closed;
-    private volatile Throwable died;
     private volatile int consecutiveFailures;
     private volatile String lastFailure = "";
-    private boolean needsRewind;
-    private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
-    /** The current batch's replies, read once before {@link #process} (sink thread only). */
-    private final Map<ConsumerRecord<byte[], byte[]>, ReplyEvent> readInBatch = new IdentityHashMap<>();
+
+    /** One reply (or unreadable record) in its lane, with what its sink has done for it so far. */
+    protected static final class Pending {
+        private final ConsumerRecord<byte[], byte[]> record;
+        private final ReplyEvent reply;
+        private final Exception unreadable;
+        private final ConsumerLoop.Ticket ticket;
+        private boolean answerChecked;
+        private int failures;
+        /** The sink's own progress on this reply, kept across attempts. */
+        public Object state;
+
+        Pending(ConsumerRecord<byte[], byte[]> record, ReplyEvent reply, Exception unreadable,
+                ConsumerLoop.Ticket ticket) {
+            this.record = record;
+            this.reply = reply;
+            this.unreadable = unreadable;
+            this.ticket = ticket;
+        }
+
+        public ConsumerRecord<byte[], byte[]> record() {
+            return record;
+        }
+
+        public ReplyEvent reply() {
+            return reply;
+        }
+    }
 
     protected ReplySink(String sink, String stage, ReplyConfig config, KafkaClients clients, TlaMetrics metrics,
                         Health health, Clock clock) {
@@ -127,22 +148,26 @@ public abstract class ReplySink implements AutoCloseable {
                 .description("Sync-reply replies not posted because the ingress delivered them in the webhook response")
                 .tag("sink", sink).register(registry);
         this.answers = new WebhookAnswers(clients, "tla-replies-" + sink + "-answers", config.syncReplyGrace(), clock);
-        this.batchFailures = Counter.builder("tla.replies.batch.failures")
-                .description("Poll batches the reply sink had to retry").tag("sink", sink).register(registry);
+        // the name predates per-conversation delivery, kept so dashboards and alerts keep working
+        this.deliveryFailures = Counter.builder("tla.replies.batch.failures")
+                .description("Reply deliveries that failed unexpectedly and were tried again (the reply kept its place)")
+                .tag("sink", sink).register(registry);
+        Gauge.builder("tla.replies.pending", this, s -> s.lanes == null ? 0 : s.lanes.size())
+                .description("Replies read and not yet delivered (waiting for their conversation, tenant, webhook"
+                        + " answer or a retry)").tag("sink", sink).register(registry);
         this.endToEnd = Timer.builder("tla.reply.end.to.end.seconds")
                 .description("From the message's arrival at the ingress to its reply being delivered")
                 .tag("sink", sink).publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(10)).maximumExpectedValue(Duration.ofMinutes(5))
                 .register(registry);
-        this.consumer = new KafkaConsumer<>(consumerProperties(clients, config, sink), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
+        this.consumerProperties = consumerProperties(clients, config, sink);
         this.producer = new KafkaProducer<>(producerProperties(clients, sink), new ByteArraySerializer(),
                 new ByteArraySerializer());
-        this.consumerMetrics = new KafkaClientMetrics(consumer);
-        consumerMetrics.bindTo(registry);
         this.producerMetrics = new KafkaClientMetrics(producer);
         producerMetrics.bindTo(registry);
-        this.thread = new Thread(this::run, "tla-" + sink + "-sink");
+        this.loop = new ConsumerLoop(new ConsumerLoop.Settings("tla-" + sink + "-sink", Duration.ofMillis(200),
+                Duration.ofMillis(200), MAX_RETRY_BACKOFF, MAX_PENDING_PER_PARTITION), List.of(Topics.REPLIES.name()),
+                this::prepareAndConnect, new Handler(), registry);
         health.register(HEALTH_COMPONENT, this::check);
     }
 
@@ -161,7 +186,7 @@ public abstract class ReplySink implements AutoCloseable {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
-        // bounded, so a broker outage cannot hold the sink thread (and close()) for minutes
+        // bounded, so a broker outage cannot hold a delivery (and close()) for minutes
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 20_000);
@@ -172,29 +197,27 @@ public abstract class ReplySink implements AutoCloseable {
     protected abstract void prepare() throws Exception;
 
     /**
-     * Delivers one poll batch. Every record must be delivered, found already delivered, or dead-lettered (and the
-     * dead letter acknowledged) before this returns; an exception fails the batch, which is then re-read.
+     * Attempts one reply, on a lane thread. Returns {@link ConversationLanes#DONE} once the reply is delivered,
+     * found already delivered, or dead-lettered with the dead letter acknowledged; or {@link #later} to be attempted
+     * again, keeping its place. An exception also keeps its place, and is retried after a growing back-off.
      */
-    protected abstract void process(ConsumerRecords<byte[], byte[]> records) throws Exception;
+    protected abstract ConversationLanes.Outcome deliver(Pending pending) throws Exception;
 
     /** What the health check says while the sink is consuming. */
     protected abstract String readyDetail();
+
+    /** Threads delivering replies at once. */
+    protected abstract int deliveryThreads();
+
+    /** Conversations of one tenant delivered at once. */
+    protected abstract int tenantConcurrency();
 
     /** Partitions this instance now owns (called inside {@code poll}, before their records are returned). */
     protected void partitionsAssigned(Collection<TopicPartition> partitions) {
     }
 
-    /** Partitions this instance no longer owns (their last batch is processed and committed). */
+    /** Partitions this instance no longer owns (their deliveries in progress have ended). */
     protected void partitionsLost(Collection<TopicPartition> partitions) {
-    }
-
-    /** After a failed batch, before its records are read again. */
-    protected void batchFailed() {
-    }
-
-    /** Whether offsets of processed records may be committed on shutdown. */
-    protected boolean canCommitOnShutdown() {
-        return true;
     }
 
     /** Releases the sink's own resources after the clients are closed. */
@@ -208,16 +231,31 @@ public abstract class ReplySink implements AutoCloseable {
         }
         started = true;
         running = true;
-        thread.start();
+        lanes = new ConversationLanes<>("tla-" + sink + "-deliver", deliveryThreads(), tenantConcurrency(), clock,
+                this::attempt);
+        answers.start();
+        loop.start();
     }
 
     protected boolean running() {
         return running;
     }
 
+    /** Try again at {@code at}; with {@code wholeTenant}, the tenant's other replies wait too. */
+    protected static ConversationLanes.Outcome later(Instant at, boolean wholeTenant) {
+        return new ConversationLanes.Later(at, wholeTenant);
+    }
+
+    /** Counts a failure that keeps the sink from delivering (for the health check), e.g. a rejected credential. */
+    protected void failing(String what) {
+        consecutiveFailures++;
+        lastFailure = what;
+    }
+
     private Health.Check check() {
-        if (died != null) {
-            return Health.Check.notReady("consumer thread stopped: " + died.getClass().getSimpleName());
+        ConsumerLoop.State state = loop.state();
+        if (state.died() != null) {
+            return Health.Check.notReady("consumer thread stopped: " + state.died());
         }
         if (closed) {
             return Health.Check.notReady("stopped");
@@ -225,8 +263,11 @@ public abstract class ReplySink implements AutoCloseable {
         if (!started) {
             return Health.Check.notReady("not started");
         }
-        if (!joined) {
+        if (!state.joined()) {
             return Health.Check.notReady("joining consumer group " + config.consumerGroup());
+        }
+        if (state.consecutiveFailures() >= UNHEALTHY_AFTER_FAILURES) {
+            return Health.Check.notReady("failing: " + state.lastFailure());
         }
         if (consecutiveFailures >= UNHEALTHY_AFTER_FAILURES) {
             return Health.Check.notReady("failing: " + lastFailure);
@@ -234,135 +275,119 @@ public abstract class ReplySink implements AutoCloseable {
         return Health.Check.ready(readyDetail());
     }
 
-    private void run() {
-        Duration backoff = Duration.ofMillis(200);
-        try {
-            answers.start();
-            prepareWithRetry();
-            consumer.subscribe(List.of(Topics.REPLIES.name()), new ConsumerRebalanceListener() {
-                @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    // offsets are committed per batch, before the next poll: nothing is pending here
-                    partitionsLost(partitions);
-                }
-
-                @Override
-                public void onPartitionsLost(Collection<TopicPartition> partitions) {
-                    partitionsLost(partitions);
-                }
-
-                @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    partitionsAssigned(partitions);
-                    joined = true;
-                    log.info("event=reply_sink_partitions_assigned sink={} group={} partitions={}", sink,
-                            config.consumerGroup(), partitions);
-                }
-            });
-            while (running) {
-                try {
-                    if (needsRewind) {
-                        rewindToCommitted();
-                    }
-                    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
-                    if (!records.isEmpty()) {
-                        for (ConsumerRecord<byte[], byte[]> record : records) {
-                            uncommitted.put(new TopicPartition(record.topic(), record.partition()),
-                                    new OffsetAndMetadata(record.offset() + 1));
-                        }
-                        ConsumerRecords<byte[], byte[]> toDeliver = withoutWebhookAnswers(records);
-                        if (!toDeliver.isEmpty()) {
-                            process(toDeliver);
-                        }
-                        readInBatch.clear();
-                        consumer.commitSync(uncommitted);
-                        uncommitted.clear();
-                    }
-                    consecutiveFailures = 0;
-                    backoff = Duration.ofMillis(200);
-                } catch (WakeupException e) {
-                    if (!running) {
-                        break;
-                    }
-                } catch (InterruptedException e) {
-                    // stopping while a reply waited for its webhook answer: nothing of this batch is committed
-                    uncommitted.clear();
-                    break;
-                } catch (Exception e) {
-                    consecutiveFailures++;
-                    lastFailure = e.getClass().getSimpleName();
-                    batchFailures.increment();
-                    needsRewind = true;
-                    batchFailed();
-                    log.error("event=reply_batch_failed sink={} attempt={} backoff_ms={} error={}", sink,
-                            consecutiveFailures, backoff.toMillis(), e.toString(), e);
-                    sleep(backoff);
-                    backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
-                            ? Duration.ofSeconds(10) : backoff.multipliedBy(2);
-                }
-            }
-        } catch (Throwable t) {
-            died = t;
-            log.error("event=reply_sink_died sink={} error={}", sink, t.toString(), t);
-        } finally {
-            shutdownClients();
-        }
-    }
-
-    private void prepareWithRetry() throws Exception {
+    /** The loop's consumer, made on its thread once {@link #prepare} has succeeded. */
+    private Consumer<byte[], byte[]> prepareAndConnect() {
         Duration backoff = Duration.ofMillis(500);
         while (true) {
             try {
                 prepare();
-                return;
+                consecutiveFailures = 0;
+                return new KafkaConsumer<>(consumerProperties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
             } catch (Exception e) {
                 if (!running) {
-                    throw e;
+                    throw new IllegalStateException("the " + sink + " sink stopped before it could start", e);
                 }
-                consecutiveFailures++;
-                lastFailure = "cannot start: " + e.getClass().getSimpleName();
+                failing("cannot start: " + e.getClass().getSimpleName());
                 log.error("event=reply_sink_prepare_failed sink={} error={}", sink, e.toString());
-                sleep(backoff);
-                if (!running) {
-                    throw e;
+                if (!loop.pause(backoff)) {
+                    throw new IllegalStateException("the " + sink + " sink stopped before it could start", e);
                 }
                 backoff = Duration.ofMillis(Math.min(10_000, backoff.toMillis() * 2));
             }
         }
     }
 
-    /**
-     * The batch without the replies the ingress delivered in Teams' webhook window. Holds the thread while such a
-     * reply's answer is pending (at most until its deadline plus the grace); records that are not readable replies
-     * are kept, for {@link #process} to dead-letter.
-     */
-    private ConsumerRecords<byte[], byte[]> withoutWebhookAnswers(ConsumerRecords<byte[], byte[]> records)
-            throws InterruptedException {
-        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> kept = new HashMap<>();
-        readInBatch.clear();
-        int skipped = 0;
-        for (TopicPartition tp : records.partitions()) {
-            List<ConsumerRecord<byte[], byte[]>> partition = new ArrayList<>();
-            for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
+    /** The loop's side: every record read goes to its lane. */
+    private final class Handler implements ConsumerLoop.Handler {
+        @Override
+        public void handle(ConsumerRecords<byte[], byte[]> records, ConsumerLoop.Batch batch) {
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                ConsumerLoop.Ticket ticket = batch.defer(record);
                 ReplyEvent reply = null;
+                Exception unreadable = null;
                 try {
                     reply = deserialize(record);
-                    readInBatch.put(record, reply); // process() reads it from here instead of parsing it again
                 } catch (SerializationException | IllegalArgumentException e) {
-                    // not a reply: process() dead-letters it
+                    unreadable = e;
                 }
-                if (reply != null && reply.replyDeadline() != null && answers.answered(reply, this::running)) {
-                    skipped++;
-                    answeredInWebhook.increment();
-                    log.info("event=reply_answered_in_webhook sink={} tenant={} conversation={} reply_id={}", sink,
-                            reply.tenantId(), reply.conversationId(), reply.replyId());
+                Pending pending = new Pending(record, reply, unreadable, ticket);
+                if (reply != null) {
+                    lanes.add(reply.tenantId(), reply.conversationId(), record.partition(), pending);
                 } else {
-                    partition.add(record);
+                    // a lane of its own: nothing orders it
+                    lanes.add("", "unreadable/" + record.partition() + "/" + record.offset(), record.partition(),
+                            pending);
                 }
             }
-            kept.put(tp, partition);
         }
-        return skipped == 0 ? records : new ConsumerRecords<>(kept, Map.of());
+
+        @Override
+        public void assigned(Collection<TopicPartition> partitions) {
+            partitionsAssigned(partitions);
+            log.info("event=reply_sink_partitions_assigned sink={} group={} partitions={}", sink,
+                    config.consumerGroup(), partitions);
+        }
+
+        @Override
+        public void revoked(Collection<TopicPartition> partitions) {
+            // deliveries in progress end first: the next owner must not post what this one is posting
+            lanes.drop(partitions.stream().map(TopicPartition::partition).toList(), Duration.ofSeconds(60));
+            partitionsLost(partitions);
+        }
+
+        @Override
+        public void lost(Collection<TopicPartition> partitions) {
+            lanes.drop(partitions.stream().map(TopicPartition::partition).toList(), Duration.ofSeconds(60));
+            partitionsLost(partitions);
+        }
+
+        @Override
+        public void stopping() {
+            lanes.close(Duration.ofSeconds(15));
+        }
+    }
+
+    /** One attempt at one reply: the webhook answer first, then the sink's delivery. */
+    private ConversationLanes.Outcome attempt(Pending pending) {
+        if (!running) {
+            return later(clock.instant().plusSeconds(1), false); // stopping: read again on the next start
+        }
+        try {
+            if (pending.reply == null) {
+                awaitDeadLetter(deadLetterPoison(pending.record, pending.unreadable));
+                return finished(pending);
+            }
+            if (pending.reply.replyDeadline() != null && !pending.answerChecked) {
+                WebhookAnswers.Decision decision = answers.check(pending.reply);
+                if (!decision.known()) {
+                    return later(decision.lookAgainAt(), false);
+                }
+                pending.answerChecked = true;
+                if (decision.answered()) {
+                    answeredInWebhook.increment();
+                    log.info("event=reply_answered_in_webhook sink={} tenant={} conversation={} reply_id={}", sink,
+                            pending.reply.tenantId(), pending.reply.conversationId(), pending.reply.replyId());
+                    return finished(pending);
+                }
+            }
+            ConversationLanes.Outcome outcome = deliver(pending);
+            return outcome instanceof ConversationLanes.Done ? finished(pending) : outcome;
+        } catch (Exception e) {
+            pending.failures++;
+            failing(e.getClass().getSimpleName());
+            deliveryFailures.increment();
+            long backoffMs = Math.min(MAX_RETRY_BACKOFF.toMillis(), 200L << Math.min(10, pending.failures - 1));
+            log.error("event=reply_delivery_failed sink={} partition={} offset={} attempt={} backoff_ms={} error={}",
+                    sink, pending.record.partition(), pending.record.offset(), pending.failures, backoffMs,
+                    e.toString(), e);
+            return later(clock.instant().plusMillis(backoffMs), false);
+        }
+    }
+
+    private ConversationLanes.Outcome finished(Pending pending) {
+        pending.ticket.done();
+        consecutiveFailures = 0;
+        return ConversationLanes.DONE;
     }
 
     /** The record's reply; throws {@link SerializationException} or {@link IllegalArgumentException} for poison. */
@@ -375,24 +400,6 @@ public abstract class ReplySink implements AutoCloseable {
             throw new IllegalArgumentException("replyId, tenantId and conversationId must not be blank");
         }
         return reply;
-    }
-
-    /**
-     * The record's reply, or null after adding a dead letter for it to {@code deadLetters} when it is not a reply
-     * event.
-     */
-    protected ReplyEvent readOrDeadLetter(ConsumerRecord<byte[], byte[]> record,
-                                          List<Future<RecordMetadata>> deadLetters) {
-        ReplyEvent read = readInBatch.get(record);
-        if (read != null) {
-            return read;
-        }
-        try {
-            return deserialize(record);
-        } catch (SerializationException | IllegalArgumentException e) {
-            deadLetters.add(deadLetterPoison(record, e));
-            return null;
-        }
     }
 
     /** Counts and logs a reply not delivered again because it was delivered already. */
@@ -473,14 +480,16 @@ public abstract class ReplySink implements AutoCloseable {
     }
 
     /** Sends a telemetry event about {@code reply}; the event id is the type plus the reply id. */
-    protected Future<RecordMetadata> sendTelemetry(String type, ReplyEvent reply, Instant at,
-                                                   Map<String, Object> attributes) {
-        return sendTelemetry(type + ":" + reply.replyId(), type, reply, at, attributes);
+    protected void sendTelemetry(String type, ReplyEvent reply, Instant at, Map<String, Object> attributes) {
+        sendTelemetry(type + ":" + reply.replyId(), type, reply, at, attributes);
     }
 
-    /** Sends a telemetry event about {@code reply} with its own event id (the store counts each id once). */
-    protected Future<RecordMetadata> sendTelemetry(String eventId, String type, ReplyEvent reply, Instant at,
-                                                   Map<String, Object> attributes) {
+    /**
+     * Sends a telemetry event about {@code reply} with its own event id (the store counts each id once). Best
+     * effort: the reply itself is delivered, so a failure is counted and logged, not retried.
+     */
+    protected void sendTelemetry(String eventId, String type, ReplyEvent reply, Instant at,
+                                 Map<String, Object> attributes) {
         Map<String, Object> all = attributes;
         if (reply.replyDeadline() != null && TelemetryEvent.Types.REPLY_POSTED.equals(type)) {
             all = new LinkedHashMap<>(attributes);
@@ -489,69 +498,25 @@ public abstract class ReplySink implements AutoCloseable {
         TelemetryEvent event = new TelemetryEvent(eventId, type, reply.tenantId(),
                 reply.conversationId(), reply.replyToId(), at, all);
         String topic = Topics.TELEMETRY.name();
-        return producer.send(new ProducerRecord<>(topic,
-                Topics.TELEMETRY.keySerde().serializer().serialize(topic, reply.tenantId()),
-                Topics.TELEMETRY.valueSerde().serializer().serialize(topic, event)));
-    }
-
-    /** Waits for dead letters, which must be stored before their offsets are committed. */
-    protected void awaitDeadLetters(List<Future<RecordMetadata>> deadLetters) throws Exception {
-        for (Future<RecordMetadata> sent : deadLetters) {
-            sent.get(30, TimeUnit.SECONDS);
-        }
-        deadLettered.increment(deadLetters.size());
-    }
-
-    /** Waits for telemetry, which is best effort: the reply itself is delivered. */
-    protected void awaitTelemetry(List<Future<RecordMetadata>> telemetry) throws InterruptedException {
-        for (Future<RecordMetadata> sent : telemetry) {
-            try {
-                sent.get(30, TimeUnit.SECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                telemetryFailed.increment();
-                log.warn("event=reply_telemetry_failed sink={} error={}", sink, e.toString());
-            }
-        }
-    }
-
-    /** After a failed batch: go back to the committed offsets; the duplicate check skips what was delivered. */
-    private void rewindToCommitted() {
-        uncommitted.clear();
-        Set<TopicPartition> assignment = consumer.assignment();
-        if (!assignment.isEmpty()) {
-            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assignment, Duration.ofSeconds(10));
-            List<TopicPartition> fromStart = new ArrayList<>();
-            for (TopicPartition tp : assignment) {
-                OffsetAndMetadata offset = committed.get(tp);
-                if (offset != null) {
-                    consumer.seek(tp, offset);
-                } else {
-                    fromStart.add(tp); // auto.offset.reset=earliest
-                }
-            }
-            if (!fromStart.isEmpty()) {
-                consumer.seekToBeginning(fromStart);
-            }
-            log.info("event=reply_sink_rewound sink={} partitions={}", sink, assignment);
-        }
-        needsRewind = false;
-    }
-
-    private void shutdownClients() {
         try {
-            if (!uncommitted.isEmpty() && !needsRewind && canCommitOnShutdown()) {
-                consumer.commitSync(uncommitted, Duration.ofSeconds(5)); // delivered before shutdown
-            }
+            producer.send(new ProducerRecord<>(topic,
+                    Topics.TELEMETRY.keySerde().serializer().serialize(topic, reply.tenantId()),
+                    Topics.TELEMETRY.valueSerde().serializer().serialize(topic, event)), (metadata, error) -> {
+                        if (error != null) {
+                            telemetryFailed.increment();
+                            log.warn("event=reply_telemetry_failed sink={} error={}", sink, error.toString());
+                        }
+                    });
         } catch (RuntimeException e) {
-            log.warn("event=reply_sink_final_commit_failed sink={} error={}", sink, e.toString());
+            telemetryFailed.increment();
+            log.warn("event=reply_telemetry_failed sink={} error={}", sink, e.toString());
         }
-        closeQuietly(answers);
-        closeQuietly(consumerMetrics);
-        closeQuietly(producerMetrics);
-        closeQuietly(() -> consumer.close(CloseOptions.timeout(Duration.ofSeconds(5))));
-        closeQuietly(() -> producer.close(Duration.ofSeconds(5)));
-        closeResources();
-        log.info("event=reply_sink_stopped sink={} group={}", sink, config.consumerGroup());
+    }
+
+    /** Waits for a dead letter, which must be stored before its offset is committed. */
+    protected void awaitDeadLetter(Future<RecordMetadata> deadLetter) throws Exception {
+        deadLetter.get(30, TimeUnit.SECONDS);
+        deadLettered.increment();
     }
 
     protected static void closeQuietly(AutoCloseable closeable) {
@@ -562,20 +527,7 @@ public abstract class ReplySink implements AutoCloseable {
         }
     }
 
-    /** Sleeps up to {@code duration}, returning early when the sink is closed. */
-    protected void sleep(Duration duration) {
-        long until = System.nanoTime() + duration.toNanos();
-        while (running && System.nanoTime() < until) {
-            try {
-                Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    /** Stops the consumer thread (within a few seconds) after committing what was delivered. */
+    /** Stops delivering (waiting for deliveries in progress), commits what was delivered, and closes the clients. */
     @Override
     public void close() {
         synchronized (this) {
@@ -585,18 +537,14 @@ public abstract class ReplySink implements AutoCloseable {
             closed = true;
             running = false;
         }
-        if (!started) {
-            shutdownClients();
-            return;
+        loop.close();
+        if (lanes != null) {
+            lanes.close(Duration.ofSeconds(1)); // already closed by the loop, unless it never ran
         }
-        consumer.wakeup(); // backoff sleeps watch the running flag; no interrupt, Kafka clients treat it as fatal
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(15));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (thread.isAlive()) {
-            log.warn("event=reply_sink_stop_slow sink={} detail=\"consumer thread still running after 15 s\"", sink);
-        }
+        closeQuietly(answers);
+        closeQuietly(producerMetrics);
+        closeQuietly(() -> producer.close(Duration.ofSeconds(5)));
+        closeResources();
+        log.info("event=reply_sink_stopped sink={} group={}", sink, config.consumerGroup());
     }
 }

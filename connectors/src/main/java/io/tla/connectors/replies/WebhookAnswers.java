@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -23,6 +22,7 @@ import org.slf4j.LoggerFactory;
  * connector instance. A reply that carries a {@link ReplyEvent#replyDeadline()} is held until either its answer is
  * seen and the deadline has passed by a short settle time (the ingress withdraws an answer, with a tombstone, when
  * it could not confirm it before the deadline), or the deadline plus the hand-off grace has passed without one.
+ * Only that reply's conversation waits; {@link #check} never blocks.
  */
 public final class WebhookAnswers implements AutoCloseable {
 
@@ -37,7 +37,6 @@ public final class WebhookAnswers implements AutoCloseable {
     private final TopicFollower follower;
     private final Deserializer<WebhookAnswer> values = Topics.WEBHOOK_ANSWERS.valueSerde().deserializer();
     private final Map<String, WebhookAnswer> answers = new ConcurrentHashMap<>();
-    private final Object changed = new Object();
     private volatile Instant lastForget = Instant.EPOCH;
 
     public WebhookAnswers(KafkaClients clients, String clientId, Duration grace, Clock clock) {
@@ -74,39 +73,40 @@ public final class WebhookAnswers implements AutoCloseable {
                         record.offset(), e.getClass().getSimpleName());
             }
         }
-        synchronized (changed) {
-            changed.notifyAll();
-        }
         forgetOld();
     }
 
     /**
-     * Whether the ingress delivered {@code reply} as the webhook response. Returns at once for a reply without a
-     * deadline (false); otherwise waits, at most until the deadline plus the grace, while {@code running} holds.
+     * Whether the ingress delivered {@code reply} as the webhook response, without waiting: {@link Decision#answered}
+     * is true or false once it is known, null (with a time to look again) while the answer may still come.
      */
-    public boolean answered(ReplyEvent reply, BooleanSupplier running) throws InterruptedException {
+    public Decision check(ReplyEvent reply) {
         Instant deadline = reply.replyDeadline();
         if (deadline == null) {
-            return false;
+            return Decision.NOT_ANSWERED;
         }
         Instant giveUp = deadline.plus(grace);
         Instant settled = deadline.plus(SETTLE.compareTo(grace) < 0 ? SETTLE : grace);
-        while (true) {
-            Instant now = clock.instant();
-            boolean seen = answers.containsKey(reply.replyId());
-            if (seen && !now.isBefore(settled)) {
-                return true;
-            }
-            if (!seen && !now.isBefore(giveUp)) {
-                return false;
-            }
-            if (!running.getAsBoolean()) {
-                throw new InterruptedException("the reply connector is stopping");
-            }
-            long waitMs = Math.max(1, Math.min(100, Duration.between(now, seen ? settled : giveUp).toMillis()));
-            synchronized (changed) {
-                changed.wait(waitMs);
-            }
+        Instant now = clock.instant();
+        boolean seen = answers.containsKey(reply.replyId());
+        if (seen && !now.isBefore(settled)) {
+            return Decision.ANSWERED;
+        }
+        if (!seen && !now.isBefore(giveUp)) {
+            return Decision.NOT_ANSWERED;
+        }
+        Instant next = now.plusMillis(50); // answers arrive within tens of milliseconds of being written
+        Instant decisive = seen ? settled : giveUp;
+        return new Decision(null, next.isBefore(decisive) ? next : decisive);
+    }
+
+    /** What {@link #check} knows: answered or not, or when to look again. */
+    public record Decision(Boolean answered, Instant lookAgainAt) {
+        static final Decision ANSWERED = new Decision(true, null);
+        static final Decision NOT_ANSWERED = new Decision(false, null);
+
+        public boolean known() {
+            return answered != null;
         }
     }
 

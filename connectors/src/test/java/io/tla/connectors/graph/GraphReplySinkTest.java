@@ -283,12 +283,15 @@ class GraphReplySinkTest {
         graph.stubFor(post(urlPathEqualTo(path)).willReturn(aResponse().withStatus(503)));
         graph.stubFor(get(urlPathEqualTo(path)).willReturn(aResponse().withStatus(200)
                 .withHeader("Content-Type", "application/json").withBody("{\"value\":[]}")));
-        start(Map.of(GraphConfig.MAX_ATTEMPTS, "2", GraphConfig.INITIAL_BACKOFF_MS, "10"));
+        // an outage longer than the retry budget: the reply keeps being retried, then is dead-lettered
+        start(Map.of(GraphConfig.MAX_ATTEMPTS, "2", GraphConfig.INITIAL_BACKOFF_MS, "10",
+                GraphConfig.THROTTLE_BUDGET_MS, "1500"));
         ReplyEvent reply = channelReply(root);
         send(reply);
         ConsumerRecord<byte[], byte[]> dead = awaitDeadLetter(reply.replyId());
-        assertThat(header(dead, ErrorHeaders.ATTEMPTS)).isEqualTo("2");
+        assertThat(Integer.parseInt(header(dead, ErrorHeaders.ATTEMPTS))).isGreaterThan(2);
         assertThat(header(dead, ErrorHeaders.REASON)).isEqualTo("http-503");
+        assertThat(header(dead, ErrorHeaders.MESSAGE)).contains("graph.retry.throttle-budget-ms");
 
         // Graph recovers; the operator replays the dead letters
         graph.stubFor(post(urlPathEqualTo(path)).willReturn(created()));

@@ -19,7 +19,8 @@ public record GraphConfig(String baseUrl, String authMode, String staticTokenSec
                           String clientSecretSecret, String userAssertionSecretPrefix, String authorityHost,
                           String replyFormat, int maxMessageBytes, int maxAttempts, Duration initialBackoff,
                           Duration maxRetryAfter, Duration requestTimeout, int maxConcurrency,
-                          int tenantMaxConcurrency, int tenantRequestsPerSecond, int recoveryMaxPages) {
+                          int tenantMaxConcurrency, int tenantRequestsPerSecond, int recoveryMaxPages,
+                          Duration throttleBudget) {
 
     public static final String BASE_URL = "graph.base-url";
     public static final String AUTH_MODE = "graph.auth.mode";
@@ -34,6 +35,7 @@ public record GraphConfig(String baseUrl, String authMode, String staticTokenSec
     public static final String MAX_ATTEMPTS = "graph.retry.max-attempts";
     public static final String INITIAL_BACKOFF_MS = "graph.retry.initial-backoff-ms";
     public static final String MAX_RETRY_AFTER_MS = "graph.retry.max-retry-after-ms";
+    public static final String THROTTLE_BUDGET_MS = "graph.retry.throttle-budget-ms";
     public static final String REQUEST_TIMEOUT_MS = "graph.request-timeout-ms";
     public static final String MAX_CONCURRENCY = "graph.max-concurrency";
     public static final String TENANT_MAX_CONCURRENCY = "graph.tenant.max-concurrency";
@@ -65,11 +67,19 @@ public record GraphConfig(String baseUrl, String authMode, String staticTokenSec
                     "Largest message body posted, in UTF-8 bytes (Teams refuses about 28 KB); longer replies are"
                             + " posted as ordered parts. A 413 halves it for that reply.")
             .define(MAX_ATTEMPTS, INT, 4, Range.between(1, 20), MEDIUM,
-                    "Attempts per Graph request for 429, 503, 504 and network errors, the first included.")
+                    "Quick attempts of one Graph request after 503, 504 or a network error without Retry-After, the"
+                            + " first included; after them the reply keeps its place and is tried again after a"
+                            + " growing wait, within graph.retry.throttle-budget-ms.")
             .define(INITIAL_BACKOFF_MS, INT, 1_000, Range.between(0, 60_000), LOW,
-                    "Wait before a retry when Graph sends no Retry-After; doubles per attempt.")
+                    "Wait before a retry when Graph sends no Retry-After; doubles per attempt (at most 60 s).")
             .define(MAX_RETRY_AFTER_MS, INT, 60_000, Range.between(0, 3_600_000), LOW,
-                    "Longest Retry-After honoured; a longer one ends the attempts (the reply is dead-lettered).")
+                    "Longest single Retry-After honoured; a longer one ends the attempts (the reply is"
+                            + " dead-lettered).")
+            .define(THROTTLE_BUDGET_MS, INT, 600_000, Range.between(0, 86_400_000), MEDIUM,
+                    "How long a reply is retried while Graph throttles it (429, or 503/504 and network errors)"
+                            + " before it is dead-lettered, from its first failure. A throttled reply keeps its place"
+                            + " in its conversation, and while a tenant is under Retry-After its other replies wait"
+                            + " too, without holding other tenants. 400, 403 and 404 are dead-lettered at once.")
             .define(REQUEST_TIMEOUT_MS, INT, 30_000, Range.between(100, 300_000), LOW,
                     "Timeout of one Graph request.")
             .define(MAX_CONCURRENCY, INT, 16, Range.between(1, 1024), MEDIUM,
@@ -92,7 +102,7 @@ public record GraphConfig(String baseUrl, String authMode, String staticTokenSec
                 Duration.ofMillis((Integer) v.get(MAX_RETRY_AFTER_MS)),
                 Duration.ofMillis((Integer) v.get(REQUEST_TIMEOUT_MS)), (Integer) v.get(MAX_CONCURRENCY),
                 (Integer) v.get(TENANT_MAX_CONCURRENCY), (Integer) v.get(TENANT_REQUESTS_PER_SECOND),
-                (Integer) v.get(RECOVERY_MAX_PAGES));
+                (Integer) v.get(RECOVERY_MAX_PAGES), Duration.ofMillis((Integer) v.get(THROTTLE_BUDGET_MS)));
     }
 
     /** Whether the auth mode is fit for production (static-token is for emulators). */
