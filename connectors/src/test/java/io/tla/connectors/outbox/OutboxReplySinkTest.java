@@ -280,6 +280,45 @@ class OutboxReplySinkTest {
     }
 
     @Test
+    void aReplyWaitingForItsWebhookAnswerHoldsItsOwnConversationOnly() throws Exception {
+        startSink(outbox, group);
+        // the ingress may still answer this one inside Teams' window: it waits until its deadline (plus grace)
+        ReplyEvent waiting = withDeadline(reply(newId()), Instant.now().plusSeconds(3));
+        ReplyEvent behindIt = reply(newId());
+        ReplyEvent otherConversation = new ReplyEvent(newId(), "tenant-6f1c", "19:" + UUID.randomUUID() + "@thread.v2",
+                "msg-other", ReplyKind.TRANSLATION, "de", List.of(new Translation("en", "Another chat.")), "primary",
+                "gpt-4o-mini", Usage.NONE, Instant.now(), ConversationType.GROUP_CHAT, null, null, null,
+                "https://smba.trafficmanager.net/emea/", Instant.now(), null);
+        send(waiting);
+        send(behindIt);
+        send(otherConversation);
+
+        awaitWritten(outbox, otherConversation.replyId());
+        assertThat(Instant.now()).isBefore(waiting.replyDeadline());
+        assertThat(count(outbox, waiting.replyId())).isZero();
+        assertThat(count(outbox, behindIt.replyId())).isZero(); // its conversation's order is kept
+        awaitWritten(outbox, behindIt.replyId());
+        List<String> written = lines(outbox);
+        assertThat(indexOf(written, waiting.replyId())).isLessThan(indexOf(written, behindIt.replyId()));
+    }
+
+    private static ReplyEvent withDeadline(ReplyEvent r, Instant deadline) {
+        return new ReplyEvent(r.replyId(), r.tenantId(), r.conversationId(), r.replyToId(), r.kind(),
+                r.sourceLanguage(), r.translations(), r.provider(), r.model(), r.usage(), r.createdAt(),
+                r.conversationType(), r.teamAadGroupId(), r.channelId(), r.rootMessageId(), r.serviceUrl(),
+                r.messageReceivedAt(), r.senderAadObjectId(), null, deadline);
+    }
+
+    private static int indexOf(List<String> lines, String replyId) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(replyId)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Test
     void writesTheSameReplyIdOnlyOnce() throws Exception {
         Started started = startSink(outbox, group);
         ReplyEvent twice = reply(newId());
