@@ -46,6 +46,7 @@ class OpsPromqlTest {
             "tla_model_fallbacks_total", "created by the first model fallback; the offline provider never fails",
             "tla_graph_requests_total", "reply.sink=graph only, created by the first Graph request",
             "tla_graph_request_seconds_bucket", "reply.sink=graph only (this test runs the outbox sink)",
+            "tla_graph_replies_throttled_total", "reply.sink=graph only (this test runs the outbox sink)",
             "tla_topology_dead_lettered_total", "created by the first message the topology dead-letters",
             "tla_ingress_sync_replies_total", "sync-reply registrations only, created by the first such call",
             "tla_ingress_sync_reply_wait_seconds_bucket", "sync-reply registrations only (this test has none)");
