@@ -28,10 +28,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,6 +80,10 @@ public final class GraphReplySink extends ReplySink {
     private final LoadingCache<String, RateLimiter> rateLimiters;
     static final int MAX_TENANT_LIMITERS = 10_000;
     private final TeamDirectory teams;
+
+    /** A reply's {@code posting} intent, sent as the reply was read. */
+    private record Intent(Future<RecordMetadata> sent) {
+    }
 
     /** What the sink has done so far for one reply, kept across its attempts. */
     private static final class Delivery {
@@ -180,6 +186,25 @@ public final class GraphReplySink extends ReplySink {
                 + (teams == null ? "" : "; " + teams.size() + " teams in " + Topics.TEAM_DIRECTORY.name());
     }
 
+    /**
+     * Sends the {@code posting} intent of a reply the ledger does not know as it is read, so that it is usually
+     * durable by the time the reply's turn comes and its conversation does not wait for the broker. A sync-reply
+     * reply (the ingress may still answer it) gets its intent only when it is delivered.
+     */
+    @Override
+    protected void read(Pending pending) {
+        ReplyEvent reply = pending.reply();
+        if (reply.replyDeadline() != null) {
+            return;
+        }
+        int partition = pending.record().partition();
+        Optional<ReplyLedgerEntry> known = ledger.get(partition, reply.replyId());
+        if (known.isEmpty()) {
+            pending.state = new Intent(ledger.record(producer, partition, new ReplyLedgerEntry(reply.replyId(),
+                    ReplyLedgerEntry.State.POSTING, clock.instant(), 0, List.of())));
+        }
+    }
+
     @Override
     protected int deliveryThreads() {
         return graph.maxConcurrency();
@@ -202,10 +227,11 @@ public final class GraphReplySink extends ReplySink {
     protected ConversationLanes.Outcome deliver(Pending pending) throws Exception {
         ConsumerRecord<byte[], byte[]> record = pending.record();
         ReplyEvent reply = pending.reply();
-        Delivery delivery = (Delivery) pending.state;
         Instant now = clock.instant();
-        if (delivery == null) {
-            Optional<ReplyLedgerEntry> known = ledger.get(record.partition(), reply.replyId());
+        if (!(pending.state instanceof Delivery)) {
+            Intent intent = (Intent) pending.state;
+            Optional<ReplyLedgerEntry> known = intent != null ? Optional.empty()
+                    : ledger.get(record.partition(), reply.replyId());
             if (known.map(entry -> entry.state() == ReplyLedgerEntry.State.POSTED).orElse(false)) {
                 skipDuplicate(reply);
                 return ConversationLanes.DONE;
@@ -226,20 +252,22 @@ public final class GraphReplySink extends ReplySink {
                 return refuse(record, reply, "graph-unaddressable", e.getClass().getName(), e.getMessage(), now);
             }
             boolean replayed = record.headers().lastHeader(ErrorHeaders.REPLAY_ATTEMPT) != null;
-            if (known.isEmpty()) {
-                // no request for a reply before its intent is durable
+            // no request for a reply before its intent is durable
+            if (intent != null) {
+                intent.sent().get(30, TimeUnit.SECONDS);
+            } else if (known.isEmpty()) {
                 ledger.record(producer, record.partition(), new ReplyLedgerEntry(reply.replyId(),
                         ReplyLedgerEntry.State.POSTING, now, 0, List.of())).get(30, TimeUnit.SECONDS);
             }
-            delivery = new Delivery(address, known.isPresent() || replayed, graph.maxMessageBytes());
-            pending.state = delivery;
+            pending.state = new Delivery(address, known.isPresent() || replayed, graph.maxMessageBytes());
         }
+        Delivery delivery = (Delivery) pending.state;
         RateLimiter limiter = rateLimiters.get(reply.tenantId());
         List<TeamsReplyRenderer.Part> parts = renderer.render(reply, delivery.maxPartBytes);
         for (int i = delivery.postedParts; i < parts.size(); i++) {
             if (!limiter.acquirePermission()) {
                 // over the tenant's rate: this conversation waits its turn, the thread serves others
-                return later(now.plusMillis(Math.max(1, 1_000 / graph.tenantRequestsPerSecond())), false);
+                return later(clock.instant().plusMillis(Math.max(1, 1_000 / graph.tenantRequestsPerSecond())), false);
             }
             try {
                 GraphReplyClient.Posted posted = client.post(delivery.address, reply.replyId(), parts.get(i),
@@ -249,6 +277,7 @@ public final class GraphReplySink extends ReplySink {
                 delivery.allFound &= posted.foundExisting();
                 delivery.postedParts = i + 1;
             } catch (GraphReplyClient.AttemptsExhausted e) {
+                now = clock.instant(); // waits count from Graph's answer, not from the start of the attempt
                 delivery.attempts += e.attempts();
                 if (delivery.firstFailureAt == null) {
                     delivery.firstFailureAt = e.firstFailureAt() != null ? e.firstFailureAt() : now;

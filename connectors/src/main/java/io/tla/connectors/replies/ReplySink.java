@@ -212,6 +212,13 @@ public abstract class ReplySink implements AutoCloseable {
     /** Conversations of one tenant delivered at once. */
     protected abstract int tenantConcurrency();
 
+    /**
+     * A readable reply as it is read, before it is queued (on the consumer thread: must not wait). A sink may start
+     * work that does not depend on the replies before it, e.g. a write it must make before delivering.
+     */
+    protected void read(Pending pending) {
+    }
+
     /** Partitions this instance now owns (called inside {@code poll}, before their records are returned). */
     protected void partitionsAssigned(Collection<TopicPartition> partitions) {
     }
@@ -312,6 +319,7 @@ public abstract class ReplySink implements AutoCloseable {
                 }
                 Pending pending = new Pending(record, reply, unreadable, ticket);
                 if (reply != null) {
+                    read(pending);
                     lanes.add(reply.tenantId(), reply.conversationId(), record.partition(), pending);
                 } else {
                     // a lane of its own: nothing orders it
