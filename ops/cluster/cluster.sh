@@ -318,7 +318,7 @@ if [[ -z "${TLA_CLUSTER_PORT:-}" && -s "$DIR/port" ]]; then PORT="$(cat "$DIR/po
 
 case "${1:-}" in
   start) cmd_start ;;
-  stop) terminate_nodes 60 $(seq 1 $NODES) ;;
+  stop) terminate_nodes 30 $(seq 1 $NODES) ;;
   status) cmd_status ;;
   kill)
     check_node_arg "${2:-}"
