@@ -127,6 +127,10 @@ class ClusterScramTest {
             root.detachAppender(logs);
             kafkaLogger.setLevel(kafkaLevel);
         }
+        // nor in the brokers' own logs
+        for (int n = 1; n <= 3; n++) {
+            assertThat(Files.readString(cluster.dir.resolve("node" + n + "/server.log"))).doesNotContain(password);
+        }
         assertThat(logs.list).as("log lines captured").isNotEmpty();
         assertThat(logs.list).anyMatch(e -> e.getFormattedMessage().contains("sasl.jaas.config = [hidden]"));
         for (ILoggingEvent event : logs.list) {
