@@ -35,11 +35,16 @@ final class ConfigCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The value with any password in it masked: {@code password=...} parameters and {@code user:password@} info. */
+    /**
+     * The value with any password in it masked: {@code password=...} parameters, JAAS {@code password="..."} options
+     * and {@code user:password@} info.
+     */
     static String printable(String value) {
         if (value == null) {
             return null;
         }
-        return value.replaceAll("(?i)(password=)[^&;]*", "$1***").replaceAll("(//[^/:@]+:)[^@/]*@", "$1***@");
+        // a JAAS option first (kafka.sasl.jaas.config): its quoted value may itself hold ';' or '&'
+        return value.replaceAll("(?i)(password\\s*=\\s*)\"(?:[^\"\\\\]|\\\\.)*\"", "$1***")
+                .replaceAll("(?i)(password=)[^&;]*", "$1***").replaceAll("(//[^/:@]+:)[^@/]*@", "$1***@");
     }
 }

@@ -211,8 +211,7 @@ final class GlossaryCommand implements Runnable {
 
     /** Same resolution as {@code tla send}: the external cluster, else the embedded broker of a running tla. */
     private static KafkaClients clients(TlaConfig config) {
-        KafkaSettings kafka = KafkaSettings.from(config);
-        return KafkaClients.of(kafka, kafka.bootstrapServers().orElse("127.0.0.1:" + kafka.embeddedPort()));
+        return KafkaClients.forTool(config, System.getenv());
     }
 
     private static final List<String> HEADER = List.of("SCOPE", "SCOPE ID", "SOURCE", "LANGUAGE", "TARGET", "STRICT", "UPDATED");

@@ -72,7 +72,7 @@ final class ReplayCommand implements Callable<Integer> {
                 time("--until", until), error, maxAttempts, limit, dryRun);
         TlaConfig config = options.load();
         KafkaSettings kafka = KafkaSettings.from(config);
-        KafkaClients clients = KafkaClients.of(kafka, kafka.bootstrapServers().orElse("127.0.0.1:" + kafka.embeddedPort()));
+        KafkaClients clients = KafkaClients.forTool(config, System.getenv());
         if (!dryRun) {
             TopicAdmin.ensureTopics(clients, List.of(Topics.REPLAY), kafka.partitions(), kafka.replicationFactor(), TIMEOUT);
         }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tla.connectors.ingress.HmacSignature;
 import io.tla.platform.config.DataConfig;
 import io.tla.platform.config.HttpConfig;
-import io.tla.platform.config.KafkaSettings;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.config.WebhookConfig;
 import io.tla.platform.kafka.KafkaClients;
@@ -215,9 +214,7 @@ final class SendCommand implements Callable<Integer> {
      * arrives after it is read.
      */
     static KafkaConsumer<String, String> replyConsumer(TlaConfig config) {
-        KafkaSettings kafka = KafkaSettings.from(config);
-        String bootstrap = kafka.bootstrapServers().orElse("127.0.0.1:" + kafka.embeddedPort());
-        Map<String, Object> props = KafkaClients.of(kafka, bootstrap).properties("tla-send");
+        Map<String, Object> props = KafkaClients.forTool(config, System.getenv()).properties("tla-send");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());

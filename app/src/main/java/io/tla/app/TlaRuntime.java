@@ -127,7 +127,16 @@ public final class TlaRuntime implements AutoCloseable {
         } else {
             bootstrap = kafka.bootstrapServers().orElseThrow();
         }
-        KafkaClients clients = KafkaClients.of(kafka, bootstrap);
+        SecretStore secretStore = SecretStores.create(config, env);
+        KafkaClients clients;
+        if (kafka.embedded()) {
+            if (kafka.auth().enabled()) {
+                log.warn("event=kafka_auth_ignored reason=embedded_broker mode={}", kafka.auth().mode());
+            }
+            clients = KafkaClients.of(kafka, bootstrap);
+        } else {
+            clients = KafkaClients.of(kafka, bootstrap, secretStore);
+        }
         TopicAdmin.ensureTopics(clients, Topics.REQUIRED, kafka.partitions(), kafka.replicationFactor(), Duration.ofSeconds(30));
 
         TlaMetrics metrics = new TlaMetrics();
@@ -136,7 +145,6 @@ public final class TlaRuntime implements AutoCloseable {
         BrokerHealth brokerHealth = new BrokerHealth(clients, Topics.REQUIRED).start(health);
         closeables.push(brokerHealth);
         Clock clock = Clock.systemUTC();
-        SecretStore secretStore = SecretStores.create(config, env);
         // Two listeners: Teams reaches only the webhook one; people and Prometheus use the management one.
         HttpServer webhookServer = HttpServer.webhook(http, health);
         HttpServer managementServer = HttpServer.management(http, management,
@@ -152,7 +160,7 @@ public final class TlaRuntime implements AutoCloseable {
             streamsApp = new TranslationStreamsApp(
                     TranslationTopology.buildTopology(TopologySettings.from(config), models, clock,
                             metrics.registry()),
-                    streamsSettings, clients, data.stateDir(), metrics, health);
+                    streamsSettings, clients, data.stateDir(), metrics, health, kafka.replicationFactor());
             closeables.push(streamsApp);
             streamsApp.start();
         }

@@ -14,5 +14,9 @@ class ConfigCommandTest {
                 .isEqualTo("jdbc:postgresql://tla:***@postgres:5432/tla");
         assertThat(ConfigCommand.printable("jdbc:sqlite:./data/dashboard.db")).isEqualTo("jdbc:sqlite:./data/dashboard.db");
         assertThat(ConfigCommand.printable("https://graph.microsoft.com/v1.0")).isEqualTo("https://graph.microsoft.com/v1.0");
+        // a kafka.sasl.jaas.config pass-through (the kafka-auth.* keys keep the password out of the configuration)
+        assertThat(ConfigCommand.printable("org.apache.kafka.common.security.scram.ScramLoginModule required "
+                + "username=\"tla\" password=\"s3;cr\\\"3t&x\";"))
+                .isEqualTo("org.apache.kafka.common.security.scram.ScramLoginModule required username=\"tla\" password=***;");
     }
 }

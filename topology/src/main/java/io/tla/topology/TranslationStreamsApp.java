@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -37,15 +38,29 @@ public final class TranslationStreamsApp implements AutoCloseable {
      */
     public static final String RUNNING_METER = "tla.streams.running";
 
+    /** Streams' own value for "the brokers' default.replication.factor". */
+    public static final short BROKER_DEFAULT_REPLICATION = -1;
+
     private static final Logger log = LoggerFactory.getLogger(TranslationStreamsApp.class);
 
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics streamsMetrics;
     private final CountDownLatch running = new CountDownLatch(1);
 
+    /** An application whose internal topics get the brokers' default replication factor. */
     public TranslationStreamsApp(Topology topology, StreamsSettings settings, KafkaClients clients, Path stateDir,
                                  TlaMetrics metrics, Health health) {
-        this.streams = new KafkaStreams(topology, properties(settings, clients, stateDir, metrics));
+        this(topology, settings, clients, stateDir, metrics, health, BROKER_DEFAULT_REPLICATION);
+    }
+
+    /**
+     * @param replicationFactor replication factor of the internal (changelog and repartition) topics: the
+     *                          process's {@code topics.replication-factor}, so they survive what the contract topics
+     *                          survive; {@value #BROKER_DEFAULT_REPLICATION} leaves it to the brokers' default
+     */
+    public TranslationStreamsApp(Topology topology, StreamsSettings settings, KafkaClients clients, Path stateDir,
+                                 TlaMetrics metrics, Health health, short replicationFactor) {
+        this.streams = new KafkaStreams(topology, properties(settings, clients, stateDir, metrics, replicationFactor));
         streams.setStateListener((newState, oldState) -> {
             log.info("event=streams_state from={} to={}", oldState, newState);
             if (newState == KafkaStreams.State.RUNNING) {
@@ -69,7 +84,8 @@ public final class TranslationStreamsApp implements AutoCloseable {
         });
     }
 
-    static Properties properties(StreamsSettings settings, KafkaClients clients, Path stateDir, TlaMetrics metrics) {
+    static Properties properties(StreamsSettings settings, KafkaClients clients, Path stateDir, TlaMetrics metrics,
+                                 short replicationFactor) {
         Properties props = new Properties();
         for (Map.Entry<String, Object> entry : clients.properties(settings.applicationId()).entrySet()) {
             props.put(entry.getKey(), entry.getValue());
@@ -80,6 +96,11 @@ public final class TranslationStreamsApp implements AutoCloseable {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.commitIntervalMs());
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        // Internal topics replicated like the contract topics (TopicAdmin), with the same min.insync.replicas.
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor);
+        if (replicationFactor > 1) {
+            props.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG), "2");
+        }
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);

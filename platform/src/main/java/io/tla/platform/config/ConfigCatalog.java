@@ -46,6 +46,7 @@ public final class ConfigCatalog {
         map.put("Management", ManagementConfig.DEF);
         map.put("Data", DataConfig.DEF);
         map.put("Kafka", KafkaSettings.DEF);
+        map.put("Kafka authentication", KafkaAuthConfig.DEF);
         map.put("Streams", StreamsSettings.DEF);
         map.put("Secrets", SecretsConfig.DEF);
         map.put("Webhook", WebhookConfig.DEF);

@@ -18,7 +18,15 @@ import org.apache.kafka.common.config.ConfigDef.Range;
  * clients (e.g. {@code kafka.security.protocol}).
  */
 public record KafkaSettings(Optional<String> bootstrapServers, int embeddedPort, int embeddedControllerPort,
-                            int partitions, short replicationFactor, Map<String, Object> clientOverrides) {
+                            int partitions, short replicationFactor, Map<String, Object> clientOverrides,
+                            KafkaAuthConfig auth) {
+
+    /** Settings without client authentication ({@code kafka-auth.mode=none}). */
+    public KafkaSettings(Optional<String> bootstrapServers, int embeddedPort, int embeddedControllerPort,
+                         int partitions, short replicationFactor, Map<String, Object> clientOverrides) {
+        this(bootstrapServers, embeddedPort, embeddedControllerPort, partitions, replicationFactor, clientOverrides,
+                KafkaAuthConfig.NONE);
+    }
 
     public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
     public static final String EMBEDDED_PORT = "embedded.kafka.port";
@@ -36,7 +44,9 @@ public record KafkaSettings(Optional<String> bootstrapServers, int embeddedPort,
             .define(TOPIC_PARTITIONS, INT, 6, Range.between(1, 10_000), MEDIUM,
                     "Partitions of each contract topic when this process creates it (existing topics are kept).")
             .define(TOPIC_REPLICATION_FACTOR, SHORT, (short) 1, Range.between(1, 32), MEDIUM,
-                    "Replication factor of each contract topic when this process creates it.");
+                    "Replication factor of each contract topic when this process creates it (min.insync.replicas 2 "
+                            + "when above 1) and of the topology's internal topics; 3 on a three-broker cluster. "
+                            + "Existing topics with fewer replicas are logged as a warning at start.");
 
     public static KafkaSettings from(TlaConfig config) {
         Map<String, Object> v = config.parse(DEF);
@@ -48,9 +58,21 @@ public record KafkaSettings(Optional<String> bootstrapServers, int embeddedPort,
         }
         Map<String, Object> overrides = new TreeMap<>(config.withPrefix(ConfigCatalog.KAFKA_PASSTHROUGH_PREFIX));
         overrides.remove("bootstrap.servers");
+        KafkaAuthConfig auth = KafkaAuthConfig.from(config);
+        if (auth.enabled()) {
+            for (String key : KafkaAuthConfig.CLIENT_KEYS) {
+                if (overrides.containsKey(key)) {
+                    throw new org.apache.kafka.common.config.ConfigException(
+                            ConfigCatalog.KAFKA_PASSTHROUGH_PREFIX + key, "(not shown)",
+                            "conflicts with " + KafkaAuthConfig.MODE + "=" + auth.mode()
+                                    + ", which sets it; remove one of them");
+                }
+            }
+        }
         return new KafkaSettings(Optional.ofNullable((String) v.get(BOOTSTRAP_SERVERS)), port,
                 controllerPort != null ? controllerPort : (port == 0 ? 0 : port + 1),
-                (Integer) v.get(TOPIC_PARTITIONS), (Short) v.get(TOPIC_REPLICATION_FACTOR), Map.copyOf(overrides));
+                (Integer) v.get(TOPIC_PARTITIONS), (Short) v.get(TOPIC_REPLICATION_FACTOR), Map.copyOf(overrides),
+                auth);
     }
 
     public boolean embedded() {

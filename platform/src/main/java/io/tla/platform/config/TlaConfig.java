@@ -94,6 +94,12 @@ public final class TlaConfig {
                 warnings.add("unknown configuration key '" + entry.getKey() + "' (ignored)");
             }
         }
+        String jaas = values.get(ConfigCatalog.KAFKA_PASSTHROUGH_PREFIX + "sasl.jaas.config");
+        if (jaas != null && jaas.toLowerCase(java.util.Locale.ROOT).contains("password")) {
+            warnings.add("kafka.sasl.jaas.config carries a password in the configuration: use " + KafkaAuthConfig.MODE
+                    + ", " + KafkaAuthConfig.USERNAME + " and the secret named by " + KafkaAuthConfig.PASSWORD_SECRET
+                    + " instead");
+        }
         return new TlaConfig(values, origins, warnings);
     }
 

@@ -60,8 +60,33 @@ public final class TopicAdmin {
     }
 
     /**
-     * Creates each missing topic; existing topics keep their partition count and configuration. Returns the
-     * names it created.
+     * The topics of {@code names} whose replication factor (the fewest replicas of any of their partitions) is below
+     * {@code replicationFactor}, with that factor; missing topics are left out.
+     */
+    public static Map<String, Integer> replicationBelow(Admin admin, List<String> names, short replicationFactor,
+                                                        Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        List<String> present = names.stream().filter(existing::contains).toList();
+        Map<String, Integer> below = new java.util.TreeMap<>();
+        if (present.isEmpty()) {
+            return below;
+        }
+        admin.describeTopics(present).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .forEach((name, description) -> description.partitions().stream()
+                        .mapToInt(p -> p.replicas().size()).min()
+                        .ifPresent(actual -> {
+                            if (actual < replicationFactor) {
+                                below.put(name, actual);
+                            }
+                        }));
+        return below;
+    }
+
+    /**
+     * Creates each missing topic; existing topics keep their partition count and configuration. Every topic of
+     * {@code topics} whose replication factor is below {@code replicationFactor} (an existing topic created for a
+     * smaller cluster) is logged as a warning. Returns the names it created.
      */
     public static List<String> ensureTopics(KafkaClients clients, List<Topic<?, ?>> topics, int partitions,
                                             short replicationFactor, Duration timeout) {
@@ -91,6 +116,12 @@ public final class TopicAdmin {
                 }
             }
             awaitLeaders(admin, created, timeout);
+            List<String> names = topics.stream().<String>map(Topic::name).toList();
+            replicationBelow(admin, names, replicationFactor, timeout).forEach((name, actual) ->
+                    log.warn("event=topic_replication_below_configured topic={} replication_factor={} configured={}"
+                                    + " hint=\"an existing topic keeps its replication factor; reassign its partitions"
+                                    + " (kafka-reassign-partitions) to reach topics.replication-factor\"",
+                            name, actual, replicationFactor));
             return created;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

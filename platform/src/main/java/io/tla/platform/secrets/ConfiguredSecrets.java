@@ -1,6 +1,8 @@
 package io.tla.platform.secrets;
 
 import io.tla.platform.config.GraphConfig;
+import io.tla.platform.config.KafkaAuthConfig;
+import io.tla.platform.config.KafkaSettings;
 import io.tla.platform.config.ManagementConfig;
 import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.ReplyConfig;
@@ -17,7 +19,8 @@ import java.util.Map;
  * same list: the default webhook key, each webhook registration's key, each provider's API key in
  * {@code model.providers}, and when {@code reply.sink=graph} the Graph credential of the configured auth mode and,
  * when team lookups are configured ({@code teams.bot.app-id}), the bot's client secret; the management token (and
- * session key, Entra client secret) when {@code management.auth} is not {@code none}.
+ * session key, Entra client secret) when {@code management.auth} is not {@code none}; the Kafka password when
+ * {@code kafka-auth.mode} is not {@code none} and the clients use an external cluster.
  */
 public final class ConfiguredSecrets {
 
@@ -63,6 +66,11 @@ public final class ConfiguredSecrets {
             add(names, management.sessionKeySecret(), ManagementConfig.SESSION_KEY_SECRET);
             management.entraSettings().ifPresent(entra ->
                     add(names, entra.clientSecretSecret(), ManagementConfig.ENTRA_CLIENT_SECRET_SECRET));
+        }
+        // The Kafka password, when the clients authenticate to an external cluster.
+        KafkaSettings kafka = KafkaSettings.from(config);
+        if (!kafka.embedded() && kafka.auth().enabled()) {
+            add(names, kafka.auth().passwordSecret(), KafkaAuthConfig.PASSWORD_SECRET);
         }
         List<ConfiguredSecret> secrets = new ArrayList<>();
         names.forEach((name, usedBy) -> secrets.add(new ConfiguredSecret(name, usedBy)));

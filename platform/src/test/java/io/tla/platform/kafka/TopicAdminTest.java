@@ -6,6 +6,7 @@ import io.tla.broker.EmbeddedKafkaBroker;
 import io.tla.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
@@ -35,6 +36,11 @@ class TopicAdminTest {
                 assertThat(names).contains("teams.replies.v1");
                 assertThat(admin.describeTopics(Set.of("teams.replies.v1")).allTopicNames().get()
                         .get("teams.replies.v1").partitions()).hasSize(3);
+                // a single broker's topics are below a configured factor of 3, and not below 1
+                assertThat(TopicAdmin.replicationBelow(admin, List.of("teams.replies.v1", "no.such.topic"), (short) 3,
+                        Duration.ofSeconds(10))).containsExactly(Map.entry("teams.replies.v1", 1));
+                assertThat(TopicAdmin.replicationBelow(admin, List.of("teams.replies.v1"), (short) 1,
+                        Duration.ofSeconds(10))).isEmpty();
             }
         }
     }
