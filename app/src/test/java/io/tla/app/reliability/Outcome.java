@@ -34,6 +34,12 @@ final class Outcome {
     int graphDuplicated;
     int accepted;
     int notAccepted;
+    Map<String, Integer> webhook = Map.of();
+    int noAnswerWithin5s;
+    long timeToRecoverMs;
+    long telemetryLost;
+    long telemetryExtra;
+    long telemetryCountedTwice;
     private String timeline;
 
     private Outcome(String scenario) {
@@ -112,11 +118,9 @@ final class Outcome {
                     o.graphDuplicated += posts - 1;
                 }
             }
-            j.put("graph_posts", graphPosts.values().stream().mapToInt(Integer::intValue).sum());
+            j.put("graph_posts", replyIds.keySet().stream().mapToInt(id -> graphPosts.getOrDefault(id, 0)).sum());
             j.put("graph_lost", o.graphLost);
             j.put("graph_duplicated", o.graphDuplicated);
-            j.put("graph_posts_without_committed_reply",
-                    graphPosts.keySet().stream().filter(id -> !replyIds.containsKey(id)).count());
         }
 
         // end-to-end latency (accepted -> reply committed) and the time to recover from the first fault
@@ -137,8 +141,18 @@ final class Outcome {
                 }
             }
         }
-        long baselineP99 = quantile(before.isEmpty() ? latencies : before, 0.99);
-        long threshold = Math.max(2_000, 3 * baselineP99);
+        // recovered: from the fault until the last reply that took longer than the threshold: twice the median time
+        // of the last fifth of the run (the steady state after the faults), at least 2 s
+        List<Long> tail = new ArrayList<>();
+        long lastAccepted = deliveries.values().stream().mapToLong(d -> d.acceptedNanos).max().orElse(startNanos);
+        long tailFrom = startNanos + (lastAccepted - startNanos) * 4 / 5;
+        for (LoadGenerator.Delivery d : deliveries.values()) {
+            Long seen = firstSeen.get(d.messageId);
+            if (d.acceptedNanos >= tailFrom && seen != null) {
+                tail.add((seen - d.acceptedNanos) / 1_000_000);
+            }
+        }
+        long threshold = Math.max(2_000, 2 * quantile(tail, 0.5));
         long recovered = 0;
         if (!faults.isEmpty()) {
             long lastSlow = firstFault;
@@ -151,6 +165,7 @@ final class Outcome {
             }
             recovered = (lastSlow - firstFault) / 1_000_000;
         }
+        j.put("e2e_p50_ms_before_fault", quantile(before, 0.5));
         o.timeline = timeline(deliveries, firstSeen, startNanos);
         j.put("accepted", o.accepted);
         j.put("not_accepted", o.notAccepted);
@@ -160,7 +175,10 @@ final class Outcome {
         j.put("out_of_order", o.outOfOrder);
         j.put("replies_to_unknown_messages", strays);
         ObjectNode webhook = j.putObject("webhook");
-        load.statuses().forEach(webhook::put);
+        o.webhook = load.statuses();
+        o.noAnswerWithin5s = load.noAnswerWithin5s();
+        o.timeToRecoverMs = recovered;
+        o.webhook.forEach(webhook::put);
         j.put("requests", load.requests());
         j.put("no_answer_within_5s", load.noAnswerWithin5s());
         j.put("messages_retried_after_503", load.retriedAfter503());

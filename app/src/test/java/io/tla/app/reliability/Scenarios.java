@@ -89,13 +89,45 @@ final class Scenarios {
         return events;
     }
 
+    /** The processes of a deployment, by what they run. */
+    record Deployment(List<TlaProcess> ingress, List<TlaProcess> topology) {
+    }
+
+    /** The faults a scenario injects while its load runs (on the test's thread). */
+    interface FaultPlan {
+        void inject(Stack stack, Deployment deployment, LoadGenerator load, RepliesReader replies, List<Outcome.Fault> faults)
+                throws Exception;
+    }
+
     /**
-     * Scenario 1: the pipeline split into role processes, one topology instance killed with SIGKILL once a third of
-     * the load is in, restarted once two thirds are. {@code full}: two ingress, two topology, two Graph reply
-     * connectors and a dashboard feed on PostgreSQL, each its own JVM; otherwise (CI) one process for ingress and
-     * replies beside the two topology instances.
+     * Scenario 1: one topology instance killed with SIGKILL once a third of the load is in (and replies flow),
+     * restarted once two thirds are.
      */
     static Outcome topologyKill(String scenario, Path dir, Brokers brokers, Load size, boolean full) throws Exception {
+        return pipeline(scenario, dir, brokers, size, full, (stack, deployment, load, replies, faults) -> {
+            TlaProcess victim = deployment.topology().get(0);
+            awaitThird(load, replies, size);
+            victim.kill();
+            faults.add(new Outcome.Fault("kill -9 " + victim.name, System.nanoTime()));
+            await(Duration.ofSeconds(300), () -> load.posted() >= size.messages() * 2 / 3);
+            victim.start();
+            faults.add(new Outcome.Fault("restart " + victim.name, System.nanoTime()));
+        });
+    }
+
+    /** Until a third of the load is posted and replies flow. */
+    static void awaitThird(LoadGenerator load, RepliesReader replies, Load size) throws InterruptedException {
+        await(Duration.ofSeconds(300), () -> load.posted() >= size.messages() / 3
+                && ofThisRun(load, replies).size() >= Math.min(50, size.messages() / 10));
+    }
+
+    /**
+     * The pipeline split into role processes under load, with {@code plan}'s faults. {@code full}: two ingress, two
+     * topology, two Graph reply connectors and a dashboard feed on PostgreSQL, each its own JVM (the ingress get
+     * half the traffic each); otherwise (CI) one process for ingress and replies beside the two topology instances.
+     */
+    static Outcome pipeline(String scenario, Path dir, Brokers brokers, Load size, boolean full, FaultPlan plan)
+            throws Exception {
         try (GraphMock graph = new GraphMock(); Stack stack = new Stack(scenario, dir, brokers, graph, full)) {
             List<TlaProcess> ingress = new ArrayList<>();
             if (full) {
@@ -107,9 +139,9 @@ final class Scenarios {
             } else {
                 ingress.add(stack.start("ingress-replies", "ingress,replies"));
             }
-            TlaProcess victim = stack.start("topology-1", "topology");
-            stack.start("topology-2", "topology");
-            stack.awaitReady(Duration.ofSeconds(240));
+            List<TlaProcess> topology = List.of(stack.start("topology-1", "topology"), stack.start("topology-2", "topology"));
+            stack.awaitReady(Duration.ofSeconds(300));
+            Deployment deployment = new Deployment(ingress, topology);
 
             try (RepliesReader replies = new RepliesReader(brokers.bootstrap())) {
                 warmUp(stack, ingress, replies);
@@ -118,14 +150,8 @@ final class Scenarios {
                         stack.webhookKey, size.conversations(), size.ratePerSecond(), size.messages()).start();
                 List<Outcome.Fault> faults = new ArrayList<>();
                 try {
-                    await(Duration.ofSeconds(300), () -> load.posted() >= size.messages() / 3
-                            && ofThisRun(load, replies).size() >= Math.min(50, size.messages() / 10));
-                    victim.kill();
-                    faults.add(new Outcome.Fault("kill -9 topology-1", System.nanoTime()));
-                    await(Duration.ofSeconds(300), () -> load.posted() >= size.messages() * 2 / 3);
-                    victim.start();
-                    faults.add(new Outcome.Fault("restart topology-1", System.nanoTime()));
-                    load.awaitDone(Duration.ofSeconds(600));
+                    plan.inject(stack, deployment, load, replies, faults);
+                    load.awaitDone(Duration.ofSeconds(900));
                     drain(load, replies, graph, Duration.ofSeconds(full ? 300 : 150));
                 } finally {
                     load.stop();
@@ -136,7 +162,10 @@ final class Scenarios {
                 outcome.put("conversations", size.conversations());
                 outcome.put("rate_per_s", size.ratePerSecond());
                 if (full) {
-                    dashboardCheck(stack, outcome);
+                    long[] dashboard = dashboardCheck(stack, outcome);
+                    outcome.telemetryLost = dashboard[0];
+                    outcome.telemetryExtra = dashboard[1];
+                    outcome.telemetryCountedTwice = dashboard[2];
                 }
                 outcome.put("error_log_lines", stack.errorLines().size());
                 outcome.report();
@@ -160,24 +189,37 @@ final class Scenarios {
         }
     }
 
-    /** The dashboard store against the telemetry topic: every event stored, none twice. */
-    static void dashboardCheck(Stack stack, Outcome outcome) throws Exception {
+    /**
+     * The dashboard store against the telemetry topic: every row the topic's events stand for is stored (none
+     * lost), no row is there that no event stands for, and the rollups count each row once (none counted twice).
+     * Returns {lost, extra, counted twice}.
+     */
+    static long[] dashboardCheck(Stack stack, Outcome outcome) throws Exception {
         List<TelemetryEvent> events = telemetry(stack.brokers.bootstrap());
-        Set<String> ids = new HashSet<>();
-        events.forEach(e -> ids.add(e.eventId()));
+        Set<String> expected = new HashSet<>();
+        events.forEach(e -> io.tla.dashboard.store.StoredEvent.rowsOf(e).forEach(row -> expected.add(row.eventId())));
         // the feed commits its offsets after its store transaction: give it a moment to catch up
-        await(Duration.ofSeconds(60), () -> {
+        await(Duration.ofSeconds(120), () -> {
             try {
-                return stack.dashboardCounts().get("events") >= ids.size();
+                return stack.dashboardEventIds().containsAll(expected);
             } catch (Exception e) {
                 return false;
             }
         });
+        Set<String> stored = stack.dashboardEventIds();
         Map<String, Long> counts = stack.dashboardCounts();
+        long lost = expected.stream().filter(id -> !stored.contains(id)).count();
+        long extra = stored.stream().filter(id -> !expected.contains(id)).count();
+        long twice = Math.abs(counts.get("rollup_messages") - counts.get("rows_budget_decision"))
+                + Math.abs(counts.get("rollup_replies") - counts.get("rows_reply_emitted"))
+                + Math.abs(counts.get("rollup_replies_posted") - counts.get("rows_reply_posted"))
+                + Math.abs(counts.get("rollup_model_calls") - counts.get("rows_model_call"));
         outcome.put("telemetry_events_on_topic", events.size());
-        outcome.put("telemetry_distinct_event_ids", ids.size());
+        outcome.put("telemetry_rows_expected", expected.size());
         outcome.put("dashboard_store", counts);
-        outcome.put("telemetry_lost_by_store", Math.max(0, ids.size() - counts.get("events")));
-        outcome.put("telemetry_counted_twice", counts.get("events") - counts.get("distinct_events"));
+        outcome.put("telemetry_lost_by_store", lost);
+        outcome.put("telemetry_rows_without_event", extra);
+        outcome.put("telemetry_counted_twice", twice);
+        return new long[] {lost, extra, twice};
     }
 }

@@ -76,9 +76,12 @@ final class Stack implements AutoCloseable {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        // the topics, with the cluster's replication factor, before any process (each would create them too)
-        TopicAdmin.ensureTopics(new KafkaClients(brokers.bootstrap(), Map.of()), Topics.REQUIRED, 6,
-                brokers.replicationFactor(), Duration.ofSeconds(60));
+        // the topics, with the cluster's replication factor, before any process (each would create them too);
+        // without brokers the processes run the embedded one themselves (the all-in-one runtime)
+        if (brokers != null) {
+            TopicAdmin.ensureTopics(new KafkaClients(brokers.bootstrap(), Map.of()), Topics.REQUIRED, 6,
+                    brokers.replicationFactor(), Duration.ofSeconds(60));
+        }
     }
 
     String dashboardStoreUrl() {
@@ -88,12 +91,14 @@ final class Stack implements AutoCloseable {
     /** The configuration every process shares. */
     Map<String, String> baseConfig() {
         Map<String, String> config = new LinkedHashMap<>();
-        config.put("kafka.bootstrap.servers", brokers.bootstrap());
+        if (brokers != null) {
+            config.put("kafka.bootstrap.servers", brokers.bootstrap());
+            config.put("topics.replication-factor", Short.toString(brokers.replicationFactor()));
+        }
         // a killed member leaves its group in seconds rather than the default 45 s
         config.put("kafka.session.timeout.ms", "6000");
         config.put("kafka.heartbeat.interval.ms", "1000");
         config.put("topics.partitions", "6");
-        config.put("topics.replication-factor", Short.toString(brokers.replicationFactor()));
         config.put("secrets.provider", "env");
         config.put("model.provider.offline.offline-latency-ms", "50");
         config.put("budget.daily-usd", "1000000");
@@ -156,14 +161,37 @@ final class Stack implements AutoCloseable {
         return errors;
     }
 
-    /** Rows of the dashboard store's telemetry_event table and their rollups' message and reply counts. */
+    /** The event ids of the dashboard store's telemetry_event rows (a row is unique by id). */
+    java.util.Set<String> dashboardEventIds() throws SQLException {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        try (Connection c = DriverManager.getConnection(dashboardStoreUrl()); Statement s = c.createStatement();
+             var rs = s.executeQuery("SELECT event_id FROM telemetry_event")) {
+            while (rs.next()) {
+                ids.add(rs.getString(1));
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * Rows by type against what the minute rollups counted for them: messages (budget.decision rows), replies
+     * (reply.emitted), posted replies (reply.posted), model calls (model.call).
+     */
     Map<String, Long> dashboardCounts() throws SQLException {
         Map<String, Long> counts = new LinkedHashMap<>();
         try (Connection c = DriverManager.getConnection(dashboardStoreUrl()); Statement s = c.createStatement()) {
-            try (var rs = s.executeQuery("SELECT COUNT(*), COUNT(DISTINCT event_id) FROM telemetry_event")) {
+            try (var rs = s.executeQuery("SELECT "
+                    + "COUNT(*), "
+                    + "COUNT(CASE WHEN type = 'budget.decision' THEN 1 END), "
+                    + "COUNT(CASE WHEN type = 'reply.emitted' THEN 1 END), "
+                    + "COUNT(CASE WHEN type = 'reply.posted' THEN 1 END), "
+                    + "COUNT(CASE WHEN type = 'model.call' THEN 1 END) FROM telemetry_event")) {
                 rs.next();
-                counts.put("events", rs.getLong(1));
-                counts.put("distinct_events", rs.getLong(2));
+                counts.put("rows", rs.getLong(1));
+                counts.put("rows_budget_decision", rs.getLong(2));
+                counts.put("rows_reply_emitted", rs.getLong(3));
+                counts.put("rows_reply_posted", rs.getLong(4));
+                counts.put("rows_model_call", rs.getLong(5));
             }
             try (var rs = s.executeQuery("SELECT COALESCE(SUM(messages),0), COALESCE(SUM(replies),0), "
                     + "COALESCE(SUM(replies_posted),0), COALESCE(SUM(model_calls),0) FROM minute_rollup")) {
