@@ -137,17 +137,23 @@ final class LocalCluster implements Brokers {
         }
     }
 
-    /** A base port with {@code count} consecutive free ports (and their controller neighbours) above it. */
+    private static boolean free(int port) {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(port)) {
+            socket.setReuseAddress(true);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** A base port with {@code count} consecutive free ports and their controllers' (port+100...) free. */
     private static int freePortRange(int count) {
         for (int attempt = 0; attempt < 50; attempt++) {
             int base = 20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(20_000);
             boolean free = true;
-            for (int i = 0; i < count * 2 + 2 && free; i++) {
-                try (java.net.ServerSocket socket = new java.net.ServerSocket(base + i)) {
-                    socket.setReuseAddress(true);
-                } catch (IOException e) {
-                    free = false;
-                }
+            // clients on base..base+count-1, controllers on base+100.. (cluster.sh)
+            for (int i = 0; i < count && free; i++) {
+                free = free(base + i) && free(base + 100 + i);
             }
             if (free) {
                 return base;

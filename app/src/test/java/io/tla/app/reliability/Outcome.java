@@ -141,26 +141,23 @@ final class Outcome {
                 }
             }
         }
-        // recovered: from the fault until the last reply that took longer than the threshold: twice the median time
-        // of the last fifth of the run (the steady state after the faults), at least 2 s
-        List<Long> tail = new ArrayList<>();
-        long lastAccepted = deliveries.values().stream().mapToLong(d -> d.acceptedNanos).max().orElse(startNanos);
-        long tailFrom = startNanos + (lastAccepted - startNanos) * 4 / 5;
-        for (LoadGenerator.Delivery d : deliveries.values()) {
-            Long seen = firstSeen.get(d.messageId);
-            if (d.acceptedNanos >= tailFrom && seen != null) {
-                tail.add((seen - d.acceptedNanos) / 1_000_000);
-            }
-        }
-        long threshold = Math.max(2_000, 2 * quantile(tail, 0.5));
+        // recovered: from the first fault until the last reply of the last second of accepted messages whose median
+        // time to reply was over the threshold: twice the median before the fault, at least 2 s
+        long threshold = Math.max(2_000, 2 * quantile(before, 0.5));
         long recovered = 0;
         if (!faults.isEmpty()) {
-            long lastSlow = firstFault;
+            Map<Long, List<long[]>> bySecond = new java.util.TreeMap<>();
             for (LoadGenerator.Delivery d : deliveries.values()) {
                 Long seen = firstSeen.get(d.messageId);
-                if (d.acceptedNanos != 0 && seen != null && seen > firstFault
-                        && (seen - d.acceptedNanos) / 1_000_000 > threshold) {
-                    lastSlow = Math.max(lastSlow, seen);
+                if (d.acceptedNanos != 0 && seen != null && seen > firstFault) {
+                    bySecond.computeIfAbsent((d.acceptedNanos - startNanos) / 1_000_000_000L, k -> new ArrayList<>())
+                            .add(new long[] {(seen - d.acceptedNanos) / 1_000_000, seen});
+                }
+            }
+            long lastSlow = firstFault;
+            for (List<long[]> second : bySecond.values()) {
+                if (quantile(second.stream().map(v -> v[0]).toList(), 0.5) > threshold) {
+                    lastSlow = Math.max(lastSlow, second.stream().mapToLong(v -> v[1]).max().orElse(firstFault));
                 }
             }
             recovered = (lastSlow - firstFault) / 1_000_000;
