@@ -78,8 +78,24 @@ final class LocalCluster implements Brokers {
         run(dir, port, 120, "stop-node", Integer.toString(n));
     }
 
+    /**
+     * {@code cluster.sh leaders}, tried up to five times: its describe of every topic has a 10 s timeout, which a
+     * machine this loaded (load average 40 on 2 cores) can miss.
+     */
     @Override
     public Map<Integer, Integer> leaders() {
+        IllegalStateException failure = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try {
+                return leadersOnce();
+            } catch (IllegalStateException e) {
+                failure = e;
+            }
+        }
+        throw failure;
+    }
+
+    private Map<Integer, Integer> leadersOnce() {
         Map<Integer, Integer> leaders = new TreeMap<>();
         for (String line : run(dir, port, 60, "leaders")) {
             String[] parts = line.strip().split("\\s+");
