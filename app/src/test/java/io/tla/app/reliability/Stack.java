@@ -112,6 +112,9 @@ final class Stack implements AutoCloseable {
         }
         if (pgSchema != null) {
             config.put("dashboard.store.url", dashboardStoreUrl());
+            // a group of the scenario's own: its fresh schema gets the whole telemetry topic, which the check
+            // compares it with, even on a cluster an earlier scenario's feed already read
+            config.put("dashboard.consumer-group", "tla-dashboard-" + scenario);
         }
         return config;
     }
