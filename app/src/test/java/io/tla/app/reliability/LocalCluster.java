@@ -127,8 +127,9 @@ final class LocalCluster implements Brokers {
         command.addAll(List.of(args));
         try {
             Files.createDirectories(clusterDir);
-            Path out = Files.createTempFile(clusterDir, "cluster-", ".out");
-            Path err = clusterDir.resolve("cluster-script.log");
+            // beside the cluster's directory, which wipe deletes
+            Path out = Files.createTempFile(clusterDir.getParent(), "cluster-", ".out");
+            Path err = clusterDir.resolveSibling("cluster-script.log");
             ProcessBuilder builder = new ProcessBuilder(command).directory(SCRIPT.getParent().getParent().getParent().toFile())
                     .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()));
             builder.environment().put("TLA_CLUSTER_DIR", clusterDir.toString());
