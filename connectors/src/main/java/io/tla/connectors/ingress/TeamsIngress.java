@@ -373,11 +373,21 @@ public final class TeamsIngress implements AutoCloseable {
         for (String pair : query.split("&")) {
             int equals = pair.indexOf('=');
             String key = equals < 0 ? pair : pair.substring(0, equals);
-            if (URLDecoder.decode(key, StandardCharsets.UTF_8).equals("id")) {
-                return equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
+            if (decoded(key).equals("id")) {
+                // a value that is not valid percent-encoding names no registration: 401 like any unknown name
+                return equals < 0 ? "" : decoded(pair.substring(equals + 1));
             }
         }
         return null;
+    }
+
+    /** URL-decoded as UTF-8; a malformed escape ({@code %ZZ}, a trailing {@code %}) decodes to "" (found by fuzzing). */
+    private static String decoded(String part) {
+        try {
+            return URLDecoder.decode(part, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return "";
+        }
     }
 
     private static Result unexpected(Throwable e) {
