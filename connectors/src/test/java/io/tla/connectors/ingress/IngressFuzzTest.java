@@ -226,7 +226,8 @@ class IngressFuzzTest {
                 records.values().stream().mapToInt(Integer::intValue).sum(), new java.util.TreeMap<>(ledger.statuses),
                 ledger.heapAfterWarmUp / 1048576.0, heapAtEnd / 1048576.0, ledger.accepted.isEmpty() ? "-" : MEMORY_ENTRIES);
         assertThat(ledger.violations).isEmpty();
-        assertThat(ledger.accepted.values()).as("one 202 per accepted message").allMatch(n -> n == 1);
+        assertThat(ledger.accepted.entrySet().stream().filter(e -> e.getValue() != 1).map(Map.Entry::getKey)
+                .toList()).as("accepted more than once (conversation, message id)").isEmpty();
         assertThat(records).as("records on " + Topics.MESSAGES.name() + " by conversation and message id")
                 .isEqualTo(ledger.accepted);
         assertThat(metrics.registry().find("tla.ingress.requests").tag("status", "500").counter()).isNull();
@@ -312,7 +313,7 @@ class IngressFuzzTest {
             TreeMutations.apply(activity, random, id);
         }
         byte[] signedBytes = serialize(activity, random);
-        byte[] body = ByteMutations.apply(recipe.bytes(), signedBytes, random);
+        byte[] body = ByteMutations.apply(recipe.bytes(), signedBytes, random, id);
         String registration = recipe.target() == Target.REGISTRATION ? "fuzz" : null;
         String key = registration == null ? DEFAULT_KEY : REGISTRATION_KEY;
         String authorization = switch (recipe.signing()) {
@@ -668,7 +669,8 @@ class IngressFuzzTest {
 
     /** Mutations of the serialised bytes. */
     static final class ByteMutations {
-        static byte[] apply(ByteMutation mutation, byte[] json, Random random) {
+        /** {@code id}: the mutant's unique id, for an inserted key that may become the only {@code id} left. */
+        static byte[] apply(ByteMutation mutation, byte[] json, Random random, String id) {
             return switch (mutation) {
                 case NONE -> json;
                 case TRUNCATE -> Arrays.copyOf(json, random.nextInt(Math.max(1, json.length)));
@@ -678,7 +680,9 @@ class IngressFuzzTest {
                         new byte[] {(byte) 0xE2, (byte) 0x82}).get(random.nextInt(6)));
                 case TRAILING_DATA -> concat(json, List.of("{}", " x", "\u0000", "]", "\n{\"type\":\"message\"}", ",")
                         .get(random.nextInt(6)).getBytes(StandardCharsets.UTF_8));
-                case DUPLICATE_KEY -> insertAfterBrace(json, List.of("\"type\":\"message\",", "\"id\":\"dup\",",
+                // when a tree mutation dropped the id, the inserted one is the id: unique, or two mutants would
+                // legitimately be one activity (a 409, or two key sets' records of it)
+                case DUPLICATE_KEY -> insertAfterBrace(json, List.of("\"type\":\"message\",", "\"id\":\"" + id + "-dup\",",
                         "\"text\":\"first\",", "\"conversation\":{},").get(random.nextInt(4)));
                 case COMMENT -> insertAfterBrace(json, List.of("/* c */", "// c\n", "#c\n").get(random.nextInt(3)));
                 case NAN -> insertAfterBrace(json, List.of("\"n\":NaN,", "\"n\":Infinity,", "\"n\":-Infinity,",
