@@ -467,6 +467,7 @@ public final class TeamsIngress implements AutoCloseable {
     private CompletableFuture<Result> process(Incoming request, long started) {
         String registrationName = request.registrationName();
         if (!isJson(request.contentType())) {
+            drain(request.servlet()); // so the sender reads the 415 rather than a reset connection (found by fuzzing)
             return done(Result.error(415, "unsupported media type", "Content-Type must be application/json (UTF-8)",
                     null));
         }
@@ -867,6 +868,28 @@ public final class TeamsIngress implements AutoCloseable {
                         + " because the broker did not store the message: not acknowledged within"
                         + " webhook.answer-within-ms (timeout), or the producer reported a failure (broker-error)")
                 .tag("cause", cause).register(registry);
+    }
+
+    /**
+     * Reads and drops a body that will not be looked at, up to four times the size limit (as for a 413), so a sender
+     * still writing it reads the answer; past that the connection is closed without waiting for the rest.
+     */
+    private void drain(HttpServletRequest request) {
+        long cap = 4L * http.maxBodyBytes();
+        long declared = request.getContentLengthLong();
+        if (declared > cap) {
+            return;
+        }
+        try (InputStream in = request.getInputStream()) {
+            byte[] buffer = new byte[8192];
+            long left = declared >= 0 ? declared : cap;
+            int read;
+            while (left > 0 && (read = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
+                left -= read;
+            }
+        } catch (IOException e) {
+            // the sender gave up: nothing to answer
+        }
     }
 
     /** The body bytes, or null when it is larger than allowed; reads at most limit + 1 bytes (chunked too). */

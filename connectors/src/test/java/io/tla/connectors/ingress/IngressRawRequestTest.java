@@ -14,8 +14,13 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +55,31 @@ class IngressRawRequestTest {
                     "/api/messages?%ZZ=1&id=x", "/api/messages/?id=%ZZ")) {
                 int status = post(server.port(), target, body, authorization);
                 assertThat(status).as(target).isEqualTo(401);
+            }
+        }
+    }
+
+    @Test
+    void aLargeBodyOfTheWrongContentTypeIsAnswered415NotAResetConnection() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Health health = new Health();
+        try (TeamsIngress ingress = new TeamsIngress(HTTP, new WebhookConfig("teams-webhook-hmac", Map.of()),
+                new Secret("teams-webhook-hmac", KEY, null), new KafkaClients("127.0.0.1:" + closedPort, Map.of()),
+                new TlaMetrics(), health, Clock.systemUTC());
+             HttpServer server = HttpServer.webhook(HTTP, health).routes(ingress::routes).start()) {
+            // found by fuzzing: 415 was answered before the body was read, and a sender still writing 350 KB saw
+            // the connection go instead of the answer
+            byte[] body = ("{\"text\":\"" + "a".repeat(350_000) + "\"}").getBytes(StandardCharsets.UTF_8);
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            for (String contentType : List.of("text/plain", "application/json; charset=iso-8859-1")) {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                                + server.port() + "/api/messages")).header("Content-Type", contentType)
+                        .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(response.statusCode()).as(contentType).isEqualTo(415);
             }
         }
     }
