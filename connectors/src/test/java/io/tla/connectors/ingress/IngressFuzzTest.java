@@ -239,10 +239,12 @@ class IngressFuzzTest {
                 records.values().stream().mapToInt(Integer::intValue).sum(), new java.util.TreeMap<>(ledger.statuses),
                 ledger.heapAfterWarmUp / 1048576.0, heapAtEnd / 1048576.0, ledger.accepted.isEmpty() ? "-" : MEMORY_ENTRIES);
         assertThat(ledger.violations).isEmpty();
-        assertThat(ledger.accepted.entrySet().stream().filter(e -> e.getValue() != 1).map(Map.Entry::getKey)
-                .toList()).as("accepted more than once (conversation, message id)").isEmpty();
-        assertThat(records).as("records on " + Topics.MESSAGES.name() + " by conversation and message id")
-                .isEqualTo(ledger.accepted);
+        // the 202s per (conversation, message id) against the records per key: each 202 one record. A key can be
+        // accepted twice when a mutation replaced the unique id with a constant ("Infinity", an edge string) and
+        // the two mutants came under different keys (default, registration) or the bounded delivery memory had let
+        // the first go: two records then, as designed (the topology's duplicate filter keeps one per tenant + id)
+        assertThat(records).as("records on " + Topics.MESSAGES.name() + " by conversation and message id, against"
+                + " the 202 answers").isEqualTo(ledger.accepted);
         assertThat(metrics.registry().find("tla.ingress.requests").tag("status", "500").counter()).isNull();
         if (ledger.heapAfterWarmUp > 0) {
             assertThat(heapAtEnd).as("heap after GC at the end, against %d bytes after warm-up",
