@@ -148,6 +148,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return port;
     }
 
+    /** The KRaft controller's listener port (with {@link #port()} and the log directory, enough to start it again). */
+    public int controllerPort() {
+        return controllerPort;
+    }
+
     @Override
     public synchronized void close() {
         if (server != null) {

@@ -7,6 +7,8 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The deliveries the ingress accepted within the replay window, by key set, conversation and activity id, each with
@@ -25,19 +27,32 @@ final class DeliveryMemory<A> {
     sealed interface Seen<A> {
     }
 
-    /** The same body again: the first delivery's answer. */
-    record Repeated<A>(CompletableFuture<A> answer) implements Seen<A> {
+    /**
+     * The same body again: the first delivery's answer, and what is known of it before that (the message is stored,
+     * a sync reply is still awaited), to answer with when the repeat's own time runs out first.
+     */
+    record Repeated<A>(CompletableFuture<A> answer, Supplier<A> provisional) implements Seen<A> {
     }
 
     /** Another body under an activity id already seen. */
     record Conflict<A>() implements Seen<A> {
     }
 
-    /** Not seen before: the caller completes {@code answer}, which later deliveries share. */
-    record First<A>(CompletableFuture<A> answer, Runnable forget) implements Seen<A> {
+    /**
+     * Not seen before: the caller completes {@code answer}, which later deliveries share, and may tell
+     * {@code provisional} an answer known before it (stored, reply still awaited).
+     */
+    record First<A>(CompletableFuture<A> answer, Runnable forget, Consumer<A> provisional) implements Seen<A> {
     }
 
-    private record Entry<A>(byte[] bodyHash, CompletableFuture<A> answer) {
+    private static final class Entry<A> {
+        final byte[] bodyHash;
+        final CompletableFuture<A> answer = new CompletableFuture<>();
+        volatile A provisional;
+
+        Entry(byte[] bodyHash) {
+            this.bodyHash = bodyHash;
+        }
     }
 
     /** By its parts rather than one concatenated string: the parts are the message's own strings, kept anyway. */
@@ -62,14 +77,16 @@ final class DeliveryMemory<A> {
     /** Records this delivery unless it (or another body under its id) was seen within the window. */
     Seen<A> see(String keySet, String conversationId, String activityId, byte[] body) {
         Key key = new Key(Objects.requireNonNull(keySet, "keySet"), conversationId, activityId);
-        Entry<A> created = new Entry<>(sha256(body), new CompletableFuture<>());
+        Entry<A> created = new Entry<>(sha256(body));
         Entry<A> existing = entries.asMap().putIfAbsent(key, created);
         if (existing == null) {
-            // answers that invite a retry (429, 503) are forgotten, so the retry is stored
-            return new First<>(created.answer(), () -> entries.asMap().remove(key, created));
+            // deliveries that were not stored (429, the producer reported a failure) are forgotten, so the retry is
+            // stored; a 503 answered only because the answer budget ran out keeps its entry until the produce ends
+            return new First<>(created.answer, () -> entries.asMap().remove(key, created),
+                    answer -> created.provisional = answer);
         }
-        return MessageDigest.isEqual(existing.bodyHash(), created.bodyHash())
-                ? new Repeated<>(existing.answer()) : new Conflict<>();
+        return MessageDigest.isEqual(existing.bodyHash, created.bodyHash)
+                ? new Repeated<>(existing.answer, () -> existing.provisional) : new Conflict<>();
     }
 
     long size() {

@@ -154,6 +154,16 @@ public final class SyncReplies implements AutoCloseable {
         return p.answer;
     }
 
+    /**
+     * The caller's time is up: stops waiting for {@code p}'s reply, unless it has already been answered. Returns the
+     * answer the call must give: the reply when it won the race (it is recorded as answered, so nobody posts it
+     * again), else empty (answer 202; a reply confirmed from now on is withdrawn and posted by the reply connector).
+     */
+    public Optional<Map<String, Object>> expire(Pending p) {
+        p.answer.complete(Optional.empty());
+        return p.answer.join();
+    }
+
     /** Forgets a pending message that could not be stored. */
     public void cancel(Pending p) {
         p.cancelled = true;

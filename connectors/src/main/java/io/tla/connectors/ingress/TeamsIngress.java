@@ -45,11 +45,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -68,6 +72,27 @@ import org.slf4j.LoggerFactory;
  * one's answer and stores nothing ({@link DeliveryMemory}). No request thread waits for the broker: the answer is
  * written when the produce completes. For a registration with {@code sync-reply} the request then waits, still
  * without a thread, for the message's reply ({@link SyncReplies}) and answers 200 with it when it comes in time.
+ *
+ * <p>Every request is answered within {@code webhook.answer-within-ms} (default 4.5 s, below Teams' 5 s window) of
+ * reaching the handler, whatever the broker does: 202 (or the sync reply) once stored, else 503 with
+ * {@code Retry-After} and {@code {"error":"broker-unavailable"}}. The places a request could wait, and what bounds
+ * each: {@code send()} blocking on metadata (never on a request thread: sends go through one thread of their own,
+ * and one whose request's time is up before its turn is not sent at all);
+ * the broker's acknowledgement ({@code delivery.timeout.ms}, retried through leader moves) and a sync reply (its
+ * deadline is capped to the budget): both are raced against the budget ({@link #withinBudget}); the delivery memory
+ * (a repeat waits for the first delivery's outcome under its own budget).
+ *
+ * <p>A 503 answered because the budget ran out does not cancel the send: the record may still be stored afterwards
+ * (the producer keeps retrying it for up to {@code delivery.timeout.ms}), and a produce reported as failed may even
+ * have been written. A 503 is therefore not a promise that nothing was stored; what makes it safe is that the retry
+ * Teams sends with the same activity id is recognised as a duplicate. The delivery memory keeps the delivery's real
+ * outcome, not its HTTP answer: a retry arriving while the send is still pending waits for it (again within its own
+ * budget); once the record is acknowledged the retry gets 202 and stores nothing; only when the producer reported a
+ * failure is the delivery forgotten and the retry stored again. If that failed produce had in fact been written (an
+ * ambiguous timeout), or the bounded memory had already let the delivery go, the second record is dropped by the
+ * topology's {@code DuplicateActivityFilter} (tenant + activity id, 24 h), so there is still one reply. A late
+ * completion holds nothing beyond its own future and in-flight slot, both released when the producer reports
+ * (at most {@code delivery.timeout.ms} later); no thread waits for it.
  */
 public final class TeamsIngress implements AutoCloseable {
 
@@ -102,6 +127,19 @@ public final class TeamsIngress implements AutoCloseable {
     });
     private final Metric bufferAvailable;
     private final long bufferFloor;
+    private final long answerWithinNanos;
+    /** Answers requests whose budget runs out before their outcome; cancelled timers are removed at once. */
+    private final ScheduledThreadPoolExecutor budget;
+    /**
+     * Calls {@code send()}, which blocks its caller for up to {@code max.block.ms} whenever the producer has no
+     * metadata for the topic (at start, and after losing every broker: Kafka 4 then re-bootstraps and forgets it):
+     * this thread waits then, never a request's. Bounded by {@code webhook.max-in-flight}.
+     */
+    private final ExecutorService sends = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "tla-ingress-sends");
+        t.setDaemon(true);
+        return t;
+    });
 
     private volatile boolean ready;
     private volatile TeamSightings teams = TeamSightings.NONE;
@@ -159,7 +197,14 @@ public final class TeamsIngress implements AutoCloseable {
         }
         this.deliveries = new DeliveryMemory<>(webhook.maxClockSkew().multipliedBy(2), webhook.replayMemoryEntries());
         registerRefusalCounters();
-        Map<String, Object> props = producerProperties(clients);
+        this.answerWithinNanos = webhook.answerWithin().toNanos();
+        this.budget = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "tla-ingress-budget");
+            t.setDaemon(true);
+            return t;
+        });
+        budget.setRemoveOnCancelPolicy(true); // answered in time: its timer goes, no queue of dead timers
+        Map<String, Object> props = producerProperties(clients, webhook.answerWithin());
         this.ackTimeoutMs = asLong(props.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)) + 1_000;
         this.producer = new KafkaProducer<>(props, Topics.MESSAGES.keySerde().serializer(),
                 Topics.MESSAGES.valueSerde().serializer());
@@ -191,7 +236,7 @@ public final class TeamsIngress implements AutoCloseable {
         return Optional.ofNullable(syncReplies);
     }
 
-    static Map<String, Object> producerProperties(KafkaClients clients) {
+    static Map<String, Object> producerProperties(KafkaClients clients, Duration answerWithin) {
         Map<String, Object> props = clients.properties(CLIENT_ID);
         // durability is not negotiable; timeouts may be tuned through kafka.* keys
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -200,7 +245,8 @@ public final class TeamsIngress implements AutoCloseable {
         // a second into a few hundred; at low rates the 202 waits that much longer at most
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
-        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+        // send() waits for metadata only on the sends thread (see store()), partitionsFor() on the probe's
+        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) answerWithin.toMillis());
         props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms
         long floor = asLong(props.get(ProducerConfig.LINGER_MS_CONFIG)) + asLong(props.get(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG));
@@ -267,7 +313,7 @@ public final class TeamsIngress implements AutoCloseable {
     private void handle(Context ctx) throws JsonProcessingException {
         long started = System.nanoTime();
         CompletableFuture<Result> outcome = outcome(new Incoming(ctx.queryParam("id"), ctx.header("Content-Type"),
-                ctx.header("Authorization"), ctx.req()));
+                ctx.header("Authorization"), ctx.req()), started);
         if (outcome.isDone()) {
             respond(ctx, outcome.join(), started);
             return;
@@ -291,13 +337,13 @@ public final class TeamsIngress implements AutoCloseable {
     private void handleDirect(HttpServletRequest request, HttpServletResponse response) throws IOException {
         long started = System.nanoTime();
         CompletableFuture<Result> outcome = outcome(new Incoming(registrationName(request.getQueryString()),
-                request.getHeader("Content-Type"), request.getHeader("Authorization"), request));
+                request.getHeader("Content-Type"), request.getHeader("Authorization"), request), started);
         if (outcome.isDone()) {
             respond(response, outcome.join(), started);
             return;
         }
         AsyncContext async = request.startAsync();
-        async.setTimeout(0); // bounded by the acknowledgement timeout and the sync-reply deadline, as with Javalin
+        async.setTimeout(0); // bounded by webhook.answer-within-ms (withinBudget), as with Javalin
         outcome.thenAccept(result -> {
             try {
                 respond((HttpServletResponse) async.getResponse(), result, started);
@@ -310,9 +356,9 @@ public final class TeamsIngress implements AutoCloseable {
     }
 
     /** The answer for a request, never an exception (an unexpected one is a 500). */
-    private CompletableFuture<Result> outcome(Incoming request) {
+    private CompletableFuture<Result> outcome(Incoming request, long started) {
         try {
-            CompletableFuture<Result> outcome = process(request);
+            CompletableFuture<Result> outcome = process(request, started);
             return outcome.isDone() ? outcome : outcome.exceptionally(TeamsIngress::unexpected);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(unexpected(e));
@@ -327,11 +373,21 @@ public final class TeamsIngress implements AutoCloseable {
         for (String pair : query.split("&")) {
             int equals = pair.indexOf('=');
             String key = equals < 0 ? pair : pair.substring(0, equals);
-            if (URLDecoder.decode(key, StandardCharsets.UTF_8).equals("id")) {
-                return equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
+            if (decoded(key).equals("id")) {
+                // a value that is not valid percent-encoding names no registration: 401 like any unknown name
+                return equals < 0 ? "" : decoded(pair.substring(equals + 1));
             }
         }
         return null;
+    }
+
+    /** URL-decoded as UTF-8; a malformed escape ({@code %ZZ}, a trailing {@code %}) decodes to "" (found by fuzzing). */
+    private static String decoded(String part) {
+        try {
+            return URLDecoder.decode(part, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return "";
+        }
     }
 
     private static Result unexpected(Throwable e) {
@@ -372,6 +428,10 @@ public final class TeamsIngress implements AutoCloseable {
         long elapsed = System.nanoTime() - started;
         StatusMeters meters = statusMeters.computeIfAbsent(result.status(), this::statusMeters);
         meters.requests().increment();
+        if (result.status() == 503) {
+            unavailableCounter(result.reason() != null && result.reason().contains(TIMED_OUT) ? "timeout"
+                    : "broker-error").increment();
+        }
         meters.time().record(elapsed, TimeUnit.NANOSECONDS);
         // every refusal is a line; accepted messages are counted, and a line each only at DEBUG: at thousands a
         // second the log would cost more than storing them
@@ -404,9 +464,10 @@ public final class TeamsIngress implements AutoCloseable {
                         .tag("status", tag).register(registry));
     }
 
-    private CompletableFuture<Result> process(Incoming request) {
+    private CompletableFuture<Result> process(Incoming request, long started) {
         String registrationName = request.registrationName();
         if (!isJson(request.contentType())) {
+            drain(request.servlet()); // so the sender reads the 415 rather than a reset connection (found by fuzzing)
             return done(Result.error(415, "unsupported media type", "Content-Type must be application/json (UTF-8)",
                     null));
         }
@@ -462,26 +523,127 @@ public final class TeamsIngress implements AutoCloseable {
         }
         if (seen instanceof DeliveryMemory.Repeated<Result> repeated) {
             repeats(binding.keySet()).increment();
-            return repeated.answer().thenApply(first -> first.because("repeated delivery: " + first.reason()));
+            // the first delivery's outcome, within this request's own budget: when that runs out first, a stored
+            // message is still a 202, one not yet acknowledged a 503 (a later retry finds the outcome by then)
+            return withinBudget(repeated.answer().thenApply(first -> first.because("repeated delivery: "
+                    + first.reason())), started, () -> {
+                Result stored = repeated.provisional().get();
+                return stored != null ? stored.because("repeated delivery: stored, reply not awaited")
+                        : timedOut(message, registrationName);
+            });
         }
         DeliveryMemory.First<Result> first = (DeliveryMemory.First<Result>) seen;
         teams.seen(message, registration == null ? null : registration.teamAadGroupId());
+        Attempt attempt = new Attempt(first);
         CompletableFuture<Result> answered;
         if (registration == null) {
-            answered = store(message, registrationName);
+            answered = store(message, registrationName, started, attempt);
         } else {
-            Instant deadline = registration.syncReply() && syncReplies != null
-                    ? now.plus(syncReplyConfig.deadline()) : null;
+            // a sync reply is awaited at most as long as the whole answer may take
+            Duration wait = syncReplyConfig.deadline().compareTo(webhook.answerWithin()) < 0
+                    ? syncReplyConfig.deadline() : webhook.answerWithin();
+            Instant deadline = registration.syncReply() && syncReplies != null ? now.plus(wait) : null;
             NormalizedMessage forRegistration = message.forRegistration(registration.name(), deadline);
-            answered = deadline == null ? store(forRegistration, registrationName)
-                    : storeAndAwaitReply(forRegistration, registrationName);
+            answered = deadline == null ? store(forRegistration, registrationName, started, attempt)
+                    : storeAndAwaitReply(forRegistration, registrationName, started, attempt);
         }
-        return answered.exceptionally(TeamsIngress::unexpected).whenComplete((result, error) -> {
+        // The memory keeps the delivery's real outcome, not the HTTP answer (which may be a 503 of a message the
+        // producer stores later): a retry is told 202 once it is stored, and is stored itself only after a failure.
+        answered.exceptionally(TeamsIngress::unexpected).whenComplete((result, error) -> {
             if (result.status() >= 500 || result.status() == 429) {
                 first.forget().run(); // a retry of this delivery must be stored, not told the same
             }
             first.answer().complete(result);
         });
+        return withinBudget(first.answer(), started, () -> expired(attempt, message, registrationName));
+    }
+
+    /** What a first delivery's budget expiry needs to know: whether it is stored yet, and its pending sync reply. */
+    private static final class Attempt {
+        private final DeliveryMemory.First<Result> first;
+        private volatile Result stored;
+        private volatile SyncReplies.Pending pending;
+
+        Attempt(DeliveryMemory.First<Result> first) {
+            this.first = first;
+        }
+
+        void stored(Result accepted) {
+            stored = accepted;
+            first.provisional().accept(accepted);
+        }
+    }
+
+    /**
+     * The answer when a first delivery's budget runs out: 503 while the broker has not acknowledged it; once stored,
+     * 202, or the sync reply if that was confirmed first ({@link SyncReplies#expire} decides the race, so a reply is
+     * either answered here or left to the reply connector, never lost and never both).
+     */
+    private Result expired(Attempt attempt, NormalizedMessage message, String registrationName) {
+        Result stored = attempt.stored;
+        if (stored == null) {
+            return timedOut(message, registrationName);
+        }
+        SyncReplies.Pending pending = attempt.pending;
+        if (pending != null && syncReplies != null) {
+            Optional<Map<String, Object>> reply = syncReplies.expire(pending);
+            if (reply.isPresent()) {
+                return new Result(200, reply.get(), registrationName, message.tenantId(), message.conversationId(),
+                        message.messageId(), "answered with the reply");
+            }
+        }
+        return stored.because("stored; reply not ready within the answer budget");
+    }
+
+    /**
+     * {@code outcome}, or what {@code onExpiry} says when it is not there within {@code webhook.answer-within-ms} of
+     * {@code started}. The outcome is not cancelled: it completes in its own time and only no longer answers.
+     */
+    private CompletableFuture<Result> withinBudget(CompletableFuture<Result> outcome, long started,
+                                                   Supplier<Result> onExpiry) {
+        if (outcome.isDone()) {
+            return outcome;
+        }
+        CompletableFuture<Result> answer = new CompletableFuture<>();
+        Runnable expire = () -> {
+            if (answer.isDone()) {
+                return;
+            }
+            Result late;
+            try {
+                late = onExpiry.get();
+            } catch (RuntimeException e) {
+                late = unexpected(e);
+            }
+            answer.complete(late);
+        };
+        ScheduledFuture<?> timer = null;
+        try {
+            long remaining = Math.max(0, started + answerWithinNanos - System.nanoTime());
+            // the answer is written by the thread completing it: an answers thread, never the lone timer thread
+            timer = budget.schedule(() -> {
+                try {
+                    answers.execute(expire);
+                } catch (RejectedExecutionException e) {
+                    expire.run(); // closing
+                }
+            }, remaining, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing: the outcome still completes (the producer is flushed and closed)
+        }
+        ScheduledFuture<?> scheduled = timer;
+        outcome.whenComplete((result, error) -> {
+            if (scheduled != null) {
+                scheduled.cancel(false);
+            }
+            answer.complete(result != null ? result : unexpected(error));
+        });
+        return answer;
+    }
+
+    /** The 503 of a message the broker did not acknowledge within the answer budget. */
+    private Result timedOut(NormalizedMessage message, String registrationName) {
+        return unavailable(message, registrationName, TIMED_OUT + " (" + webhook.answerWithin().toMillis() + " ms)");
     }
 
     private static Result invalid(InvalidActivityException e, String registrationName) {
@@ -548,6 +710,8 @@ public final class TeamsIngress implements AutoCloseable {
             repeats(set);
         }
         shed();
+        unavailableCounter("timeout");
+        unavailableCounter("broker-error");
     }
 
     private Counter bindingRefused(String set, String reason) {
@@ -586,9 +750,11 @@ public final class TeamsIngress implements AutoCloseable {
      * A sync-reply message: stored like any other, then answered with its reply when that is recorded before the
      * deadline, else with the usual 202. A Teams retry of it gets the same answer from {@link DeliveryMemory}.
      */
-    private CompletableFuture<Result> storeAndAwaitReply(NormalizedMessage message, String registrationName) {
+    private CompletableFuture<Result> storeAndAwaitReply(NormalizedMessage message, String registrationName,
+                                                         long started, Attempt attempt) {
         SyncReplies.Pending pending = syncReplies.expect(message);
-        return store(message, registrationName).thenCompose(stored -> {
+        attempt.pending = pending;
+        return store(message, registrationName, started, attempt).thenCompose(stored -> {
             if (stored.status() != 202) {
                 if (pending.message() == message) { // this call registered it
                     syncReplies.cancel(pending);
@@ -608,7 +774,8 @@ public final class TeamsIngress implements AutoCloseable {
      * blocks the caller on the broker. Past {@code webhook.max-in-flight} messages being stored, or with the
      * producer's buffer nearly full, it answers 429 at once instead of queueing.
      */
-    private CompletableFuture<Result> store(NormalizedMessage message, String registrationName) {
+    private CompletableFuture<Result> store(NormalizedMessage message, String registrationName, long started,
+                                            Attempt attempt) {
         if (inFlight.incrementAndGet() > webhook.maxInFlight() || bufferNearlyFull()) {
             inFlight.decrementAndGet();
             shed().increment();
@@ -623,25 +790,46 @@ public final class TeamsIngress implements AutoCloseable {
                 inFlight.decrementAndGet();
             }
         };
+        Runnable send = () -> {
+            try {
+                producer.send(new ProducerRecord<>(Topics.MESSAGES.name(), message.conversationId(), message),
+                        (metadata, exception) -> {
+                            release.run();
+                            if (exception == null) {
+                                answers.execute(() -> {
+                                    markReady(STORED);
+                                    Result accepted = accepted(message, registrationName);
+                                    attempt.stored(accepted);
+                                    stored.complete(accepted);
+                                });
+                            } else {
+                                healthDetail = "last send failed: " + exception.getClass().getSimpleName()
+                                        + (ready ? " (was reachable before)" : "");
+                                answers.execute(() -> stored.complete(unavailable(message, registrationName,
+                                        exception.getClass().getSimpleName())));
+                            }
+                        });
+            } catch (RuntimeException e) { // send() may throw directly, e.g. when metadata cannot be fetched
+                release.run();
+                stored.complete(unavailable(message, registrationName, e.getClass().getSimpleName()));
+            }
+        };
+        // Without the topic's metadata send() blocks its caller for up to max.block.ms fetching it: the sends thread
+        // waits instead of the request's. A request whose budget is spent before its turn is not sent at all, so
+        // its 503 is exact (nothing stored) and the retry is simply stored.
+        long deadline = started + answerWithinNanos;
         try {
-            producer.send(new ProducerRecord<>(Topics.MESSAGES.name(), message.conversationId(), message),
-                    (metadata, exception) -> {
-                        release.run();
-                        if (exception == null) {
-                            answers.execute(() -> {
-                                markReady(STORED);
-                                stored.complete(accepted(message, registrationName));
-                            });
-                        } else {
-                            healthDetail = "last send failed: " + exception.getClass().getSimpleName()
-                                    + (ready ? " (was reachable before)" : "");
-                            answers.execute(() -> stored.complete(unavailable(message, registrationName,
-                                    exception.getClass().getSimpleName())));
-                        }
-                    });
-        } catch (RuntimeException e) { // send() may throw directly, e.g. when metadata cannot be fetched
+            sends.execute(() -> {
+                if (System.nanoTime() - deadline >= 0) {
+                    release.run();
+                    stored.complete(unavailable(message, registrationName, "not sent: the producer had no metadata"));
+                } else {
+                    send.run();
+                }
+            });
+        } catch (RejectedExecutionException e) { // closing
             release.run();
-            return done(unavailable(message, registrationName, e.getClass().getSimpleName()));
+            return done(unavailable(message, registrationName, "closing"));
         }
         // The producer always calls back within delivery.timeout.ms; this only guards against a lost callback, and
         // builds its answer only then. `stored` is only ever completed normally, so the timeout is all it catches.
@@ -666,9 +854,42 @@ public final class TeamsIngress implements AutoCloseable {
     private record Accepted(String status, String messageId, String conversationId) {
     }
 
+    /** The log reason of a 503 answered because the budget ran out (the {@code cause} tag of the 503 counter). */
+    private static final String TIMED_OUT = "not acknowledged within webhook.answer-within-ms";
+
+    /** 503 {@code {"error":"broker-unavailable", "reason":...}}, answered with {@code Retry-After}. */
     private static Result unavailable(NormalizedMessage message, String registrationName, String failure) {
-        return Result.error(503, "unavailable", "the message could not be stored (" + failure + "); retry later",
-                registrationName).about(message, failure);
+        return Result.error(503, "broker-unavailable", "the message could not be stored (" + failure + "); retry"
+                + " after the Retry-After seconds", registrationName).about(message, failure);
+    }
+
+    private Counter unavailableCounter(String cause) {
+        return Counter.builder("tla.ingress.unavailable").description("Requests to POST /api/messages answered 503"
+                        + " because the broker did not store the message: not acknowledged within"
+                        + " webhook.answer-within-ms (timeout), or the producer reported a failure (broker-error)")
+                .tag("cause", cause).register(registry);
+    }
+
+    /**
+     * Reads and drops a body that will not be looked at, up to four times the size limit (as for a 413), so a sender
+     * still writing it reads the answer; past that the connection is closed without waiting for the rest.
+     */
+    private void drain(HttpServletRequest request) {
+        long cap = 4L * http.maxBodyBytes();
+        long declared = request.getContentLengthLong();
+        if (declared > cap) {
+            return;
+        }
+        try (InputStream in = request.getInputStream()) {
+            byte[] buffer = new byte[8192];
+            long left = declared >= 0 ? declared : cap;
+            int read;
+            while (left > 0 && (read = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
+                left -= read;
+            }
+        } catch (IOException e) {
+            // the sender gave up: nothing to answer
+        }
     }
 
     /** The body bytes, or null when it is larger than allowed; reads at most limit + 1 bytes (chunked too). */
@@ -723,14 +944,20 @@ public final class TeamsIngress implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Until the topic is first reached: readiness. Always: keeps the topic in the producer's metadata (a cached
+     * lookup, no request to the broker), so a quiet hour does not drop it as idle and the next send wait for it.
+     */
     private void probeTopic() {
-        if (ready) {
-            return;
-        }
         try {
             int partitions = producer.partitionsFor(Topics.MESSAGES.name()).size();
-            markReady("topic " + Topics.MESSAGES.name() + " reachable (" + partitions + " partitions)");
+            if (!ready) {
+                markReady("topic " + Topics.MESSAGES.name() + " reachable (" + partitions + " partitions)");
+            }
         } catch (RuntimeException e) {
+            if (ready) {
+                return;
+            }
             healthDetail = "broker or topic " + Topics.MESSAGES.name() + " unreachable: " + e.getClass().getSimpleName();
         }
     }
@@ -771,8 +998,15 @@ public final class TeamsIngress implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        sends.shutdown();
+        try {
+            sends.awaitTermination(webhook.answerWithin().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         producerMetrics.close();
         producer.close(Duration.ofSeconds(5)); // completes every send, so every waiting call gets its answer
+        budget.shutdownNow();
         answers.shutdown();
         try {
             answers.awaitTermination(2, TimeUnit.SECONDS);

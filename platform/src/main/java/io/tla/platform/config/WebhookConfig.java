@@ -38,10 +38,14 @@ import org.apache.kafka.common.config.ConfigException;
  * that window a delivery is remembered (at most {@code replayMemoryEntries}), so the same delivery gets the same
  * answer and another body under a seen activity id is refused. {@code maxInFlight} bounds the messages being stored
  * at once; past it the ingress sheds load with 429.
+ *
+ * <p>{@code answerWithin} is the ingress's answer budget: every {@code POST /api/messages} is answered within it,
+ * 202 (or the sync reply) once stored, else 503 with {@code Retry-After}. It stays below Teams' 5-second window, which
+ * also has to hold the network and the sender's own overhead.
  */
 public record WebhookConfig(String defaultKeySecret, Map<String, Registration> registrations,
                             PreviousKey defaultPreviousKey, String tenantId, Duration maxClockSkew,
-                            int replayMemoryEntries, int maxInFlight) {
+                            int replayMemoryEntries, int maxInFlight, Duration answerWithin) {
 
     public static final String DEFAULT_KEY_SECRET = "webhook.default-key-secret";
     public static final String DEFAULT_KEY_PREVIOUS_SECRET = "webhook.default-key-previous-secret";
@@ -51,9 +55,15 @@ public record WebhookConfig(String defaultKeySecret, Map<String, Registration> r
     public static final String MAX_CLOCK_SKEW_SECONDS = "webhook.max-clock-skew-seconds";
     public static final String REPLAY_MEMORY_ENTRIES = "webhook.replay-memory-entries";
     public static final String MAX_IN_FLIGHT = "webhook.max-in-flight";
+    public static final String ANSWER_WITHIN_MS = "webhook.answer-within-ms";
     public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofSeconds(300);
     public static final int DEFAULT_REPLAY_MEMORY_ENTRIES = 200_000;
     public static final int DEFAULT_MAX_IN_FLIGHT = 2_000;
+    /** Teams abandons an outgoing-webhook call after 5 s: the answer must be written before then. */
+    public static final int TEAMS_WINDOW_MS = 5_000;
+    public static final Duration DEFAULT_ANSWER_WITHIN = Duration.ofMillis(4_500);
+    /** Below this the broker's normal acknowledgement time (acks=all, a few replicas) would turn into 503s. */
+    public static final int MIN_ANSWER_WITHIN_MS = 500;
     public static final String REGISTRATION_PREFIX = "webhook.registration.";
 
     /** Registration names: they appear in {@code ?id=NAME}, key names and metric tags. */
@@ -81,7 +91,14 @@ public record WebhookConfig(String defaultKeySecret, Map<String, Registration> r
                             + " answer and another body under a seen activity id gets 409 (least recently used go first).")
             .define(MAX_IN_FLIGHT, INT, DEFAULT_MAX_IN_FLIGHT, Range.between(1, 1_000_000), MEDIUM,
                     "Messages being stored at once; past it (or with the producer's buffer full) the ingress answers"
-                            + " 429 with Retry-After instead of queueing without bound.");
+                            + " 429 with Retry-After instead of queueing without bound.")
+            .define(ANSWER_WITHIN_MS, INT, (int) DEFAULT_ANSWER_WITHIN.toMillis(),
+                    Range.between(MIN_ANSWER_WITHIN_MS, TEAMS_WINDOW_MS - 1), HIGH,
+                    "Every POST /api/messages is answered within this many milliseconds of arriving (less than Teams'"
+                            + " 5-second window): 202 once the message is on the topic, else 503 with Retry-After and"
+                            + " {\"error\":\"broker-unavailable\"}. Bounds the wait for the broker's acknowledgement"
+                            + " and for a sync reply (whose deadline is capped to it); a message stored after its 503"
+                            + " is answered 202 when Teams retries it, and never produces a second reply.");
 
     public static final ConfigDef REGISTRATION_DEF = new ConfigDef()
             .define("secret", STRING, null, HIGH, "Secret name of this registration's signing key.")
@@ -106,12 +123,17 @@ public record WebhookConfig(String defaultKeySecret, Map<String, Registration> r
     public WebhookConfig(String defaultKeySecret, Map<String, Registration> registrations,
                          PreviousKey defaultPreviousKey) {
         this(defaultKeySecret, registrations, defaultPreviousKey, null, DEFAULT_MAX_CLOCK_SKEW,
-                DEFAULT_REPLAY_MEMORY_ENTRIES, DEFAULT_MAX_IN_FLIGHT);
+                DEFAULT_REPLAY_MEMORY_ENTRIES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_ANSWER_WITHIN);
     }
 
     public WebhookConfig {
         Objects.requireNonNull(defaultKeySecret, "defaultKeySecret");
         Objects.requireNonNull(maxClockSkew, "maxClockSkew");
+        Objects.requireNonNull(answerWithin, "answerWithin");
+        if (answerWithin.toMillis() < 1 || answerWithin.toMillis() >= TEAMS_WINDOW_MS) {
+            throw new IllegalArgumentException(ANSWER_WITHIN_MS + " must be below Teams' " + TEAMS_WINDOW_MS
+                    + " ms window, was " + answerWithin.toMillis());
+        }
         tenantId = blankToNull(tenantId);
         // in configuration order, for listings
         registrations = Collections.unmodifiableMap(new LinkedHashMap<>(registrations));
@@ -120,13 +142,19 @@ public record WebhookConfig(String defaultKeySecret, Map<String, Registration> r
     /** This configuration with the default key bound to {@code tenantId} (null: development mode). */
     public WebhookConfig withTenant(String tenantId) {
         return new WebhookConfig(defaultKeySecret, registrations, defaultPreviousKey, tenantId, maxClockSkew,
-                replayMemoryEntries, maxInFlight);
+                replayMemoryEntries, maxInFlight, answerWithin);
+    }
+
+    /** This configuration with another answer budget ({@value #ANSWER_WITHIN_MS}). */
+    public WebhookConfig withAnswerWithin(Duration answerWithin) {
+        return new WebhookConfig(defaultKeySecret, registrations, defaultPreviousKey, tenantId, maxClockSkew,
+                replayMemoryEntries, maxInFlight, answerWithin);
     }
 
     /** This configuration with other replay and load-shedding limits. */
     public WebhookConfig withLimits(Duration maxClockSkew, int replayMemoryEntries, int maxInFlight) {
         return new WebhookConfig(defaultKeySecret, registrations, defaultPreviousKey, tenantId, maxClockSkew,
-                replayMemoryEntries, maxInFlight);
+                replayMemoryEntries, maxInFlight, answerWithin);
     }
 
     /**
@@ -231,7 +259,7 @@ public record WebhookConfig(String defaultKeySecret, Map<String, Registration> r
         }
         return new WebhookConfig(defaultSecret, registrations, defaultPrevious, (String) v.get(TENANT_ID),
                 Duration.ofSeconds((Integer) v.get(MAX_CLOCK_SKEW_SECONDS)), (Integer) v.get(REPLAY_MEMORY_ENTRIES),
-                (Integer) v.get(MAX_IN_FLIGHT));
+                (Integer) v.get(MAX_IN_FLIGHT), Duration.ofMillis((Integer) v.get(ANSWER_WITHIN_MS)));
     }
 
     /** The previous key of a key set, or null; both keys or neither, and never the current key's secret again. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tla.platform.config.WebhookConfig.PreviousKey;
 import io.tla.platform.config.WebhookConfig.Registration;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
@@ -36,6 +37,18 @@ class WebhookConfigTest {
         assertThat(config.registrations().get("beta").previousKey()).isNull();
         assertThat(config.registrations().keySet()).containsExactly("alpha", "beta");
         assertThat(config.defaultPreviousKey()).isNull();
+    }
+
+    @Test
+    void theAnswerBudgetDefaultsTo4500MsAndMustStayBelowTeamsFiveSecondWindow() {
+        assertThat(parse(Map.of()).answerWithin()).isEqualTo(Duration.ofMillis(4_500));
+        assertThat(parse(Map.of("webhook.answer-within-ms", "4999")).answerWithin()).isEqualTo(Duration.ofMillis(4_999));
+        assertThatThrownBy(() -> parse(Map.of("webhook.answer-within-ms", "5000")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("webhook.answer-within-ms");
+        assertThatThrownBy(() -> parse(Map.of("webhook.answer-within-ms", "100")))
+                .isInstanceOf(ConfigException.class);
+        assertThatThrownBy(() -> new WebhookConfig("k", Map.of()).withAnswerWithin(Duration.ofSeconds(5)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
