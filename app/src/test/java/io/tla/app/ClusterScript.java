@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * Drives {@code ops/cluster/cluster.sh} for a test: a cluster in its own directory on a random free port range,
  * stopped (SIGTERM, then SIGKILL of whatever is left) by {@link #close()}.
  */
-final class ClusterScript implements AutoCloseable {
+public final class ClusterScript implements AutoCloseable {
 
     /** Resolved once per build by the first cluster, copied into the next ones (Maven takes seconds). */
     private static final Path SHARED_CLASSPATH = Path.of("target", "cluster-classpath.txt").toAbsolutePath();
@@ -27,7 +27,7 @@ final class ClusterScript implements AutoCloseable {
     private final Path script;
     private final Map<String, String> env = new HashMap<>();
 
-    ClusterScript(Path dir, Map<String, String> extraEnv) throws IOException {
+    public ClusterScript(Path dir, Map<String, String> extraEnv) throws IOException {
         this.dir = dir;
         this.script = repoRoot().resolve("ops/cluster/cluster.sh");
         this.port = freeBasePort();
@@ -41,32 +41,34 @@ final class ClusterScript implements AutoCloseable {
         }
     }
 
-    static Path repoRoot() {
+    public static Path repoRoot() {
         Path here = Path.of("").toAbsolutePath();
         return Files.exists(here.resolve("ops/cluster/cluster.sh")) ? here : here.getParent();
     }
 
     /** Result of one script run: exit code, stdout lines, stderr text. */
-    record Run(int code, List<String> out, String err) {
-        String lastLine() {
+    public record Run(int code, List<String> out, String err) {
+        public String lastLine() {
             return out.isEmpty() ? "" : out.get(out.size() - 1);
         }
     }
 
-    Run run(String... args) throws IOException, InterruptedException {
+    public Run run(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("bash", script.toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(repoRoot().toFile());
         builder.environment().putAll(env);
-        Path err = Files.createTempFile(dir, "script", ".err");
+        // beside the cluster's directory, which wipe deletes
+        Path err = Files.createTempFile(dir.toAbsolutePath().getParent(), "cluster-script", ".err");
         builder.redirectError(err.toFile());
         Process process = builder.start();
         byte[] out = process.getInputStream().readAllBytes();
-        if (!process.waitFor(180, TimeUnit.SECONDS)) {
+        if (!process.waitFor(240, TimeUnit.SECONDS)) { // a start or stop on a loaded machine
             process.destroyForcibly();
             throw new IllegalStateException("cluster.sh " + String.join(" ", args) + " did not finish");
         }
         String errText = Files.readString(err);
+        Files.delete(err);
         System.err.print(errText);
         if ("start".equals(args[0]) && process.exitValue() == 0 && Files.isRegularFile(dir.resolve("classpath.txt"))
                 && !Files.isRegularFile(SHARED_CLASSPATH)) {
@@ -76,7 +78,8 @@ final class ClusterScript implements AutoCloseable {
         return new Run(process.exitValue(), new String(out, StandardCharsets.UTF_8).lines().toList(), errText);
     }
 
-    Run ok(String... args) throws IOException, InterruptedException {
+    /** Runs the script and fails (AssertionError) on a non-zero exit, with what it printed on stderr. */
+    public Run ok(String... args) throws IOException, InterruptedException {
         Run run = run(args);
         if (run.code() != 0) {
             throw new AssertionError("cluster.sh " + String.join(" ", args) + " exited " + run.code() + ": "
@@ -85,7 +88,7 @@ final class ClusterScript implements AutoCloseable {
         return run;
     }
 
-    String bootstrap() {
+    public String bootstrap() {
         return "127.0.0.1:" + port + ",127.0.0.1:" + (port + 1) + ",127.0.0.1:" + (port + 2);
     }
 
