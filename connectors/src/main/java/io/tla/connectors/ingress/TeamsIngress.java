@@ -73,11 +73,12 @@ import org.slf4j.LoggerFactory;
  * written when the produce completes. For a registration with {@code sync-reply} the request then waits, still
  * without a thread, for the message's reply ({@link SyncReplies}) and answers 200 with it when it comes in time.
  *
- * <p>Every request is answered within {@code webhook.answer-within-ms} (default 4.5 s, below Teams' 5 s window) of
- * reaching the handler, whatever the broker does: 202 (or the sync reply) once stored, else 503 with
- * {@code Retry-After} and {@code {"error":"broker-unavailable"}}. The places a request could wait, and what bounds
- * each: {@code send()} blocking on metadata (never on a request thread: sends go through one thread of their own,
- * and one whose request's time is up before its turn is not sent at all);
+ * <p>Every request is answered within {@code webhook.answer-within-ms} (default 4 s: Teams' 5 s window less a
+ * second for the network and the queue before the handler) of reaching the handler, whatever the broker does:
+ * 202 (or the sync reply) once stored, else 503 with {@code Retry-After} and
+ * {@code {"error":"broker-unavailable"}}. The places a request could wait, and what bounds each: {@code send()}
+ * blocking on metadata (never on a request thread: sends go through one thread of their own, and one whose
+ * request's time is up before its turn is not sent at all);
  * the broker's acknowledgement ({@code delivery.timeout.ms}, retried through leader moves) and a sync reply (its
  * deadline is capped to the budget): both are raced against the budget ({@link #withinBudget}); the delivery memory
  * (a repeat waits for the first delivery's outcome under its own budget).

@@ -68,7 +68,7 @@ class IngressAnswerBudgetTest {
         TlaMetrics metrics = new TlaMetrics();
         Health health = new Health();
         WebhookConfig webhook = new WebhookConfig("teams-webhook-hmac", Map.of()).withTenant(TENANT);
-        assertThat(webhook.answerWithin()).isEqualTo(Duration.ofMillis(4_500)); // the default
+        assertThat(webhook.answerWithin()).isEqualTo(Duration.ofMillis(4_000)); // the default
         EmbeddedKafkaBroker restarted = null;
         try (TeamsIngress ingress = new TeamsIngress(HTTP, webhook, new Secret("teams-webhook-hmac", KEY, null),
                 clients, metrics, health, Clock.systemUTC());

@@ -61,7 +61,7 @@ public record WebhookConfig(String defaultKeySecret, Map<String, Registration> r
     public static final int DEFAULT_MAX_IN_FLIGHT = 2_000;
     /** Teams abandons an outgoing-webhook call after 5 s: the answer must be written before then. */
     public static final int TEAMS_WINDOW_MS = 5_000;
-    public static final Duration DEFAULT_ANSWER_WITHIN = Duration.ofMillis(4_500);
+    public static final Duration DEFAULT_ANSWER_WITHIN = Duration.ofMillis(4_000);
     /** Below this the broker's normal acknowledgement time (acks=all, a few replicas) would turn into 503s. */
     public static final int MIN_ANSWER_WITHIN_MS = 500;
     public static final String REGISTRATION_PREFIX = "webhook.registration.";
@@ -95,7 +95,7 @@ public record WebhookConfig(String defaultKeySecret, Map<String, Registration> r
             .define(ANSWER_WITHIN_MS, INT, (int) DEFAULT_ANSWER_WITHIN.toMillis(),
                     Range.between(MIN_ANSWER_WITHIN_MS, TEAMS_WINDOW_MS - 1), HIGH,
                     "Every POST /api/messages is answered within this many milliseconds of arriving (less than Teams'"
-                            + " 5-second window): 202 once the message is on the topic, else 503 with Retry-After and"
+                            + " 5-second window, with room for the network and a busy server's queue): 202 once the message is on the topic, else 503 with Retry-After and"
                             + " {\"error\":\"broker-unavailable\"}. Bounds the wait for the broker's acknowledgement"
                             + " and for a sync reply (whose deadline is capped to it); a message stored after its 503"
                             + " is answered 202 when Teams retries it, and never produces a second reply.");

@@ -41,7 +41,7 @@ class WebhookConfigTest {
 
     @Test
     void theAnswerBudgetDefaultsTo4500MsAndMustStayBelowTeamsFiveSecondWindow() {
-        assertThat(parse(Map.of()).answerWithin()).isEqualTo(Duration.ofMillis(4_500));
+        assertThat(parse(Map.of()).answerWithin()).isEqualTo(Duration.ofMillis(4_000));
         assertThat(parse(Map.of("webhook.answer-within-ms", "4999")).answerWithin()).isEqualTo(Duration.ofMillis(4_999));
         assertThatThrownBy(() -> parse(Map.of("webhook.answer-within-ms", "5000")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("webhook.answer-within-ms");
