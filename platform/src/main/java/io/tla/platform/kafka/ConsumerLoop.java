@@ -105,6 +105,8 @@ public final class ConsumerLoop implements AutoCloseable {
     }
 
     private static final Logger log = LoggerFactory.getLogger(ConsumerLoop.class);
+    /** Failures in a row logged as warnings before they are errors (with the stack trace). */
+    private static final int ERROR_AFTER_FAILURES = 3;
 
     private final Settings settings;
     private final List<String> topics;
@@ -261,8 +263,14 @@ public final class ConsumerLoop implements AutoCloseable {
                     log.warn("event=consumer_loop_failure_hook_failed loop={} error={}", settings.name(),
                             inner.toString());
                 }
-                log.error("event=consumer_loop_batch_failed loop={} attempt={} backoff_ms={} error={}",
-                        settings.name(), consecutiveFailures, backoff.toMillis(), e.toString(), e);
+                if (consecutiveFailures < ERROR_AFTER_FAILURES) {
+                    // a store restarting or a broker moving a leader: retried, an error only if it lasts
+                    log.warn("event=consumer_loop_batch_failed loop={} attempt={} backoff_ms={} error={}",
+                            settings.name(), consecutiveFailures, backoff.toMillis(), e.toString());
+                } else {
+                    log.error("event=consumer_loop_batch_failed loop={} attempt={} backoff_ms={} error={}",
+                            settings.name(), consecutiveFailures, backoff.toMillis(), e.toString(), e);
+                }
                 pause(backoff);
                 Duration doubled = backoff.multipliedBy(2);
                 backoff = doubled.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : doubled;
