@@ -6,9 +6,11 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -60,7 +62,6 @@ public final class ConversationLanes<T> implements AutoCloseable {
         final int partition;
         final ArrayDeque<T> items = new ArrayDeque<>();
         Instant notBefore = Instant.EPOCH;
-        boolean running;
         /** On the timer or in its tenant's queue for a free slot. */
         boolean queued;
 
@@ -81,8 +82,8 @@ public final class ConversationLanes<T> implements AutoCloseable {
     private final Object lock = new Object();
     private final Map<String, Lane<T>> lanes = new HashMap<>();
     private final Map<String, Tenant<T>> tenants = new HashMap<>();
-    /** Lanes whose head is being attempted, with their partition. */
-    private final Map<Lane<T>, Integer> running = new HashMap<>();
+    /** Lanes whose head is being attempted. */
+    private final Set<Lane<T>> running = new HashSet<>();
     private final Worker<T> worker;
     private final int tenantConcurrency;
     private final Clock clock;
@@ -126,7 +127,7 @@ public final class ConversationLanes<T> implements AutoCloseable {
             }
             lane.items.add(item);
             queued++;
-            if (!lane.running && !lane.queued) {
+            if (!running.contains(lane) && !lane.queued) {
                 dispatch(lane);
             }
         }
@@ -168,14 +169,8 @@ public final class ConversationLanes<T> implements AutoCloseable {
                 }
                 it.remove();
                 tenants.get(lane.tenant).lanes--;
-                if (lane.running) {
-                    queued -= lane.items.size() - 1; // the head is counted down when its attempt ends
-                    T head = lane.items.peek();
-                    lane.items.clear();
-                    lane.items.add(head);
-                } else {
-                    queued -= lane.items.size();
-                    lane.items.clear();
+                discardQueued(lane);
+                if (!running.contains(lane)) {
                     forgetTenantIfIdle(lane.tenant);
                 }
             }
@@ -197,7 +192,20 @@ public final class ConversationLanes<T> implements AutoCloseable {
     }
 
     private boolean runningIn(Collection<Integer> partitions) {
-        return running.values().stream().anyMatch(partitions::contains);
+        return running.stream().anyMatch(lane -> partitions.contains(lane.partition));
+    }
+
+    /**
+     * Drops a lane's items, all but the head when it is being attempted: that one is counted down when its attempt
+     * ends (lock held).
+     */
+    private void discardQueued(Lane<T> lane) {
+        T head = running.contains(lane) ? lane.items.peek() : null;
+        queued -= lane.items.size() - (head == null ? 0 : 1);
+        lane.items.clear();
+        if (head != null) {
+            lane.items.add(head);
+        }
     }
 
     /** Must be called with the lock held; the lane is idle and has items. */
@@ -213,8 +221,7 @@ public final class ConversationLanes<T> implements AutoCloseable {
             tenant.waiting.add(lane);
         } else {
             tenant.active++;
-            lane.running = true;
-            running.put(lane, lane.partition);
+            running.add(lane);
             pool.execute(() -> run(lane));
         }
     }
@@ -222,7 +229,7 @@ public final class ConversationLanes<T> implements AutoCloseable {
     private void wake(Lane<T> lane) {
         synchronized (lock) {
             lane.queued = false;
-            if (!closed && lanes.get(lane.key) == lane && !lane.items.isEmpty() && !lane.running) {
+            if (!closed && lanes.get(lane.key) == lane && !lane.items.isEmpty() && !running.contains(lane)) {
                 dispatch(lane);
             }
         }
@@ -244,7 +251,6 @@ public final class ConversationLanes<T> implements AutoCloseable {
         synchronized (lock) {
             Tenant<T> tenant = tenants.get(lane.tenant);
             tenant.active--;
-            lane.running = false;
             running.remove(lane);
             boolean current = lanes.get(lane.key) == lane;
             if (outcome instanceof Later later && current) {
@@ -267,7 +273,7 @@ public final class ConversationLanes<T> implements AutoCloseable {
             while (!closed && tenant.active < tenantConcurrency && !tenant.waiting.isEmpty()) {
                 Lane<T> next = tenant.waiting.poll();
                 next.queued = false;
-                if (lanes.get(next.key) == next && !next.items.isEmpty() && !next.running) {
+                if (lanes.get(next.key) == next && !next.items.isEmpty() && !running.contains(next)) {
                     dispatch(next);
                 }
             }
@@ -289,14 +295,7 @@ public final class ConversationLanes<T> implements AutoCloseable {
         synchronized (lock) {
             if (!closed) {
                 closed = true;
-                for (Lane<T> lane : lanes.values()) {
-                    queued -= lane.running ? lane.items.size() - 1 : lane.items.size();
-                    T head = lane.running ? lane.items.peek() : null;
-                    lane.items.clear();
-                    if (head != null) {
-                        lane.items.add(head);
-                    }
-                }
+                lanes.values().forEach(this::discardQueued);
                 lanes.clear();
             }
             while (!running.isEmpty()) {
