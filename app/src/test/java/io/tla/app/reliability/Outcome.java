@@ -1,5 +1,7 @@
 package io.tla.app.reliability;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tla.schemas.Json;
 import java.io.IOException;
@@ -251,5 +253,15 @@ final class Outcome {
                     .append(',').append(quantile(answered, 0.5)).append(',').append(quantile(answered, 1.0)).append('\n');
         });
         return csv.toString();
+    }
+
+    /** Every accepted message answered once, in its conversation's order, and posted to Graph once. */
+    void assertExactlyOnceInOrder() {
+        assertThat(notAccepted).as("messages the ingress never accepted").isZero();
+        assertThat(lost).as("accepted messages without a committed reply").isZero();
+        assertThat(duplicated).as("extra committed replies").isZero();
+        assertThat(outOfOrder).as("replies out of conversation order").isZero();
+        assertThat(graphLost).as("committed replies never posted to Graph").isZero();
+        assertThat(graphDuplicated).as("extra Graph posts").isZero();
     }
 }

@@ -49,7 +49,7 @@ class ReliabilityScenariosTest {
     void scenario1TopologyKilledAndRestarted() throws Exception {
         Outcome outcome = Scenarios.topologyKill("scenario1-topology-kill", dir.resolve("s1"), brokers,
                 new Scenarios.Load(2_000, 200, 20), true);
-        assertExactlyOnceInOrder(outcome);
+        outcome.assertExactlyOnceInOrder();
     }
 
     /**
@@ -72,7 +72,7 @@ class ReliabilityScenariosTest {
                     brokers.startNode(node);
                     faults.add(new Outcome.Fault("restart broker " + node, System.nanoTime()));
                 });
-        assertExactlyOnceInOrder(outcome);
+        outcome.assertExactlyOnceInOrder();
         assertAnsweredWithin5s(outcome);
     }
 
@@ -94,7 +94,7 @@ class ReliabilityScenariosTest {
                         Thread.sleep(20_000); // the restarted broker catches up before the next one goes
                     }
                 });
-        assertExactlyOnceInOrder(outcome);
+        outcome.assertExactlyOnceInOrder();
         assertAnsweredWithin5s(outcome);
     }
 
@@ -119,7 +119,7 @@ class ReliabilityScenariosTest {
         assertThat(outcome.telemetryLost).as("telemetry rows missing from the store").isZero();
         assertThat(outcome.telemetryExtra).as("store rows no telemetry event stands for").isZero();
         assertThat(outcome.telemetryCountedTwice).as("rollup counts off their rows").isZero();
-        assertExactlyOnceInOrder(outcome);
+        outcome.assertExactlyOnceInOrder();
     }
 
     /**
@@ -150,15 +150,6 @@ class ReliabilityScenariosTest {
         Compose.Result result = Compose.upAndSend("scenario8-compose", dir.resolve("s8"));
         assertThat(result.status()).as("POST /api/messages").isEqualTo(202);
         assertThat(result.replied()).as("a reply on teams.replies.v1").isTrue();
-    }
-
-    private static void assertExactlyOnceInOrder(Outcome outcome) {
-        assertThat(outcome.notAccepted).as("messages the ingress never accepted").isZero();
-        assertThat(outcome.lost).as("accepted messages without a committed reply").isZero();
-        assertThat(outcome.duplicated).as("extra committed replies").isZero();
-        assertThat(outcome.outOfOrder).as("replies out of conversation order").isZero();
-        assertThat(outcome.graphLost).as("committed replies never posted to Graph").isZero();
-        assertThat(outcome.graphDuplicated).as("extra Graph posts").isZero();
     }
 
     private static void assertAnsweredWithin5s(Outcome outcome) {
