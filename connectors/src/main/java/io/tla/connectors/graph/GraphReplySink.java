@@ -27,7 +27,6 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -132,7 +131,7 @@ public final class GraphReplySink extends ReplySink {
                 .description("Times a reply was scheduled again because Graph throttled it (429) or was unavailable"
                         + " (503, 504, network); it kept its place in its conversation")
                 .register(metrics.registry());
-        this.ledger = new ReplyLedger(clients, "tla-replies-graph-ledger");
+        this.ledger = new ReplyLedger(clients, "tla-replies-graph-ledger", graph.ledgerMaxIdsPerPartition());
         // never waited on: a tenant over its rate is scheduled again, its thread goes to another tenant
         RateLimiterConfig pacing = RateLimiterConfig.custom()
                 .limitForPeriod(graph.tenantRequestsPerSecond()).limitRefreshPeriod(Duration.ofSeconds(1))
@@ -198,8 +197,7 @@ public final class GraphReplySink extends ReplySink {
             return;
         }
         int partition = pending.record().partition();
-        Optional<ReplyLedgerEntry> known = ledger.get(partition, reply.replyId());
-        if (known.isEmpty()) {
+        if (ledger.get(partition, reply.replyId(), producedAt(pending.record())) == ReplyLedger.Known.ABSENT) {
             pending.state = new Intent(ledger.record(producer, partition, new ReplyLedgerEntry(reply.replyId(),
                     ReplyLedgerEntry.State.POSTING, clock.instant(), 0, List.of())));
         }
@@ -230,9 +228,9 @@ public final class GraphReplySink extends ReplySink {
         Instant now = clock.instant();
         if (!(pending.state instanceof Delivery)) {
             Intent intent = (Intent) pending.state;
-            Optional<ReplyLedgerEntry> known = intent != null ? Optional.empty()
-                    : ledger.get(record.partition(), reply.replyId());
-            if (known.map(entry -> entry.state() == ReplyLedgerEntry.State.POSTED).orElse(false)) {
+            ReplyLedger.Known known = intent != null ? ReplyLedger.Known.ABSENT
+                    : ledger.get(record.partition(), reply.replyId(), producedAt(record));
+            if (known == ReplyLedger.Known.POSTED) {
                 skipDuplicate(reply);
                 return ConversationLanes.DONE;
             }
@@ -255,11 +253,13 @@ public final class GraphReplySink extends ReplySink {
             // no request for a reply before its intent is durable
             if (intent != null) {
                 intent.sent().get(30, TimeUnit.SECONDS);
-            } else if (known.isEmpty()) {
+            } else if (known != ReplyLedger.Known.POSTING) {
                 ledger.record(producer, record.partition(), new ReplyLedgerEntry(reply.replyId(),
                         ReplyLedgerEntry.State.POSTING, now, 0, List.of())).get(30, TimeUnit.SECONDS);
             }
-            pending.state = new Delivery(address, known.isPresent() || replayed, graph.maxMessageBytes());
+            // a post started and not confirmed, or one the memory may have forgotten: look before posting
+            pending.state = new Delivery(address, known == ReplyLedger.Known.POSTING
+                    || known == ReplyLedger.Known.MAYBE_FORGOTTEN || replayed, graph.maxMessageBytes());
         }
         Delivery delivery = (Delivery) pending.state;
         RateLimiter limiter = rateLimiters.get(reply.tenantId());
@@ -326,6 +326,10 @@ public final class GraphReplySink extends ReplySink {
             }
         }
         return confirm(pending, delivery, parts.size());
+    }
+
+    private static Instant producedAt(ConsumerRecord<byte[], byte[]> record) {
+        return Instant.ofEpochMilli(record.timestamp());
     }
 
     /** Wait before another try when Graph gave no Retry-After: the initial back-off doubled per wait, at most 60 s. */

@@ -1,15 +1,16 @@
 package io.tla.connectors.graph;
 
+import io.tla.connectors.replies.ReplyIdMemory;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.schemas.ReplyLedgerEntry;
 import io.tla.schemas.Topics;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -31,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * the connector is given replies partition {@code p} it reads ledger partition {@code p} from its start, so a new
  * owner after a rebalance or a restart knows every reply the previous owner confirmed, and every reply it had
  * started to post without confirming.
+ *
+ * <p>The memory is bounded ({@code graph.ledger.max-ids-per-partition}, the oldest forgotten first), not the ledger:
+ * a reply read again after its entry was forgotten is answered {@link Known#MAYBE_FORGOTTEN}, and the connector
+ * looks for its marker in Teams before posting, as for a post that was never confirmed. A reply produced after the
+ * newest forgotten entry (less the clocks' skew) cannot have been forgotten, so a miss is {@link Known#ABSENT}.
  */
 final class ReplyLedger implements AutoCloseable {
 
@@ -40,9 +46,27 @@ final class ReplyLedger implements AutoCloseable {
     private final KafkaConsumer<String, ReplyLedgerEntry> reader;
     private final Serializer<String> keySerializer = Topics.REPLY_LEDGER.keySerde().serializer();
     private final Serializer<ReplyLedgerEntry> valueSerializer = Topics.REPLY_LEDGER.valueSerde().serializer();
-    private final Map<Integer, Map<String, ReplyLedgerEntry>> byPartition = new ConcurrentHashMap<>();
+    private final Map<Integer, ReplyIdMemory> byPartition = new ConcurrentHashMap<>();
+    private final int maxIdsPerPartition;
 
-    ReplyLedger(KafkaClients clients, String clientId) {
+    /** What the memory knows of a reply. */
+    enum Known {
+        /** Never recorded (or its entry was deleted). */
+        ABSENT,
+        /** Its post was started and not confirmed: Graph may hold it. */
+        POSTING,
+        POSTED,
+        /** Older than what the memory still holds: it may have been posted. */
+        MAYBE_FORGOTTEN
+    }
+
+    private static final byte POSTING = 1;
+    private static final byte POSTED = 2;
+    /** Entries are stamped by the connector's clock and replies by the topology's: allow for the two differing. */
+    static final Duration CLOCK_SKEW = Duration.ofMinutes(10);
+
+    ReplyLedger(KafkaClients clients, String clientId, int maxIdsPerPartition) {
+        this.maxIdsPerPartition = maxIdsPerPartition;
         Map<String, Object> props = clients.properties(clientId);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -70,23 +94,25 @@ final class ReplyLedger implements AutoCloseable {
         reader.assign(ledger);
         reader.seekToBeginning(ledger);
         Map<TopicPartition, Long> end = reader.endOffsets(ledger, Duration.ofSeconds(30));
-        Map<Integer, Map<String, ReplyLedgerEntry>> loaded = new HashMap<>();
-        ledger.forEach(tp -> loaded.put(tp.partition(), new ConcurrentHashMap<>()));
+        Map<Integer, ReplyIdMemory> loaded = new HashMap<>();
+        ledger.forEach(tp -> loaded.put(tp.partition(), new ReplyIdMemory(maxIdsPerPartition)));
         int records = 0;
         while (ledger.stream().anyMatch(tp -> reader.position(tp, Duration.ofSeconds(30)) < end.get(tp))) {
             for (ConsumerRecord<String, ReplyLedgerEntry> record : reader.poll(Duration.ofMillis(500))) {
                 records++;
-                Map<String, ReplyLedgerEntry> entries = loaded.get(record.partition());
+                ReplyIdMemory entries = loaded.get(record.partition());
                 if (record.value() == null) {
                     entries.remove(record.key());
                 } else {
-                    entries.put(record.key(), record.value());
+                    remember(entries, record.value());
                 }
             }
         }
         reader.unsubscribe();
         byPartition.putAll(loaded);
-        log.info("event=reply_ledger_loaded partitions={} records={} millis={}", ledger, records,
+        log.info("event=reply_ledger_loaded partitions={} records={} held={} forgotten={} millis={}", ledger,
+                records, loaded.values().stream().mapToInt(ReplyIdMemory::size).sum(),
+                loaded.values().stream().mapToLong(ReplyIdMemory::forgotten).sum(),
                 (System.nanoTime() - started) / 1_000_000);
     }
 
@@ -95,20 +121,37 @@ final class ReplyLedger implements AutoCloseable {
         replyPartitions.forEach(tp -> byPartition.remove(tp.partition()));
     }
 
-    Optional<ReplyLedgerEntry> get(int partition, String replyId) {
-        Map<String, ReplyLedgerEntry> entries = byPartition.get(partition);
-        return entries == null ? Optional.empty() : Optional.ofNullable(entries.get(replyId));
+    /** What is known of {@code replyId}, read from replies partition {@code partition} and produced at {@code producedAt}. */
+    Known get(int partition, String replyId, Instant producedAt) {
+        ReplyIdMemory entries = byPartition.get(partition);
+        if (entries == null) {
+            return Known.ABSENT;
+        }
+        switch (entries.get(replyId)) {
+            case POSTING:
+                return Known.POSTING;
+            case POSTED:
+                return Known.POSTED;
+            default:
+                Instant forgottenThrough = entries.forgottenThrough();
+                return forgottenThrough != null && !producedAt.isAfter(forgottenThrough.plus(CLOCK_SKEW))
+                        ? Known.MAYBE_FORGOTTEN : Known.ABSENT;
+        }
     }
 
     /** Records {@code entry} for a reply read from replies partition {@code partition}. */
     Future<RecordMetadata> record(Producer<byte[], byte[]> producer, int partition, ReplyLedgerEntry entry) {
-        byPartition.computeIfAbsent(partition, p -> new ConcurrentHashMap<>()).put(entry.replyId(), entry);
+        remember(byPartition.computeIfAbsent(partition, p -> new ReplyIdMemory(maxIdsPerPartition)), entry);
         return producer.send(new ProducerRecord<>(TOPIC, partition, keySerializer.serialize(TOPIC, entry.replyId()),
                 valueSerializer.serialize(TOPIC, entry)));
     }
 
+    private static void remember(ReplyIdMemory entries, ReplyLedgerEntry entry) {
+        entries.put(entry.replyId(), entry.state() == ReplyLedgerEntry.State.POSTED ? POSTED : POSTING, entry.at());
+    }
+
     int size() {
-        return byPartition.values().stream().mapToInt(Map::size).sum();
+        return byPartition.values().stream().mapToInt(ReplyIdMemory::size).sum();
     }
 
     @Override

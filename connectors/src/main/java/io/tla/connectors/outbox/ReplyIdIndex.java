@@ -1,6 +1,7 @@
 package io.tla.connectors.outbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tla.connectors.replies.ReplyIdMemory;
 import io.tla.schemas.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -8,43 +9,39 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The reply ids already in the outbox, so a reply delivered again (a retried producer, a rewound consumer, a new
- * consumer group) is not written twice. Bounded: the oldest ids are forgotten first.
+ * consumer group) is not written twice. Bounded: the oldest ids are forgotten first. Thread-safe: the sink's
+ * delivery threads share it.
  */
 final class ReplyIdIndex {
 
     private static final Logger log = LoggerFactory.getLogger(ReplyIdIndex.class);
 
-    private final int maxIds;
-    private final Map<String, Boolean> ids;
+    private static final byte WRITTEN = 1;
+
+    private final ReplyIdMemory ids;
 
     ReplyIdIndex(int maxIds) {
-        this.maxIds = maxIds;
-        this.ids = new LinkedHashMap<>(1024, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-                return size() > ReplyIdIndex.this.maxIds;
-            }
-        };
+        this.ids = new ReplyIdMemory(maxIds);
     }
 
     boolean contains(String replyId) {
-        return ids.containsKey(replyId);
+        return ids.contains(replyId);
     }
 
+    /** The outbox never asks how old a forgotten id was: ids carry no time. */
     void add(String replyId) {
-        ids.put(replyId, Boolean.TRUE);
+        ids.put(replyId, WRITTEN, Instant.EPOCH);
     }
 
     int size() {

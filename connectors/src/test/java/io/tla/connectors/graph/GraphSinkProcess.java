@@ -7,6 +7,7 @@ import io.tla.platform.http.Health;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.platform.metrics.TlaMetrics;
 import io.tla.platform.secrets.EnvSecretStore;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -24,10 +25,17 @@ public final class GraphSinkProcess {
     }
 
     static GraphReplySink create(String bootstrapServers, String graphBaseUrl, String consumerGroup) {
-        GraphConfig graph = GraphConfig.from(TlaConfig.of(Map.of(
+        return create(bootstrapServers, graphBaseUrl, consumerGroup, Map.of());
+    }
+
+    static GraphReplySink create(String bootstrapServers, String graphBaseUrl, String consumerGroup,
+                                 Map<String, String> overrides) {
+        Map<String, String> values = new HashMap<>(Map.of(
                 GraphConfig.BASE_URL, graphBaseUrl,
                 GraphConfig.AUTH_MODE, "static-token",
-                GraphConfig.INITIAL_BACKOFF_MS, "100")));
+                GraphConfig.INITIAL_BACKOFF_MS, "100"));
+        values.putAll(overrides);
+        GraphConfig graph = GraphConfig.from(TlaConfig.of(values));
         // the token an emulator accepts; the secret store is the one the runtime reads TLA_SECRET_* from
         EnvSecretStore secrets = new EnvSecretStore(Map.of(EnvSecretStore.variableFor(graph.staticTokenSecret()),
                 "emulator-token"));

@@ -20,7 +20,7 @@ public record GraphConfig(String baseUrl, String authMode, String staticTokenSec
                           String replyFormat, int maxMessageBytes, int maxAttempts, Duration initialBackoff,
                           Duration maxRetryAfter, Duration requestTimeout, int maxConcurrency,
                           int tenantMaxConcurrency, int tenantRequestsPerSecond, int recoveryMaxPages,
-                          Duration throttleBudget) {
+                          Duration throttleBudget, int ledgerMaxIdsPerPartition) {
 
     public static final String BASE_URL = "graph.base-url";
     public static final String AUTH_MODE = "graph.auth.mode";
@@ -41,6 +41,7 @@ public record GraphConfig(String baseUrl, String authMode, String staticTokenSec
     public static final String TENANT_MAX_CONCURRENCY = "graph.tenant.max-concurrency";
     public static final String TENANT_REQUESTS_PER_SECOND = "graph.tenant.requests-per-second";
     public static final String RECOVERY_MAX_PAGES = "graph.recovery.max-pages";
+    public static final String LEDGER_MAX_IDS_PER_PARTITION = "graph.ledger.max-ids-per-partition";
 
     public static final String FORMAT_HTML = "html";
     public static final String FORMAT_ADAPTIVE_CARD = "adaptive-card";
@@ -90,7 +91,11 @@ public record GraphConfig(String baseUrl, String authMode, String staticTokenSec
                     "Graph posts per second per tenant per instance.")
             .define(RECOVERY_MAX_PAGES, INT, 5, Range.between(1, 100), LOW,
                     "Pages of a thread or chat (50 messages each) searched for a reply's marker before re-posting"
-                            + " a reply whose earlier post was not confirmed.");
+                            + " a reply whose earlier post was not confirmed.")
+            .define(LEDGER_MAX_IDS_PER_PARTITION, INT, 250_000, Range.between(1_000, 50_000_000), LOW,
+                    "Reply ids of tla.replies.ledger.v1 held in memory per owned replies partition (about 30 bytes"
+                            + " each; the oldest are forgotten first). A reply read again after its id was forgotten"
+                            + " is looked for in Teams before it is posted, as for a post that was never confirmed.");
 
     public static GraphConfig from(TlaConfig config) {
         var v = config.parse(DEF);
@@ -102,7 +107,8 @@ public record GraphConfig(String baseUrl, String authMode, String staticTokenSec
                 Duration.ofMillis((Integer) v.get(MAX_RETRY_AFTER_MS)),
                 Duration.ofMillis((Integer) v.get(REQUEST_TIMEOUT_MS)), (Integer) v.get(MAX_CONCURRENCY),
                 (Integer) v.get(TENANT_MAX_CONCURRENCY), (Integer) v.get(TENANT_REQUESTS_PER_SECOND),
-                (Integer) v.get(RECOVERY_MAX_PAGES), Duration.ofMillis((Integer) v.get(THROTTLE_BUDGET_MS)));
+                (Integer) v.get(RECOVERY_MAX_PAGES), Duration.ofMillis((Integer) v.get(THROTTLE_BUDGET_MS)),
+                (Integer) v.get(LEDGER_MAX_IDS_PER_PARTITION));
     }
 
     /** Whether the auth mode is fit for production (static-token is for emulators). */
