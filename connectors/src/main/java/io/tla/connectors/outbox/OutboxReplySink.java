@@ -79,7 +79,11 @@ public final class OutboxReplySink extends ReplySink {
         return 1;
     }
 
-    /** Appends the reply and forces the file before the reply counts as delivered; a reply id already there is skipped. */
+    /**
+     * Appends the reply and waits until a force has covered its line before the reply counts as delivered; a reply
+     * id already there is skipped. A failed write or force throws: the line is gone from the file, and the reply is
+     * tried again.
+     */
     @Override
     protected ConversationLanes.Outcome deliver(Pending pending) throws Exception {
         ReplyEvent reply = pending.reply();
@@ -88,13 +92,8 @@ public final class OutboxReplySink extends ReplySink {
             return ConversationLanes.DONE;
         }
         Instant now = clock.instant();
-        try {
-            writer.append(Json.mapper().writeValueAsBytes(reply));
-            writer.commit(LocalDate.ofInstant(now, ZoneOffset.UTC));
-        } catch (Exception e) {
-            writer.discardPending();
-            throw e;
-        }
+        byte[] line = Json.mapper().writeValueAsBytes(reply);
+        writer.awaitDurable(writer.append(line, LocalDate.ofInstant(now, ZoneOffset.UTC)));
         index.add(reply.replyId()); // only once durable
         recordDelivered(reply, now);
         sendTelemetry(TelemetryEvent.Types.REPLY_POSTED, reply, now,
