@@ -25,8 +25,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code outbox} reply sink: consumes {@code teams.replies.v1} (read_committed) and appends each reply as one
  * JSON line to {@code outboxDir/replies-YYYY-MM-DD.jsonl}. Each reply is written and the file forced to disk
- * before its offset may be committed, so a crash re-reads rather than loses; a reply id already in the outbox is
- * skipped, so a re-read never writes a reply twice. Undeserialisable records go to {@code teams.replies.dlq.v1}.
+ * before its offset may be committed, so a crash re-reads rather than loses; replies delivered at the same time
+ * share one force ({@link OutboxWriter}'s group commit). A reply id already in the outbox is skipped, so a re-read
+ * never writes a reply twice. A conversation's replies are delivered one at a time, so its lines are in order in
+ * the file; lines of different conversations interleave. Undeserialisable records go to
+ * {@code teams.replies.dlq.v1}.
  */
 public final class OutboxReplySink extends ReplySink {
 
@@ -35,6 +38,12 @@ public final class OutboxReplySink extends ReplySink {
     /** How far back the duplicate index reaches on start. */
     static final int DEDUPE_DAYS = 7;
     static final int DEDUPE_MAX_IDS = 1_000_000;
+    /**
+     * Replies being written at once. The outbox is bounded by its fsync, not its CPU: every delivery waiting for a
+     * force adds its line to the next one, so more threads mean fewer forces per reply. There is no service to
+     * protect, so one tenant may use them all.
+     */
+    static final int DELIVERY_THREADS = 8;
 
     private static final Logger log = LoggerFactory.getLogger(OutboxReplySink.class);
 
@@ -68,18 +77,21 @@ public final class OutboxReplySink extends ReplySink {
         return "consuming " + Topics.REPLIES.name() + " into " + outboxDir;
     }
 
-    /** One delivery thread: the file is appended in reading order, a line per reply. */
     @Override
     protected int deliveryThreads() {
-        return 1;
+        return DELIVERY_THREADS;
     }
 
     @Override
     protected int tenantConcurrency() {
-        return 1;
+        return DELIVERY_THREADS;
     }
 
-    /** Appends the reply and forces the file before the reply counts as delivered; a reply id already there is skipped. */
+    /**
+     * Appends the reply and waits until a force has covered its line before the reply counts as delivered; a reply
+     * id already there is skipped. A failed write or force throws: the line is gone from the file, and the reply is
+     * tried again.
+     */
     @Override
     protected ConversationLanes.Outcome deliver(Pending pending) throws Exception {
         ReplyEvent reply = pending.reply();
@@ -88,13 +100,8 @@ public final class OutboxReplySink extends ReplySink {
             return ConversationLanes.DONE;
         }
         Instant now = clock.instant();
-        try {
-            writer.append(Json.mapper().writeValueAsBytes(reply));
-            writer.commit(LocalDate.ofInstant(now, ZoneOffset.UTC));
-        } catch (Exception e) {
-            writer.discardPending();
-            throw e;
-        }
+        byte[] line = Json.mapper().writeValueAsBytes(reply);
+        writer.awaitDurable(writer.append(line, LocalDate.ofInstant(now, ZoneOffset.UTC)));
         index.add(reply.replyId()); // only once durable
         recordDelivered(reply, now);
         sendTelemetry(TelemetryEvent.Types.REPLY_POSTED, reply, now,
