@@ -133,7 +133,7 @@ final class GraphSinkScenario {
                 .put("rss_peak_mb", graph.rssPeakMb)
                 .put("cpu_cores", graph.cpuCores)
                 .put("heap_max_mb", graph.heapMaxMb)
-                .put("baseline", "outbox sink (JSON lines, fsync per batch) on the same replies, own consumer group")
+                .put("baseline", "outbox sink (JSON lines, one fsync per group of replies written together) on the same replies, own consumer group")
                 .put("baseline_completed", outbox.completed)
                 .put("baseline_duration_s", outbox.elapsedS())
                 .put("baseline_first_write_s", outbox.firstS())

@@ -125,8 +125,10 @@ class ReliabilityScenariosTest {
     /**
      * 7. Soak: the all-in-one runtime ({@code tla run}, every role and its embedded broker in one JVM, the
      * launcher's JVM options) at 100 msg/s for 30 minutes ({@code -Dtla.reliability.soak-minutes}, e.g. 3 to try
-     * it). RSS and heap flat within 10 % (second half against the first, after a warm-up), no ERROR lines,
-     * consumer lag bounded.
+     * it). RSS and the heap kept after a full collection flat within 10 % (second half against the first, after
+     * the warm-up in which the ingress's 10-minute replay window fills; see {@link Soak}), no ERROR lines (the
+     * embedded broker's refusals of batches a transactional producer retries are counted apart), consumer lag
+     * bounded.
      */
     @Test
     @Order(7)
@@ -136,9 +138,11 @@ class ReliabilityScenariosTest {
                 Integer.getInteger("tla.reliability.soak-rate", 100));
         assertThat(result.outcome().lost).as("accepted messages without a committed reply").isZero();
         assertThat(result.outcome().duplicated).as("extra committed replies").isZero();
-        assertThat(result.errorLines()).as("ERROR log lines").isEmpty();
+        assertThat(result.errorLines()).as("ERROR log lines (besides %d broker refusals the producer retried)",
+                result.retriedRefusals().size()).isEmpty();
         assertThat(result.rssGrowth()).as("RSS second half / first half - 1").isLessThanOrEqualTo(0.10);
-        assertThat(result.heapGrowth()).as("heap second half / first half - 1").isLessThanOrEqualTo(0.10);
+        assertThat(result.heapGrowth()).as("heap after a full GC, second half / first half - 1")
+                .isLessThanOrEqualTo(0.10);
         assertThat(result.lagBounded()).as("consumer lag bounded: " + result.lag()).isTrue();
     }
 

@@ -155,8 +155,15 @@ final class Stack implements AutoCloseable {
         for (TlaProcess process : processes) {
             for (Path log : process.logs()) {
                 if (Files.exists(log)) {
-                    try (var lines = Files.lines(log)) {
-                        lines.filter(l -> l.contains("level=ERROR") || ERROR_LINE.matcher(l).find()).forEach(l -> errors.add(log.getFileName() + ": " + l));
+                    List<String> lines = Files.readAllLines(log);
+                    for (int i = 0; i < lines.size(); i++) {
+                        String line = lines.get(i);
+                        if (line.contains("level=ERROR") || ERROR_LINE.matcher(line).find()) {
+                            // the exception's first line, when a stack trace follows, says what the error was
+                            String next = i + 1 < lines.size() ? lines.get(i + 1) : "";
+                            boolean exception = !next.isEmpty() && !Character.isDigit(next.charAt(0));
+                            errors.add(log.getFileName() + ": " + line + (exception ? " | " + next.strip() : ""));
+                        }
                     }
                 }
             }
