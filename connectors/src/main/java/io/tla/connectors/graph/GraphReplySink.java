@@ -5,6 +5,8 @@ import com.github.benmanes.caffeine.cache.LoadingCache;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.tla.connectors.replies.ConversationLanes;
 import io.tla.connectors.replies.ReplySink;
 import io.tla.connectors.teams.TeamDirectory;
@@ -132,6 +134,13 @@ public final class GraphReplySink extends ReplySink {
                         + " (503, 504, network); it kept its place in its conversation")
                 .register(metrics.registry());
         this.ledger = new ReplyLedger(clients, "tla-replies-graph-ledger", graph.ledgerMaxIdsPerPartition());
+        Gauge.builder("tla.graph.ledger.ids", ledger, ReplyLedger::size)
+                .description("Reply ids of tla.replies.ledger.v1 this instance holds in memory for its partitions")
+                .register(metrics.registry());
+        FunctionCounter.builder("tla.graph.ledger.forgotten", ledger, ReplyLedger::forgotten)
+                .description("Reply ids forgotten because a partition's memory was full"
+                        + " (graph.ledger.max-ids-per-partition); a forgotten reply read again is looked for in Teams"
+                        + " before it is posted").register(metrics.registry());
         // never waited on: a tenant over its rate is scheduled again, its thread goes to another tenant
         RateLimiterConfig pacing = RateLimiterConfig.custom()
                 .limitForPeriod(graph.tenantRequestsPerSecond()).limitRefreshPeriod(Duration.ofSeconds(1))

@@ -154,6 +154,11 @@ final class ReplyLedger implements AutoCloseable {
         return byPartition.values().stream().mapToInt(ReplyIdMemory::size).sum();
     }
 
+    /** Ids forgotten by the memories of the partitions held now. */
+    long forgotten() {
+        return byPartition.values().stream().mapToLong(ReplyIdMemory::forgotten).sum();
+    }
+
     @Override
     public void close() {
         reader.close(CloseOptions.timeout(Duration.ofSeconds(5)));

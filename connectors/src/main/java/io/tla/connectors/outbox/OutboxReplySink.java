@@ -39,9 +39,10 @@ public final class OutboxReplySink extends ReplySink {
     static final int DEDUPE_DAYS = 7;
     static final int DEDUPE_MAX_IDS = 1_000_000;
     /**
-     * Replies being written at once. The outbox is bounded by its fsync, not its CPU: every delivery waiting for a
-     * force adds its line to the next one, so more threads mean fewer forces per reply. There is no service to
-     * protect, so one tenant may use them all.
+     * Replies being written at once: every delivery waiting for a force adds its line to the next one, so on a disk
+     * with slow forces more threads mean fewer forces per reply (on the reference machine the sink is bound by CPU
+     * first, about 1.4 replies a force: docs/benchmarks.md). There is no service to protect, so one tenant may use
+     * them all.
      */
     static final int DELIVERY_THREADS = 8;
 

@@ -396,11 +396,17 @@ class OutboxReplySinkTest {
 
         List<ConsumerRecord<byte[], byte[]>> dlq = readUntil(Topics.REPLIES_DLQ.name(),
                 r -> java.util.Arrays.equals(r.value(), noReplyId));
+        if (dlq.stream().noneMatch(r -> java.util.Arrays.equals(r.value(), notJson))) {
+            dlq = readUntil(Topics.REPLIES_DLQ.name(), r -> java.util.Arrays.equals(r.value(), notJson));
+        }
         List<ConsumerRecord<byte[], byte[]>> ours = dlq.stream()
                 .filter(r -> java.util.Arrays.equals(r.key(), key)).toList();
         assertThat(ours).hasSize(2);
-        ConsumerRecord<byte[], byte[]> poison = ours.get(0);
-        assertThat(poison.value()).isEqualTo(notJson);
+        // unreadable records have no conversation to keep in order: each is dead-lettered on its own
+        ConsumerRecord<byte[], byte[]> poison = ours.stream().filter(r -> java.util.Arrays.equals(r.value(), notJson))
+                .findFirst().orElseThrow();
+        ConsumerRecord<byte[], byte[]> withoutReplyId = ours.stream()
+                .filter(r -> java.util.Arrays.equals(r.value(), noReplyId)).findFirst().orElseThrow();
         assertThat(header(poison, ErrorHeaders.STAGE)).isEqualTo("outbox-sink");
         assertThat(header(poison, ErrorHeaders.TOPIC)).isEqualTo(Topics.REPLIES.name());
         assertThat(header(poison, ErrorHeaders.PARTITION)).isEqualTo(Integer.toString(first.partition()));
@@ -408,7 +414,7 @@ class OutboxReplySinkTest {
         assertThat(header(poison, ErrorHeaders.CLASS)).startsWith("com.fasterxml.jackson");
         assertThat(header(poison, ErrorHeaders.MESSAGE)).isNotBlank().doesNotContain("zzTranslatedSecretText");
         assertThat(Instant.parse(header(poison, ErrorHeaders.AT))).isBeforeOrEqualTo(Instant.now());
-        assertThat(header(ours.get(1), ErrorHeaders.MESSAGE)).contains("replyId");
+        assertThat(header(withoutReplyId, ErrorHeaders.MESSAGE)).contains("replyId");
         assertThat(started.metrics().registry().get("tla.replies.dead.lettered").counter().count()).isEqualTo(2.0);
         assertThat(started.health().evaluate().get(OutboxReplySink.HEALTH_COMPONENT).ready()).isTrue();
     }
