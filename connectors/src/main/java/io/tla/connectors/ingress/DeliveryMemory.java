@@ -2,6 +2,7 @@ package io.tla.connectors.ingress;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -54,8 +55,9 @@ final class DeliveryMemory<A> {
         volatile A provisional;
 
         Entry(byte[] bodyHash) {
-            this.bodyHigh = first8(bodyHash, 0);
-            this.bodyLow = first8(bodyHash, 8);
+            ByteBuffer hash = ByteBuffer.wrap(bodyHash);
+            this.bodyHigh = hash.getLong(0);
+            this.bodyLow = hash.getLong(8);
         }
 
         boolean sameBody(Entry<?> other) {
@@ -109,20 +111,11 @@ final class DeliveryMemory<A> {
         MessageDigest digest = SHA256.get();
         for (String part : new String[] {keySet, conversationId, activityId}) {
             byte[] bytes = String.valueOf(part).getBytes(StandardCharsets.UTF_8);
-            digest.update(new byte[] {(byte) (bytes.length >>> 24), (byte) (bytes.length >>> 16),
-                    (byte) (bytes.length >>> 8), (byte) bytes.length, part == null ? (byte) 0 : (byte) 1});
+            digest.update(ByteBuffer.allocate(5).putInt(bytes.length).put(part == null ? (byte) 0 : (byte) 1).flip());
             digest.update(bytes);
         }
-        byte[] hash = digest.digest();
-        return new Key(first8(hash, 0), first8(hash, 8));
-    }
-
-    private static long first8(byte[] bytes, int from) {
-        long value = 0;
-        for (int i = from; i < from + 8; i++) {
-            value = (value << 8) | (bytes[i] & 0xff);
-        }
-        return value;
+        ByteBuffer hash = ByteBuffer.wrap(digest.digest());
+        return new Key(hash.getLong(0), hash.getLong(8));
     }
 
     private static byte[] sha256(byte[] body) {

@@ -385,8 +385,7 @@ public abstract class ReplySink implements AutoCloseable {
             failing(e.getClass().getSimpleName());
             deliveryFailures.increment();
             long backoffMs = Math.min(MAX_RETRY_BACKOFF.toMillis(), 200L << Math.min(10, pending.failures - 1));
-            if (pending.failures < 3) {
-                // a broker moving a leader, a store restarting: retried, an error only if it lasts
+            if (pending.failures < ConsumerLoop.ERROR_AFTER_FAILURES) {
                 log.warn("event=reply_delivery_failed sink={} partition={} offset={} attempt={} backoff_ms={}"
                         + " error={}", sink, pending.record.partition(), pending.record.offset(), pending.failures,
                         backoffMs, e.toString());

@@ -105,8 +105,11 @@ public final class ConsumerLoop implements AutoCloseable {
     }
 
     private static final Logger log = LoggerFactory.getLogger(ConsumerLoop.class);
-    /** Failures in a row logged as warnings before they are errors (with the stack trace). */
-    private static final int ERROR_AFTER_FAILURES = 3;
+    /**
+     * Failures in a row logged as warnings before they are errors (with the stack trace): a store restarting or a
+     * broker moving a leader is retried, and is an error only if it lasts. Reply sinks count per delivery the same way.
+     */
+    public static final int ERROR_AFTER_FAILURES = 3;
 
     private final Settings settings;
     private final List<String> topics;
@@ -264,7 +267,6 @@ public final class ConsumerLoop implements AutoCloseable {
                             inner.toString());
                 }
                 if (consecutiveFailures < ERROR_AFTER_FAILURES) {
-                    // a store restarting or a broker moving a leader: retried, an error only if it lasts
                     log.warn("event=consumer_loop_batch_failed loop={} attempt={} backoff_ms={} error={}",
                             settings.name(), consecutiveFailures, backoff.toMillis(), e.toString());
                 } else {
