@@ -18,6 +18,7 @@ import io.tla.platform.config.HttpConfig;
 import io.tla.platform.config.KafkaSettings;
 import io.tla.platform.config.ManagementConfig;
 import io.tla.platform.config.ModelConfig;
+import io.tla.platform.config.QualityConfig;
 import io.tla.platform.config.ReplyConfig;
 import io.tla.platform.config.SecretsConfig;
 import io.tla.platform.config.StreamsSettings;
@@ -156,7 +157,8 @@ public final class TlaRuntime implements AutoCloseable {
 
         ModelProvider models = null;
         if (roles.contains(Role.TOPOLOGY)) {
-            models = ModelProviders.chain(model, secretStore, metrics.registry(), clock, ComplianceConfig.from(config));
+            models = ModelProviders.chain(model, secretStore, metrics.registry(), clock, ComplianceConfig.from(config),
+                    QualityConfig.from(config));
             streamsApp = new TranslationStreamsApp(
                     TranslationTopology.buildTopology(TopologySettings.from(config), models, clock,
                             metrics.registry()),

@@ -3,6 +3,7 @@ package io.tla.topology;
 import io.tla.platform.config.BudgetConfig;
 import io.tla.platform.config.ComplianceConfig;
 import io.tla.platform.config.ModelConfig;
+import io.tla.platform.config.QualityConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.config.TranslationConfig;
 import io.tla.schemas.NormalizedMessage;
@@ -49,7 +50,8 @@ public record TopologySettings(
         return new TopologySettings(translation::targetLanguagesFor, budget::dailyUsdFor,
                 budget::monthlyUsdFor, budget::dailyTokensFor,
                 primary.inputUsdPer1kTokens(), primary.outputUsdPer1kTokens(), model.maxOutputTokens(),
-                translation.contextTurns(), Duration.ofHours(24), model.chainTimeout(),
+                translation.contextTurns(), Duration.ofHours(24),
+                model.chainTimeout(QualityConfig.from(config).verification()),
                 primary.maxInFlight(), model.maxInputTokens(), model.cacheTtl(), model.cacheMaxEntries(),
                 translation::toneFor, translation.contextMaxTokens(), translation.contextIdleExpiry(),
                 ComplianceConfig.from(config), budget.metricsMaxTenants());

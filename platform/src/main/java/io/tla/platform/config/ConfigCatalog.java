@@ -52,6 +52,7 @@ public final class ConfigCatalog {
         map.put("Webhook", WebhookConfig.DEF);
         map.put("Webhook sync replies", SyncReplyConfig.DEF);
         map.put("Model", ModelConfig.DEF);
+        map.put("Model verification and routing", QualityConfig.DEF);
         map.put("Translation", TranslationConfig.DEF);
         map.put("Compliance", ComplianceConfig.DEF);
         map.put("Budget", BudgetConfig.DEF);

@@ -190,6 +190,16 @@ public record ModelConfig(List<String> providerOrder, Map<String, Provider> prov
      * default single offline provider this is its {@code timeout-ms}, as before fallback existed.
      */
     public java.time.Duration chainTimeout() {
-        return java.time.Duration.ofMillis(ordered().stream().mapToLong(Provider::worstCaseMs).sum());
+        return chainTimeout(false);
+    }
+
+    /**
+     * {@link #chainTimeout()} when {@code checked}: an answer that fails its checks is asked for once more of the
+     * same provider, so each provider but an offline one may take its worst case twice.
+     */
+    public java.time.Duration chainTimeout(boolean checked) {
+        return java.time.Duration.ofMillis(ordered().stream()
+                .mapToLong(p -> checked && !"offline".equals(p.type()) ? 2 * p.worstCaseMs() : p.worstCaseMs())
+                .sum());
     }
 }

@@ -34,6 +34,8 @@ public final class TenantConfig {
     public static final String PII_POLICY = "pii-policy";
     public static final String ALLOWED_REGIONS = "allowed-regions";
     public static final String REQUIRED_CERTIFICATIONS = "required-certifications";
+    public static final String MODEL_PROVIDERS = QualityConfig.TENANT_PROVIDERS;
+    public static final String MODEL_ROUTING = QualityConfig.TENANT_ROUTING;
 
     public static final ConfigDef DEF = new ConfigDef()
             .define(BUDGET_DAILY_USD, DOUBLE, null, MEDIUM, "This tenant's budget per UTC day in USD.")
@@ -51,7 +53,12 @@ public final class TenantConfig {
                     + "in to be sent this tenant's text (compliance.allowed-regions when unset; set empty: any).")
             .define(REQUIRED_CERTIFICATIONS, LIST, null, ComplianceConfig.TOKENS, MEDIUM, "Certifications a model "
                     + "provider must all hold to be sent this tenant's text (compliance.required-certifications "
-                    + "when unset; set empty: none).");
+                    + "when unset; set empty: none).")
+            .define(MODEL_PROVIDERS, LIST, null, MEDIUM, "This tenant's provider order: names from model.providers, "
+                    + "the first asked first (model.providers when unset). A provider left out is never sent this "
+                    + "tenant's text.")
+            .define(MODEL_ROUTING, STRING, null, MEDIUM, "This tenant's routing: ordered or cost (model.routing when "
+                    + "unset).");
 
     private TenantConfig() {
     }

@@ -7,6 +7,7 @@ import io.tla.topology.TranslationRequest;
 import io.tla.topology.context.Turn;
 import io.tla.topology.language.LanguageDetection;
 import io.tla.topology.language.LanguageTags;
+import io.tla.topology.quality.Verification;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -193,10 +194,19 @@ final class ModelDispatcher {
             return;
         }
         retries.remove(completion.key());
-        if (completion.response() != null && !completion.cached()) {
+        if (completion.response() != null && !completion.cached() && cacheable(completion.response())) {
             cache.put(completion.cacheKey(), completion.response(), clock.millis());
         }
         done.add(completion);
+    }
+
+    /**
+     * A provider that checks its answers has only those that passed cached, so a hit can say it was verified
+     * without keeping how; an unverified answer is asked for again next time.
+     */
+    private boolean cacheable(ModelResponse response) {
+        return provider.checksAnswers() ? response.verification().verified()
+                : response.verification().status() != Verification.Status.UNVERIFIED;
     }
 
     private void dispatch(String conversation, Head head) {
@@ -213,7 +223,9 @@ final class ModelDispatcher {
         Optional<ModelResponse> cached = attempt == 1 ? cache.lookup(cacheKey, clock.millis()) : Optional.empty();
         if (cached.isPresent()) {
             limit.release();
-            completions.add(new ModelCompletion(conversation, key, null, cached.get(), null,
+            ModelResponse hit = cached.get().withVerification(provider.checksAnswers()
+                    ? new Verification(Verification.Status.VERIFIED, List.of()) : Verification.NOT_CHECKED);
+            completions.add(new ModelCompletion(conversation, key, null, hit, null,
                     System.nanoTime() - started, attempt, 0, true, cacheKey));
             return;
         }
@@ -276,7 +288,8 @@ final class ModelDispatcher {
             ModelResponse first = parts.get(0);
             // every chunk's fallbacks are reported; the provider named is the one that answered the first chunk
             return new ModelResponse(first.provider(), first.model(), first.sourceLanguage(), joined,
-                    new Usage(input, output, cost), parts.stream().flatMap(part -> part.fallbacks().stream()).toList());
+                    new Usage(input, output, cost), parts.stream().flatMap(part -> part.fallbacks().stream()).toList(),
+                    Verification.joined(parts.stream().map(ModelResponse::verification).toList()));
         });
     }
 

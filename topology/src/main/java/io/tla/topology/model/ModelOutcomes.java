@@ -18,6 +18,8 @@ import io.tla.topology.glossary.Glossary;
 import io.tla.topology.glossary.GlossaryTelemetry;
 import io.tla.topology.glossary.GlossaryTerm;
 import io.tla.topology.glossary.GlossaryViolation;
+import io.tla.topology.quality.UnverifiedNotes;
+import io.tla.topology.quality.Verification;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashSet;
@@ -126,9 +128,18 @@ final class ModelOutcomes {
         List<GlossaryTerm> terms = request.glossary().stream()
                 .filter(term -> answered.contains(term.targetLanguage())).toList();
         List<GlossaryViolation> violations = Glossary.violations(terms, response.translations());
-        ReplyEvent reply = reply(message, ReplyKind.TRANSLATION, sourceLanguage,
-                Glossary.flag(response.translations(), violations), response.provider(), response.model(),
-                response.usage(), now);
+        Verification verification = response.verification();
+        attributes.put("verification", verification.status().wireName());
+        if (!verification.attempts().isEmpty()) {
+            attributes.put("attempts", verification.telemetry());
+        }
+        List<Translation> translations = Glossary.flag(response.translations(), violations);
+        if (verification.status() == Verification.Status.UNVERIFIED) {
+            // an answer no provider got past the checks says so, rather than passing for a checked one
+            translations = UnverifiedNotes.marked(translations);
+        }
+        ReplyEvent reply = reply(message, ReplyKind.TRANSLATION, sourceLanguage, translations, response.provider(),
+                response.model(), response.usage(), now).withVerification(verification.status().wireName());
         List<TelemetryEvent> rare = new java.util.ArrayList<>(GlossaryTelemetry.violations(message, violations, now));
         rare.addAll(fallbacks(message, response.fallbacks(), now));
         return new ModelOutcome.Translated(reply,
@@ -158,6 +169,9 @@ final class ModelOutcomes {
                 PendingQueue.offsetOf(completion.key()), call.replayAttempt(), now);
         List<ModelResponse.Fallback> passedOver = cause instanceof AllProvidersFailedException failed
                 ? failed.fallbacks() : List.of();
+        if (cause instanceof AllProvidersFailedException failed && !failed.attempts().isEmpty()) {
+            attributes.put("attempts", new Verification(Verification.Status.UNVERIFIED, failed.attempts()).telemetry());
+        }
         return new ModelOutcome.Failed(reply,
                 BudgetSettlement.release(message.tenantId(), message.messageId(), request.reservation()), deadLetter,
                 processed(request, attributes, reply, now), fallbacks(message, passedOver, now));

@@ -12,4 +12,22 @@ public interface ModelProvider {
     String name();
 
     CompletionStage<ModelResponse> translate(ModelRequest request);
+
+    /** The model it asks, as configured; what quality metrics are tagged with. */
+    default String model() {
+        return name();
+    }
+
+    /**
+     * Whether its answers are translations to check ({@link io.tla.topology.quality.TranslationVerifier}); the
+     * offline provider's are marked echoes, never checked.
+     */
+    default boolean verifies() {
+        return true;
+    }
+
+    /** Whether it checks the answers it returns ({@link FallbackModelProvider} with a verifier). */
+    default boolean checksAnswers() {
+        return false;
+    }
 }

@@ -3,7 +3,10 @@ package io.tla.topology.model;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tla.platform.config.ComplianceConfig;
 import io.tla.platform.config.ModelConfig;
+import io.tla.platform.config.QualityConfig;
 import io.tla.platform.secrets.SecretStore;
+import io.tla.topology.quality.ProviderQuality;
+import io.tla.topology.quality.TranslationVerifier;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,6 +48,15 @@ public final class ModelProviders {
      */
     public static ModelProvider chain(ModelConfig config, SecretStore secrets, MeterRegistry meters, Clock clock,
                                       ComplianceConfig compliance) {
+        return chain(config, secrets, meters, clock, compliance, null);
+    }
+
+    /**
+     * The chain as the pipeline runs it: under {@code compliance}'s provider policy, with answers checked and
+     * providers routed per tenant as {@code quality} says ({@code null}: none checked, the configured order).
+     */
+    public static ModelProvider chain(ModelConfig config, SecretStore secrets, MeterRegistry meters, Clock clock,
+                                      ComplianceConfig compliance, QualityConfig quality) {
         ProviderPolicy policy = ProviderPolicy.of(compliance, config);
         List<ModelConfig.Provider> ordered = config.ordered();
         HttpClient http = null;
@@ -69,7 +81,13 @@ public final class ModelProviders {
         if (providers.size() == 1 && providers.get(0) instanceof OfflineModelProvider offline && !policy.restricts()) {
             return offline;
         }
-        return new FallbackModelProvider(providers, meters, policy);
+        if (quality == null) {
+            return new FallbackModelProvider(providers, meters, policy);
+        }
+        ProviderQuality rates = new ProviderQuality(quality.qualityWindow(), quality.qualityWindowAge(),
+                quality.minAnswers(), clock, meters);
+        return new FallbackModelProvider(providers, meters, policy, ProviderRouting.of(quality, config, rates, policy),
+                quality.verification() ? TranslationVerifier.of(quality.minLetters()) : null, rates);
     }
 
     private static OfflineModelProvider offline(ModelConfig.Provider provider) {

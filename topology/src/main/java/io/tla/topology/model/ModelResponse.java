@@ -2,6 +2,7 @@ package io.tla.topology.model;
 
 import io.tla.schemas.Translation;
 import io.tla.schemas.Usage;
+import io.tla.topology.quality.Verification;
 import java.util.List;
 
 /**
@@ -9,11 +10,18 @@ import java.util.List;
  * fallbacks taken before {@code provider} answered (empty when the first provider did).
  */
 public record ModelResponse(String provider, String model, String sourceLanguage, List<Translation> translations,
-                            Usage usage, List<Fallback> fallbacks) {
+                            Usage usage, List<Fallback> fallbacks, Verification verification) {
 
     public ModelResponse {
         translations = List.copyOf(translations);
         fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
+        verification = verification == null ? Verification.NOT_CHECKED : verification;
+    }
+
+    /** An answer not checked (yet). */
+    public ModelResponse(String provider, String model, String sourceLanguage, List<Translation> translations,
+                         Usage usage, List<Fallback> fallbacks) {
+        this(provider, model, sourceLanguage, translations, usage, fallbacks, null);
     }
 
     /** An answer from the first provider asked. */
@@ -23,7 +31,11 @@ public record ModelResponse(String provider, String model, String sourceLanguage
     }
 
     public ModelResponse withFallbacks(List<Fallback> taken) {
-        return new ModelResponse(provider, model, sourceLanguage, translations, usage, taken);
+        return new ModelResponse(provider, model, sourceLanguage, translations, usage, taken, verification);
+    }
+
+    public ModelResponse withVerification(Verification checked) {
+        return new ModelResponse(provider, model, sourceLanguage, translations, usage, fallbacks, checked);
     }
 
     /**

@@ -51,6 +51,17 @@ public final class OfflineModelProvider implements ModelProvider {
     }
 
     @Override
+    public String model() {
+        return MODEL;
+    }
+
+    /** Its answers are the original text, marked: there is nothing to verify. */
+    @Override
+    public boolean verifies() {
+        return false;
+    }
+
+    @Override
     public CompletionStage<ModelResponse> translate(ModelRequest request) {
         List<Translation> translations = request.targetLanguages().stream()
                 .map(language -> new Translation(language, "[offline → " + language + "] " + request.text()))

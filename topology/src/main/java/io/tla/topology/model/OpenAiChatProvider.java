@@ -72,6 +72,11 @@ public final class OpenAiChatProvider implements ModelProvider {
     }
 
     @Override
+    public String model() {
+        return config.model();
+    }
+
+    @Override
     public CompletionStage<ModelResponse> translate(ModelRequest request) {
         // a malformed answer is asked for once more; a second one fails the call (and so falls back)
         CompletableFuture<ModelResponse> result = new CompletableFuture<>();
@@ -145,7 +150,7 @@ public final class OpenAiChatProvider implements ModelProvider {
                 .map(term -> new Prompt.Term(term.sourceTerm(), term.targetLanguage(), term.targetTerm(), term.strict()))
                 .toList();
         return PromptBuilder.build(request.text(), request.sourceLanguage(), request.targetLanguages(),
-                Tone.of(request.tone()), terms, request.context());
+                Tone.of(request.tone()), terms, request.context(), request.correction());
     }
 
     /** The endpoint of this provider's chat completions. */

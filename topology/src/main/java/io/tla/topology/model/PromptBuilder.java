@@ -45,13 +45,26 @@ public final class PromptBuilder {
      */
     public static Prompt build(String text, String sourceLanguage, List<String> targets, Tone tone,
                                List<Prompt.Term> terms, List<Turn> turns) {
+        return build(text, sourceLanguage, targets, tone, terms, turns, null);
+    }
+
+    /**
+     * {@link #build(String, String, List, Tone, List, List)} for a request asked again: {@code correction} (the
+     * product's own words, see {@link io.tla.topology.quality.Corrections}) closes the system message, saying what
+     * was wrong with the previous answer; null or blank adds nothing.
+     */
+    public static Prompt build(String text, String sourceLanguage, List<String> targets, Tone tone,
+                               List<Prompt.Term> terms, List<Turn> turns, String correction) {
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("a prompt needs at least one target language");
         }
         List<Prompt.Term> relevant = relevantTerms(text, targets, terms == null ? List.of() : terms);
         List<Prompt.Message> context = contextMessages(turns == null ? List.of() : turns);
-        return new Prompt(system(sourceLanguage, targets, tone, relevant, !context.isEmpty()), context, text,
-                outputSchema(targets));
+        String system = system(sourceLanguage, targets, tone, relevant, !context.isEmpty());
+        if (correction != null && !correction.isBlank()) {
+            system = system + "\n" + correction;
+        }
+        return new Prompt(system, context, text, outputSchema(targets));
     }
 
     /** One clear sentence per tone. */

@@ -75,6 +75,11 @@ public final class ResilientModelProvider implements ModelProvider {
         return delegate.name();
     }
 
+    @Override
+    public String model() {
+        return delegate.model();
+    }
+
     public CircuitBreaker.State breakerState() {
         return breaker.getState();
     }
