@@ -2,6 +2,7 @@ package io.tla.topology.model;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tla.topology.quality.Check;
 import io.tla.topology.quality.Corrections;
 import io.tla.topology.quality.Problem;
 import io.tla.topology.quality.ProviderQuality;
@@ -142,7 +143,8 @@ public final class FallbackModelProvider implements ModelProvider {
             return call.handle((response, error) -> {
                 if (error != null) {
                     ProviderException failure = ResilientModelProvider.classify(provider.name(), error);
-                    if (checked && ProviderException.MALFORMED_OUTPUT.equals(failure.reason())) {
+                    if (ProviderException.MALFORMED_OUTPUT.equals(failure.reason())) {
+                        // asked once more with the format restated, checked chain or not
                         return failed(index, provider, List.of(Problem.malformed(failure.reason())), null, retry);
                     }
                     return next(index, failure.reason());
@@ -164,7 +166,9 @@ public final class FallbackModelProvider implements ModelProvider {
         /** A failed answer: asked again once with a correction, then passed on to the next provider. */
         private CompletableFuture<ModelResponse> failed(int index, ModelProvider provider, List<Problem> problems,
                                                         ModelResponse response, boolean retry) {
-            quality.answered(provider.name(), provider.model(), problems);
+            if (quality != null) {
+                quality.answered(provider.name(), provider.model(), problems);
+            }
             if (response != null && (kept == null || problems.size() < keptProblems)) {
                 kept = response;
                 keptAt = attempts.size();
@@ -174,18 +178,22 @@ public final class FallbackModelProvider implements ModelProvider {
                     : ":" + p.language())).distinct().collect(Collectors.joining(","));
             if (!retry) {
                 attempts.add(new Attempt(provider.name(), provider.model(), problems, Action.RETRIED));
-                quality.retried(provider.name(), provider.model());
+                if (quality != null) {
+                    quality.retried(provider.name(), provider.model());
+                }
                 log.info("event=model_answer_rejected action=retry provider={} problems={} tenant={} message_id={}",
                         provider.name(), found, request.tenantId(), request.messageId());
                 return ask(index, request.withCorrection(Corrections.instruction(problems)), true);
             }
             attempts.add(new Attempt(provider.name(), provider.model(), problems, Action.FELL_BACK));
-            if (index + 1 < order.size()) {
+            if (quality != null && index + 1 < order.size()) {
                 quality.fellBack(provider.name(), provider.model());
             }
             log.info("event=model_answer_rejected action=next-provider provider={} problems={} tenant={} message_id={}",
                     provider.name(), found, request.tenantId(), request.messageId());
-            return next(index, UNVERIFIED + problems.get(0).check().wireName());
+            Check first = problems.get(0).check();
+            return next(index, first == Check.MALFORMED ? ProviderException.MALFORMED_OUTPUT
+                    : UNVERIFIED + first.wireName());
         }
 
         /** Passes on from provider {@code index}: to the next one, to the kept answer, or to failure. */

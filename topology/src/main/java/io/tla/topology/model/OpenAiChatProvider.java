@@ -78,20 +78,11 @@ public final class OpenAiChatProvider implements ModelProvider {
 
     @Override
     public CompletionStage<ModelResponse> translate(ModelRequest request) {
-        // a malformed answer is asked for once more; a second one fails the call (and so falls back)
+        // a malformed answer fails the call; the chain asks once more, saying what was wrong
         CompletableFuture<ModelResponse> result = new CompletableFuture<>();
         call(request).whenComplete((response, error) -> {
             if (error == null) {
                 result.complete(response);
-            } else if (unwrap(error) instanceof ProviderException failure
-                    && ProviderException.MALFORMED_OUTPUT.equals(failure.reason())) {
-                call(request).whenComplete((again, secondError) -> {
-                    if (secondError == null) {
-                        result.complete(again);
-                    } else {
-                        result.completeExceptionally(unwrap(secondError));
-                    }
-                });
             } else {
                 result.completeExceptionally(unwrap(error));
             }
