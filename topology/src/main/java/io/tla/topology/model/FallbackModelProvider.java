@@ -32,9 +32,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Checked answers.</b> With a {@link TranslationVerifier}, every answer of a provider that {@linkplain
  * ModelProvider#verifies() is checked} (and every malformed answer) is verified before it is taken. A failed answer
  * is asked for once more of the same provider, with a {@linkplain Corrections corrective instruction}; failing
- * again, the next provider is asked (reason {@code unverified-<check>}). When no provider passes, the failed answer
- * with the fewest problems is returned, marked {@link Verification.Status#UNVERIFIED}: a reply that says so beats
- * none. Each checked answer is counted in {@link ProviderQuality} and listed in the answer's {@link Verification}.
+ * again, the next provider is asked (reason {@code unverified-<check>}). When no provider passes, the latest of the
+ * failed answers with the fewest problems is returned, marked {@link Verification.Status#UNVERIFIED}: a reply that
+ * says so beats none. Each checked answer is counted in {@link ProviderQuality} and listed in the answer's {@link Verification}.
  */
 public final class FallbackModelProvider implements ModelProvider {
 
@@ -114,7 +114,7 @@ public final class FallbackModelProvider implements ModelProvider {
         private final List<ModelProvider> order;
         private final List<ModelResponse.Fallback> taken = new ArrayList<>();
         private final List<Attempt> attempts = new ArrayList<>();
-        /** The failed answer with the fewest problems so far, and its place in {@link #attempts}. */
+        /** The latest failed answer with the fewest problems so far, and its place in {@link #attempts}. */
         private ModelResponse kept;
         private int keptAt = -1;
         private int keptProblems;
@@ -169,7 +169,8 @@ public final class FallbackModelProvider implements ModelProvider {
             if (quality != null) {
                 quality.answered(provider.name(), provider.model(), problems);
             }
-            if (response != null && (kept == null || problems.size() < keptProblems)) {
+            // the latest of the answers with the fewest problems: a later one was asked with a correction
+            if (response != null && (kept == null || problems.size() <= keptProblems)) {
                 kept = response;
                 keptAt = attempts.size();
                 keptProblems = problems.size();
