@@ -41,15 +41,24 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OpsPromqlTest {
 
+    private static final String CHECKED = "created by the first checked answer; the offline provider's are not checked";
+
     /** Series the application exports only after traffic this test does not make, with the reason. */
-    static final Map<String, String> AFTER_TRAFFIC = Map.of(
-            "tla_model_fallbacks_total", "created by the first model fallback; the offline provider never fails",
-            "tla_graph_requests_total", "reply.sink=graph only, created by the first Graph request",
-            "tla_graph_request_seconds_bucket", "reply.sink=graph only (this test runs the outbox sink)",
-            "tla_graph_replies_throttled_total", "reply.sink=graph only (this test runs the outbox sink)",
-            "tla_topology_dead_lettered_total", "created by the first message the topology dead-letters",
-            "tla_ingress_sync_replies_total", "sync-reply registrations only, created by the first such call",
-            "tla_ingress_sync_reply_wait_seconds_bucket", "sync-reply registrations only (this test has none)");
+    static final Map<String, String> AFTER_TRAFFIC = Map.ofEntries(
+            Map.entry("tla_model_fallbacks_total", "created by the first model fallback; the offline provider never fails"),
+            Map.entry("tla_model_answers_total", CHECKED),
+            Map.entry("tla_model_answers_failed_total", CHECKED),
+            Map.entry("tla_model_answer_problems_total", CHECKED),
+            Map.entry("tla_model_answers_retried_total", CHECKED),
+            Map.entry("tla_model_answers_fell_back_total", CHECKED),
+            Map.entry("tla_model_answers_unverified_total", CHECKED),
+            Map.entry("tla_model_quality_pass_rate", CHECKED),
+            Map.entry("tla_graph_requests_total", "reply.sink=graph only, created by the first Graph request"),
+            Map.entry("tla_graph_request_seconds_bucket", "reply.sink=graph only (this test runs the outbox sink)"),
+            Map.entry("tla_graph_replies_throttled_total", "reply.sink=graph only (this test runs the outbox sink)"),
+            Map.entry("tla_topology_dead_lettered_total", "created by the first message the topology dead-letters"),
+            Map.entry("tla_ingress_sync_replies_total", "sync-reply registrations only, created by the first such call"),
+            Map.entry("tla_ingress_sync_reply_wait_seconds_bucket", "sync-reply registrations only (this test has none)"));
 
     /** Series Prometheus itself adds to every target. */
     static final Set<String> PROMETHEUS_SERIES = Set.of("up");
