@@ -76,7 +76,8 @@ public final class ToneTemplateTopic {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) timeout.toMillis());
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
+        // the delivery timeout must cover linger plus one request
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) (timeout.toMillis() / 2));
         try (KafkaProducer<String, ToneTemplateEntry> producer = new KafkaProducer<>(props, new StringSerializer(),
                 Topics.TONES.valueSerde().serializer())) {
             producer.send(new ProducerRecord<>(Topics.TONES.name(), key, value))
