@@ -73,6 +73,15 @@ public final class Topics {
     public static final Topic<String, TeamDirectoryEntry> TEAM_DIRECTORY =
             new Topic<>("tla.teams.directory.v1", Serdes.String(), new JsonSerde<>(TeamDirectoryEntry.class));
 
+    /**
+     * Tenants' tone templates (their own style guides), compacted: key {@link ToneTemplateEntry#storeKey()}
+     * ({@code TENANT/*} for the tenant-wide template, {@code TENANT/CHANNEL_ID} for a channel's), value
+     * {@link ToneTemplateEntry}; a null value removes the template. Written by {@code tla tone set|remove}; read
+     * whole by every topology instance as the global store {@code tone-template-store}.
+     */
+    public static final Topic<String, ToneTemplateEntry> TONES =
+            new Topic<>("tla.tones.v1", Serdes.String(), new JsonSerde<>(ToneTemplateEntry.class));
+
     /** How long the reply ledger remembers a reply: replaying a reply older than this checks Graph instead. */
     public static final Duration LEDGER_RETENTION = Duration.ofDays(7);
 
@@ -81,11 +90,11 @@ public final class Topics {
 
     /** Tables rather than logs: created with {@code cleanup.policy=compact}. */
     public static final List<Topic<?, ?>> COMPACTED = List.of(GLOSSARY, REPLAY, REPLY_LEDGER, WEBHOOK_ANSWERS,
-            TEAM_DIRECTORY);
+            TEAM_DIRECTORY, TONES);
 
     /** Every topic a process creates and checks before its roles start: {@link #ALL} and {@link #COMPACTED}. */
     public static final List<Topic<?, ?>> REQUIRED = List.of(MESSAGES, REPLIES, TELEMETRY, MESSAGES_DLQ, REPLIES_DLQ,
-            GLOSSARY, REPLY_LEDGER, WEBHOOK_ANSWERS, TEAM_DIRECTORY);
+            GLOSSARY, REPLY_LEDGER, WEBHOOK_ANSWERS, TEAM_DIRECTORY, TONES);
 
     private Topics() {
     }

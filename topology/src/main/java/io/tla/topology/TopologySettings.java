@@ -5,6 +5,7 @@ import io.tla.platform.config.ComplianceConfig;
 import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.QualityConfig;
 import io.tla.platform.config.TlaConfig;
+import io.tla.platform.config.ToneConfig;
 import io.tla.platform.config.TranslationConfig;
 import io.tla.schemas.NormalizedMessage;
 import java.math.BigDecimal;
@@ -18,6 +19,8 @@ import java.util.function.Function;
  *
  * @param toneFor the tone from a tenant id and a channel id (null for chats): the channel's, else the tenant's,
  *                else {@code translation.tone}
+ * @param toneTemplateMaxChars {@code tone.template-max-chars}: a longer tone template on {@code tla.tones.v1} is
+ *                             not used
  */
 public record TopologySettings(
         Function<String, List<String>> targetLanguagesForTenant,
@@ -38,7 +41,24 @@ public record TopologySettings(
         int contextMaxTokens,
         Duration contextIdleExpiry,
         ComplianceConfig compliance,
-        int budgetMetricsMaxTenants) {
+        int budgetMetricsMaxTenants,
+        int toneTemplateMaxChars) {
+
+    /** Settings with the default {@code tone.template-max-chars}. */
+    public TopologySettings(Function<String, List<String>> targetLanguagesForTenant,
+                            Function<String, BigDecimal> dailyBudgetUsdForTenant,
+                            Function<String, BigDecimal> monthlyBudgetUsdForTenant,
+                            Function<String, Long> dailyBudgetTokensForTenant, BigDecimal inputUsdPer1kTokens,
+                            BigDecimal outputUsdPer1kTokens, int maxOutputTokens, int contextTurns,
+                            Duration duplicateWindow, Duration modelTimeout, int maxInFlight, int maxInputTokens,
+                            Duration cacheTtl, int cacheMaxEntries, BiFunction<String, String, String> toneFor,
+                            int contextMaxTokens, Duration contextIdleExpiry, ComplianceConfig compliance,
+                            int budgetMetricsMaxTenants) {
+        this(targetLanguagesForTenant, dailyBudgetUsdForTenant, monthlyBudgetUsdForTenant, dailyBudgetTokensForTenant,
+                inputUsdPer1kTokens, outputUsdPer1kTokens, maxOutputTokens, contextTurns, duplicateWindow, modelTimeout,
+                maxInFlight, maxInputTokens, cacheTtl, cacheMaxEntries, toneFor, contextMaxTokens, contextIdleExpiry,
+                compliance, budgetMetricsMaxTenants, ToneConfig.DEFAULT_TEMPLATE_MAX_CHARS);
+    }
 
     public static TopologySettings from(TlaConfig config) {
         TranslationConfig translation = TranslationConfig.from(config);
@@ -54,7 +74,8 @@ public record TopologySettings(
                 model.chainTimeout(QualityConfig.from(config).verification()),
                 primary.maxInFlight(), model.maxInputTokens(), model.cacheTtl(), model.cacheMaxEntries(),
                 translation::toneFor, translation.contextMaxTokens(), translation.contextIdleExpiry(),
-                ComplianceConfig.from(config), budget.metricsMaxTenants());
+                ComplianceConfig.from(config), budget.metricsMaxTenants(),
+                ToneConfig.from(config).templateMaxChars());
     }
 
     /** The tone {@code message} is translated in: its channel's, else its tenant's, else the default. */

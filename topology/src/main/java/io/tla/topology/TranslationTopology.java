@@ -22,6 +22,7 @@ import io.tla.topology.model.ModelCall;
 import io.tla.topology.model.ModelProvider;
 import io.tla.topology.model.TranslationCache;
 import io.tla.topology.serde.CompactSerdes;
+import io.tla.topology.tone.ToneTemplateStore;
 import java.time.Clock;
 import java.util.concurrent.Executor;
 import org.apache.kafka.common.serialization.Serde;
@@ -40,6 +41,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *
  * <pre>
  * tla.glossary.v1 (compacted) → global store [glossary-store], read by context-retrieval
+ * tla.tones.v1 (compacted)    → global store [tone-template-store], read by model-call
  * teams.messages.v1 (by conversation)
  *   → re-key by tenant ─────────────────────────── repartition "messages-by-tenant" (the only one)
  *   → drop-duplicate-activities   [seen-activities-store]
@@ -97,6 +99,7 @@ public final class TranslationTopology {
         builder.addStateStore(ModelCall.storeBuilder());
         builder.addStateStore(TranslationCache.storeBuilder());
         GlossaryStore.addGlobalStore(builder);
+        ToneTemplateStore.addGlobalStore(builder, meters);
         // context retrieval and the reply recorder of a task share the turns they decoded
         ConversationStore.Caches turnCaches = new ConversationStore.Caches();
         InFlightLimit inFlight = new InFlightLimit(settings.maxInFlight());

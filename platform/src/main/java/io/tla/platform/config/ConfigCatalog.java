@@ -54,6 +54,7 @@ public final class ConfigCatalog {
         map.put("Model", ModelConfig.DEF);
         map.put("Model verification and routing", QualityConfig.DEF);
         map.put("Translation", TranslationConfig.DEF);
+        map.put("Tone templates", ToneConfig.DEF);
         map.put("Compliance", ComplianceConfig.DEF);
         map.put("Budget", BudgetConfig.DEF);
         map.put("Replies", ReplyConfig.DEF);

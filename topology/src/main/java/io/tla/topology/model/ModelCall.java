@@ -10,6 +10,7 @@ import io.tla.topology.context.ConversationStore;
 import io.tla.topology.context.Turn;
 import io.tla.topology.language.LanguageDetection;
 import io.tla.topology.serde.CompactSerdes;
+import io.tla.topology.tone.ToneTemplates;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -78,6 +79,7 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
     private ProcessorContext<String, StageOutput> context;
     private PendingQueue pending;
     private ModelDispatcher dispatcher;
+    private ToneTemplates toneTemplates;
 
     /**
      * @param detection runs source-language detection; the pipeline's is {@link LanguageDetection#executor()},
@@ -106,6 +108,7 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
     public void init(ProcessorContext<String, StageOutput> context) {
         this.context = context;
         this.pending = new PendingQueue(context.getStateStore(PENDING_STORE));
+        this.toneTemplates = ToneTemplates.from(context, settings.toneTemplateMaxChars(), meters);
         LanguageDetection.warmUpInBackground();
         TranslationCache cache = new TranslationCache(context.getStateStore(TranslationCache.STORE),
                 settings.cacheTtl(), settings.cacheMaxEntries(), meters);
@@ -171,7 +174,9 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
 
     private ModelDispatcher.Head headOf(String conversation) {
         PendingQueue.Queued head = pending.head(conversation);
-        return head == null ? null : new ModelDispatcher.Head(head.key(), head.call().request());
+        // the tone template is looked up as the request is dispatched: a changed template applies to the next call
+        return head == null ? null : new ModelDispatcher.Head(head.key(), head.call().request(),
+                toneTemplates.forMessage(head.call().request().message()));
     }
 
     /** Forwards what a finished call became, in the transaction that deletes its pending entry. */

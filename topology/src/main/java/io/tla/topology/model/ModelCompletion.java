@@ -1,5 +1,6 @@
 package io.tla.topology.model;
 
+import io.tla.topology.tone.ToneTemplate;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 
@@ -14,9 +15,22 @@ import java.util.concurrent.TimeoutException;
  * @param attempt        1, or 2 for the second try after a malformed answer
  * @param chunks         how many calls the text was split into (0 for a cache hit)
  * @param cacheKey       the translation cache key the answer is kept under
+ * @param toneTemplate   whose tone template the request was sent with (channel, tenant or none)
  */
 record ModelCompletion(String conversation, String key, String sourceLanguage, ModelResponse response,
-                       Throwable error, long nanos, int attempt, int chunks, boolean cached, String cacheKey) {
+                       Throwable error, long nanos, int attempt, int chunks, boolean cached, String cacheKey,
+                       ToneTemplate.Scope toneTemplate) {
+
+    ModelCompletion {
+        toneTemplate = toneTemplate == null ? ToneTemplate.Scope.NONE : toneTemplate;
+    }
+
+    /** A completion of a request sent without a tone template. */
+    ModelCompletion(String conversation, String key, String sourceLanguage, ModelResponse response, Throwable error,
+                    long nanos, int attempt, int chunks, boolean cached, String cacheKey) {
+        this(conversation, key, sourceLanguage, response, error, nanos, attempt, chunks, cached, cacheKey,
+                ToneTemplate.Scope.NONE);
+    }
 
     /** Nothing to translate: the message is already in the only target language. */
     boolean skipped() {

@@ -8,6 +8,7 @@ import io.tla.topology.context.Turn;
 import io.tla.topology.language.LanguageDetection;
 import io.tla.topology.language.LanguageTags;
 import io.tla.topology.quality.Verification;
+import io.tla.topology.tone.ToneTemplate;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -72,8 +73,16 @@ final class ModelDispatcher {
         void put(String key, ModelResponse response, long nowMs);
     }
 
-    /** A conversation's oldest pending request and its key. */
-    record Head(String key, TranslationRequest request) {
+    /** A conversation's oldest pending request and its key, with the tone template it is to be sent with. */
+    record Head(String key, TranslationRequest request, ToneTemplate toneTemplate) {
+        Head {
+            toneTemplate = toneTemplate == null ? ToneTemplate.NONE : toneTemplate;
+        }
+
+        /** A head without a tone template. */
+        Head(String key, TranslationRequest request) {
+            this(key, request, ToneTemplate.NONE);
+        }
     }
 
     /** What the detection and the call yield together; no response when there was nothing to translate. */
@@ -217,8 +226,10 @@ final class ModelDispatcher {
         NormalizedMessage message = request.message();
         // keyed by the tenant's targets, not the detected remainder: a hit needs no detection (the text decides
         // the language); tone, glossary and the conversation's turns shape the answer, so each is in the key
+        ToneTemplate toneTemplate = head.toneTemplate();
         String cacheKey = TranslationCache.key(message.tenantId(), provider.name(), request.targetLanguages(),
-                request.tone() + "\n" + request.glossary(), request.context(), message.text());
+                request.tone() + "\n" + request.glossary() + toneTemplateVariant(toneTemplate), request.context(),
+                message.text());
         long started = System.nanoTime();
         Optional<ModelResponse> cached = attempt == 1 ? cache.lookup(cacheKey, clock.millis()) : Optional.empty();
         if (cached.isPresent()) {
@@ -226,7 +237,7 @@ final class ModelDispatcher {
             ModelResponse hit = cached.get().withVerification(provider.checksAnswers()
                     ? new Verification(Verification.Status.VERIFIED, List.of()) : Verification.NOT_CHECKED);
             completions.add(new ModelCompletion(conversation, key, null, hit, null,
-                    System.nanoTime() - started, attempt, 0, true, cacheKey));
+                    System.nanoTime() - started, attempt, 0, true, cacheKey, toneTemplate.scope()));
             return;
         }
         List<String> chunks = TextChunks.split(message.text(), maxInputTokens);
@@ -241,8 +252,8 @@ final class ModelDispatcher {
                     }
                     TranslationRequest sent = request.withSourceLanguage(source, targets);
                     CompletableFuture<ModelResponse> answer = chunks.size() == 1
-                            ? call(sent, message.text(), sent.context())
-                            : callInChunks(sent, chunks);
+                            ? call(sent, message.text(), sent.context(), toneTemplate)
+                            : callInChunks(sent, chunks, toneTemplate);
                     return answer.thenApply(response -> new Answer(source, requireComplete(response, targets)));
                 }, detection)
                 .thenCompose(answer -> answer)
@@ -253,16 +264,17 @@ final class ModelDispatcher {
                         completions.add(new ModelCompletion(conversation, key,
                                 answer == null ? null : answer.sourceLanguage(),
                                 answer == null ? null : answer.response(), error, System.nanoTime() - started,
-                                attempt, chunks.size(), false, cacheKey));
+                                attempt, chunks.size(), false, cacheKey, toneTemplate.scope()));
                     }
                 });
     }
 
-    private CompletableFuture<ModelResponse> call(TranslationRequest request, String text, List<Turn> turns) {
+    private CompletableFuture<ModelResponse> call(TranslationRequest request, String text, List<Turn> turns,
+                                                  ToneTemplate toneTemplate) {
         NormalizedMessage message = request.message();
         ModelRequest modelRequest = new ModelRequest(message.tenantId(), message.conversationId(), message.messageId(),
                 text, request.targetLanguages(), turns, maxOutputTokens, request.sourceLanguage(), request.tone(),
-                request.glossary());
+                request.glossary(), toneTemplate.text());
         try {
             return provider.translate(modelRequest).toCompletableFuture();
         } catch (RuntimeException e) {
@@ -271,11 +283,12 @@ final class ModelDispatcher {
     }
 
     /** One call per chunk, all in flight together; the translations are joined in chunk order per language. */
-    private CompletableFuture<ModelResponse> callInChunks(TranslationRequest request, List<String> chunks) {
+    private CompletableFuture<ModelResponse> callInChunks(TranslationRequest request, List<String> chunks,
+                                                          ToneTemplate toneTemplate) {
         List<CompletableFuture<ModelResponse>> calls = new ArrayList<>();
         for (int i = 0; i < chunks.size(); i++) {
             // earlier turns go with the first chunk only: they are context, not text to translate again
-            calls.add(call(request, chunks.get(i), i == 0 ? request.context() : List.of()));
+            calls.add(call(request, chunks.get(i), i == 0 ? request.context() : List.of(), toneTemplate));
         }
         return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).thenApply(done -> {
             List<ModelResponse> parts = calls.stream().map(CompletableFuture::join).toList();
@@ -297,6 +310,15 @@ final class ModelDispatcher {
         return response.translations().stream().filter(t -> language.equals(t.language())).map(Translation::text)
                 .findFirst()
                 .orElseThrow(() -> new MalformedOutputException("no " + language + " translation in a chunk"));
+    }
+
+    /**
+     * The tone template's part of the cache key: empty without one (keys stay those of earlier releases), else the
+     * text after a line break, which no glossary term can hold, so a changed template is never served the answer
+     * built with the old one.
+     */
+    static String toneTemplateVariant(ToneTemplate toneTemplate) {
+        return toneTemplate.text() == null ? "" : "\ntone-template:" + toneTemplate.text();
     }
 
     /** Exactly the target languages, each once, each with text; anything else is malformed output. */

@@ -185,6 +185,8 @@ final class ModelOutcomes {
         attributes.put("latencyMs", completion.nanos() / 1_000_000.0);
         attributes.put("cache", completion.cached() ? "hit" : "miss");
         attributes.put("attempt", completion.attempt());
+        // whose tone template the prompt carried; never its text
+        attributes.put("toneTemplate", completion.toneTemplate().wireName());
         if (completion.chunks() > 1) {
             attributes.put("chunks", completion.chunks());
         }

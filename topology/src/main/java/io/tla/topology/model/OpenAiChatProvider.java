@@ -141,7 +141,7 @@ public final class OpenAiChatProvider implements ModelProvider {
                 .map(term -> new Prompt.Term(term.sourceTerm(), term.targetLanguage(), term.targetTerm(), term.strict()))
                 .toList();
         return PromptBuilder.build(request.text(), request.sourceLanguage(), request.targetLanguages(),
-                Tone.of(request.tone()), terms, request.context(), request.correction());
+                Tone.of(request.tone()), terms, request.context(), request.toneTemplate(), request.correction());
     }
 
     /** The endpoint of this provider's chat completions. */
