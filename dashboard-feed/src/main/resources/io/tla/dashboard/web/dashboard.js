@@ -258,6 +258,7 @@
       pass.title = count(m.passed) + ' of ' + count(m.answers) + ' passed';
       if (isNum(m.passRate) && m.passRate < threshold) {
         tr.setAttribute('data-low-pass-rate', 'true');
+        pass.appendChild(document.createTextNode(' '));
         pass.appendChild(el('span', 'below ' + Math.round(threshold * 100) + ' %', 'low-mark'));
       }
       tr.appendChild(pass);
