@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The dashboard role: consumes {@code tla.telemetry.v1} into the dashboard store (SQLite or PostgreSQL) and
  * serves the dashboard API ({@code /api/status}, {@code /api/metrics}, {@code /api/tenants},
- * {@code /api/replies/failed}, {@code /api/readiness}, {@code /api/stream}; see docs/api.md) and the page at
+ * {@code /api/replies/failed}, {@code /api/quality}, {@code /api/readiness}, {@code /api/stream}; see docs/api.md) and the page at
  * {@code /dashboard/}.
  *
  * <pre>{@code

@@ -522,4 +522,107 @@ class DashboardApiTest {
         }
         return updates;
     }
+
+    static Map<String, Object> attempt(String provider, String model, String action, String... problems) {
+        return Map.of("provider", provider, "model", model, "problems", List.of(problems), "action", action);
+    }
+
+    /** A message's one event, its model.call fact carrying the verification facts. */
+    static TelemetryEvent processed(String tenant, String messageId, String at, String verification,
+                                    List<Map<String, Object>> attempts) {
+        Map<String, Object> call = new HashMap<>(Map.of("at", at, "provider", "chain", "model", "gpt-4o-mini",
+                "outcome", "ok", "costUsd", 0.001, "inputTokens", 10, "outputTokens", 12, "latencyMs", 300.0));
+        call.put("verification", verification);
+        call.put("attempts", attempts);
+        return new TelemetryEvent("message.processed:" + tenant + ":" + messageId, "message.processed", tenant,
+                "c-" + messageId, messageId, Instant.parse(at), Map.of(
+                "budget.decision", Map.of("at", at, "decision", "allowed"),
+                "model.call", call,
+                "reply.emitted", Map.of("at", at, "replyId", "r-" + messageId, "kind", "translation",
+                        "provider", "chain", "languages", "fr", "endToEndMs", 400.0)));
+    }
+
+    @Test
+    void qualityAnswersPerProviderAndModelWithRatesOverTheChosenRangeAndTenant() throws Exception {
+        String a = "quality-a";
+        String b = "quality-b";
+        // now is 2026-09-10T12:00Z: 24h are the hours from 2026-09-09T13:00Z
+        Running r = start(LocalDate.of(2026, 9, 10), Map.of());
+        produce(processed(a, "q1", "2026-09-10T09:00:00Z", "verified", List.of(
+                attempt("primary", "gpt-4o-mini", "retried", "wrong-language"),
+                attempt("primary", "gpt-4o-mini", "accepted"))));
+        produce(processed(a, "q2", "2026-09-10T09:30:00Z", "verified", List.of(
+                attempt("primary", "gpt-4o-mini", "retried", "glossary-miss", "unchanged"),
+                attempt("primary", "gpt-4o-mini", "fell-back", "unchanged"),
+                attempt("backup", "claude-haiku", "accepted"))));
+        produce(processed(b, "q3", "2026-09-10T10:00:00Z", "unverified", List.of(
+                attempt("backup", "claude-haiku", "retried", "malformed"),
+                attempt("backup", "claude-haiku", "kept-unverified", "malformed"))));
+        produce(processed(b, "q4", "2026-09-05T10:00:00Z", "verified", List.of(   // only in 7d
+                attempt("primary", "gpt-4o-mini", "accepted"))));
+
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(json(r, "/api/quality?range=7d").at("/totals/answers").asLong()).isEqualTo(8));
+
+        JsonNode day = json(r, "/api/quality");
+        assertThat(day.get("range").asText()).isEqualTo("24h");
+        assertThat(day.get("from").asText()).isEqualTo("2026-09-09T13:00:00Z");
+        assertThat(day.get("to").asText()).isEqualTo("2026-09-10T13:00:00Z");
+        assertThat(day.get("tenant").isNull()).isTrue();
+        assertThat(day.get("passRateWarningBelow").asDouble()).isEqualTo(0.9);
+        assertThat(day.get("truncated").asBoolean()).isFalse();
+        assertThat(day.get("models")).hasSize(2);
+        JsonNode primary = day.get("models").get(0);
+        assertThat(primary.get("provider").asText()).isEqualTo("primary");
+        assertThat(primary.get("model").asText()).isEqualTo("gpt-4o-mini");
+        assertThat(primary.get("answers").asLong()).isEqualTo(4);
+        assertThat(primary.get("passed").asLong()).isEqualTo(1);
+        assertThat(primary.get("passRate").asDouble()).isEqualTo(0.25);
+        assertThat(primary.get("problems").toString())
+                .isEqualTo("{\"wrongLanguage\":1,\"unchanged\":2,\"glossaryMiss\":1,\"malformed\":0}");
+        assertThat(primary.get("problemRates").toString())
+                .isEqualTo("{\"wrongLanguage\":0.25,\"unchanged\":0.5,\"glossaryMiss\":0.25,\"malformed\":0.0}");
+        assertThat(primary.get("actions").toString()).isEqualTo("{\"retried\":2,\"fellBack\":1,\"keptUnverified\":0}");
+        assertThat(primary.get("actionRates").toString())
+                .isEqualTo("{\"retried\":0.5,\"fellBack\":0.25,\"keptUnverified\":0.0}");
+        assertThat(primary.get("finalAnswers").toString()).isEqualTo("{\"verified\":1,\"unverified\":0,\"notChecked\":0}");
+        JsonNode backup = day.get("models").get(1);
+        assertThat(backup.get("provider").asText()).isEqualTo("backup");
+        assertThat(backup.get("answers").asLong()).isEqualTo(3);
+        assertThat(backup.get("passRate").asDouble()).isEqualTo(0.3333);
+        assertThat(backup.at("/actionRates/keptUnverified").asDouble()).isEqualTo(0.3333);
+        assertThat(backup.get("finalAnswers").toString()).isEqualTo("{\"verified\":1,\"unverified\":1,\"notChecked\":0}");
+        assertThat(day.get("totals").has("provider")).isFalse();
+        assertThat(day.at("/totals/answers").asLong()).isEqualTo(7);
+        assertThat(day.at("/totals/passRate").asDouble()).isEqualTo(0.2857);
+
+        JsonNode week = json(r, "/api/quality?range=7d");
+        assertThat(week.get("from").asText()).isEqualTo("2026-09-03T13:00:00Z");
+        assertThat(week.get("models").get(0).get("answers").asLong()).isEqualTo(5);
+
+        JsonNode ofB = json(r, "/api/quality?range=7d&tenant=" + b);
+        assertThat(ofB.get("tenant").asText()).isEqualTo(b);
+        assertThat(ofB.at("/totals/answers").asLong()).isEqualTo(3);
+        assertThat(ofB.get("models")).extracting(m -> m.get("provider").asText()).containsExactly("backup", "primary");
+        assertThat(json(r, "/api/quality?range=30d&tenant=nobody").get("models")).isEmpty();
+        assertThat(json(r, "/api/quality?range=30d&tenant=nobody").at("/totals/passRate").isNull()).isTrue();
+
+        for (String bad : List.of("?range=1h", "?range=", "?range=24h&tenant=%20", "?tenant=" + "x".repeat(257))) {
+            HttpResponse<String> response = get(r, "/api/quality" + bad);
+            assertThat(response.statusCode()).as(bad).isEqualTo(400);
+            assertThat(Json.mapper().readTree(response.body()).get("error").asText()).isEqualTo("bad request");
+        }
+        assertThat(Json.mapper().readTree(get(r, "/api/quality?range=1h").body()).get("reason").asText())
+                .isEqualTo("range must be one of 24h, 7d, 30d");
+    }
+
+    @Test
+    void qualityIsUnavailableUntilTheStoreIsOpen() throws Exception {
+        Running r = create(LocalDate.of(2026, 9, 11), Map.of(), new EnvSecretStore(Map.of()));
+
+        HttpResponse<String> response = get(r, "/api/quality");
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(Json.mapper().readTree(response.body()).get("status").asText()).isEqualTo("unavailable");
+    }
 }

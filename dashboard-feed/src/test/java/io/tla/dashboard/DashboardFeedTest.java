@@ -543,6 +543,61 @@ class DashboardFeedTest {
                 .isEqualTo(json(r, metrics + separate).toString());
     }
 
+    /** A message's one event whose model.call fact carries {@code quality} (verification, attempts) if given. */
+    static TelemetryEvent verifiedMessage(String tenant, String messageId, String at, Map<String, Object> quality) {
+        Map<String, Object> call = new java.util.HashMap<>(Map.of("at", at, "provider", "chain",
+                "model", "gpt-4o-mini", "outcome", "ok", "costUsd", 0.001, "latencyMs", 300.0));
+        call.putAll(quality);
+        return new TelemetryEvent("message.processed:" + tenant + ":" + messageId, "message.processed", tenant,
+                "c-" + messageId, messageId, Instant.parse(at), Map.of(
+                "budget.decision", Map.of("at", at, "decision", "allowed"),
+                "model.call", call));
+    }
+
+    @Test
+    void countsVerificationFactsReadFromTheTopicOnceAndSkipsMalformedAttemptsWithoutLosingTheEvent()
+            throws Exception {
+        LocalDate day = LocalDate.of(2026, 11, 10);
+        Running r = start("quality.db", group(), day);
+        String tenant = "tenant-quality";
+        TelemetryEvent checked = verifiedMessage(tenant, "v1", "2026-11-10T09:00:00Z", Map.of(
+                "verification", "verified", "attempts", List.of(
+                        Map.of("provider", "primary", "model", "gpt-4o-mini", "problems", List.of("wrong-language"),
+                                "action", "retried"),
+                        Map.of("provider", "primary", "model", "gpt-4o-mini", "problems", List.of(),
+                                "action", "accepted"))));
+        produce(checked);
+        produce(checked);                                                            // re-delivered
+        produce(verifiedMessage(tenant, "v2", "2026-11-10T09:01:00Z", Map.of()));   // a release before verification
+        produce(verifiedMessage(tenant, "v3", "2026-11-10T09:02:00Z", Map.of(        // malformed attempts
+                "verification", "verified", "attempts", "primary passed")));
+
+        // the counters move just after the batch's transaction commits
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(json(r, "/api/status").at("/today/messages").asLong()).isEqualTo(3);
+            assertThat(r.counter("tla.dashboard.quality.attempts.skipped")).isEqualTo(1);
+        });
+        JsonNode quality = json(r, "/api/quality?tenant=" + tenant);
+        assertThat(quality.get("models")).extracting(m -> m.get("provider").asText()).containsExactly("primary", "chain");
+        JsonNode primary = quality.get("models").get(0);
+        assertThat(primary.get("answers").asLong()).as("counted once").isEqualTo(2);
+        assertThat(primary.get("passed").asLong()).isEqualTo(1);
+        assertThat(primary.at("/problems/wrongLanguage").asLong()).isEqualTo(1);
+        assertThat(primary.at("/actions/retried").asLong()).isEqualTo(1);
+        assertThat(primary.at("/finalAnswers/verified").asLong()).isEqualTo(1);
+        // v3's final status is still counted, under the model call's own provider: its attempts were unreadable
+        JsonNode chain = quality.get("models").get(1);
+        assertThat(chain.get("answers").asLong()).isZero();
+        assertThat(chain.at("/finalAnswers/verified").asLong()).isEqualTo(1);
+        assertThat(quality.at("/totals/finalAnswers/verified").asLong()).isEqualTo(2);
+        assertThat(r.counter("tla.dashboard.events.rejected")).isZero();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(r.counter("tla.dashboard.events.duplicates"))
+                .as("the re-delivered event's two rows").isEqualTo(2));
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("quality.db"))) {
+            assertThat(rows(c, "model_quality_rollup", tenant)).hasSize(2);
+        }
+    }
+
     /** A table's rows of one tenant, without the tenant, in a stable order. */
     private static List<Map<String, Object>> rows(Connection c, String table, String tenant) throws Exception {
         List<Map<String, Object>> rows = new ArrayList<>();

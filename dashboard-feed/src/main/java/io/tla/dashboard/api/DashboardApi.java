@@ -12,6 +12,8 @@ import io.tla.dashboard.store.Delivery;
 import io.tla.dashboard.store.Latency;
 import io.tla.dashboard.store.MetricsPoint;
 import io.tla.dashboard.store.MetricsSeries;
+import io.tla.dashboard.store.QualityReport;
+import io.tla.dashboard.store.QualityStats;
 import io.tla.dashboard.store.StatusSnapshot;
 import io.tla.dashboard.store.TenantTotals;
 import io.tla.platform.http.Health;
@@ -38,7 +40,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The dashboard's HTTP surface: {@code GET /api/status}, {@code /api/metrics}, {@code /api/tenants},
- * {@code /api/replies/failed}, {@code /api/readiness}, {@code /api/stream} (Server-Sent Events) and the page under
+ * {@code /api/replies/failed}, {@code /api/quality}, {@code /api/readiness}, {@code /api/stream} (Server-Sent Events) and the page under
  * {@code /dashboard/}. Field names are a contract (see API.md): camelCase, stable, null written as null.
  */
 public final class DashboardApi implements AutoCloseable {
@@ -104,6 +106,7 @@ public final class DashboardApi implements AutoCloseable {
         app.get("/api/metrics", this::metrics);
         app.get("/api/tenants", this::tenants);
         app.get("/api/replies/failed", this::failedReplies);
+        app.get("/api/quality", this::quality);
         app.get("/api/readiness", this::readiness);
         // Javalin's SSE handler behind a guard that answers 400 or 503 before the stream opens.
         app.get("/api/stream", stream::handle);
@@ -210,6 +213,76 @@ public final class DashboardApi implements AutoCloseable {
             return;
         }
         json(ctx, HttpStatus.OK, Map.of("replies", rows.stream().map(FailedRepliesQuery::json).toList()));
+    }
+
+    private void quality(Context ctx) {
+        QualityQuery query;
+        try {
+            query = QualityQuery.parse(ctx.queryParam("range"), ctx.queryParam("tenant"));
+        } catch (MetricsQuery.InvalidQuery e) {
+            badRequest(ctx, e.getMessage());
+            return;
+        }
+        DashboardStore current = store.get();
+        if (current == null) {
+            unavailable(ctx, "the dashboard store is not open yet");
+            return;
+        }
+        QualityReport report;
+        try {
+            report = current.quality(clock.instant(), query.duration(), query.tenant());
+        } catch (SQLException | RuntimeException e) {
+            storeFailed(ctx, "quality", e);
+            return;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("range", query.range());
+        body.put("from", iso(report.from()));
+        body.put("to", iso(report.to()));
+        body.put("tenant", report.tenant());
+        body.put("passRateWarningBelow", QUALITY_PASS_RATE_WARNING);
+        body.put("models", report.models().stream().map(DashboardApi::quality).toList());
+        body.put("truncated", report.truncated());
+        Map<String, Object> totals = quality(report.totals());
+        totals.remove("provider");
+        totals.remove("model");
+        body.put("totals", totals);
+        json(ctx, HttpStatus.OK, body);
+    }
+
+    /** The pass rate under which the page marks a provider and model. */
+    static final double QUALITY_PASS_RATE_WARNING = 0.9;
+
+    private static Map<String, Object> quality(QualityStats q) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("provider", q.provider());
+        row.put("model", q.model());
+        row.put("answers", q.answers());
+        row.put("passed", q.passed());
+        row.put("passRate", q.passRate());
+        Map<String, Object> problems = new LinkedHashMap<>();
+        problems.put("wrongLanguage", q.wrongLanguage());
+        problems.put("unchanged", q.unchanged());
+        problems.put("glossaryMiss", q.glossaryMiss());
+        problems.put("malformed", q.malformed());
+        row.put("problems", problems);
+        Map<String, Object> problemRates = new LinkedHashMap<>();
+        problems.forEach((name, count) -> problemRates.put(name, q.rate((Long) count)));
+        row.put("problemRates", problemRates);
+        Map<String, Object> actions = new LinkedHashMap<>();
+        actions.put("retried", q.retried());
+        actions.put("fellBack", q.fellBack());
+        actions.put("keptUnverified", q.keptUnverified());
+        row.put("actions", actions);
+        Map<String, Object> actionRates = new LinkedHashMap<>();
+        actions.forEach((name, count) -> actionRates.put(name, q.rate((Long) count)));
+        row.put("actionRates", actionRates);
+        Map<String, Object> finalAnswers = new LinkedHashMap<>();
+        finalAnswers.put("verified", q.verified());
+        finalAnswers.put("unverified", q.unverified());
+        finalAnswers.put("notChecked", q.notChecked());
+        row.put("finalAnswers", finalAnswers);
+        return row;
     }
 
     private void readiness(Context ctx) {

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.tla.dashboard.store.DashboardStore;
+import io.tla.dashboard.store.ModelQuality;
 import io.tla.dashboard.store.StoredEvent;
 import io.tla.platform.kafka.ConsumerLoop;
 import io.tla.platform.kafka.KafkaClients;
@@ -49,6 +50,7 @@ public final class TelemetryConsumer implements AutoCloseable {
     private final Counter duplicateCounter;
     private final Counter rejectedCounter;
     private final Counter storeFailureCounter;
+    private final Counter attemptsSkippedCounter;
     private final AtomicLong stored = new AtomicLong();
     private final ConsumerLoop loop;
 
@@ -73,6 +75,9 @@ public final class TelemetryConsumer implements AutoCloseable {
                 .description("Telemetry records skipped because they could not be decoded").register(registry);
         this.storeFailureCounter = Counter.builder("tla.dashboard.store.failures")
                 .description("Failed writes to the dashboard store (retried, nothing committed)").register(registry);
+        this.attemptsSkippedCounter = Counter.builder("tla.dashboard.quality.attempts.skipped")
+                .description("Verification attempts of model.call events not counted: malformed, or beyond the "
+                        + ModelQuality.MAX_ATTEMPTS + " read per event").register(registry);
         // Bytes in, decoded here: a record that is not valid JSON must not stall poll() in the deserializer.
         this.loop = new ConsumerLoop(new ConsumerLoop.Settings("tla-dashboard-feed", POLL_TIMEOUT, INITIAL_BACKOFF,
                 MAX_BACKOFF, Integer.MAX_VALUE), List.of(topic),
@@ -133,11 +138,20 @@ public final class TelemetryConsumer implements AutoCloseable {
      */
     private void store(ConsumerRecords<byte[], byte[]> records) throws Exception {
         List<StoredEvent> events = new ArrayList<>(records.count());
+        int attemptsSkipped = 0;
         List<Rejected> rejected = new ArrayList<>();
+        List<Rejected> partlyRead = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
             TelemetryDecoder.Decoded decoded = TelemetryDecoder.decode(record.value());
             if (decoded.ok()) {
                 events.addAll(decoded.events());
+                int skipped = decoded.events().stream().mapToInt(e -> e.quality() == null ? 0 : e.quality().skipped())
+                        .sum();
+                if (skipped > 0) {
+                    partlyRead.add(new Rejected(record.topic(), record.partition(), record.offset(),
+                            skipped + " verification attempts skipped"));
+                    attemptsSkipped += skipped;
+                }
             } else {
                 rejected.add(new Rejected(record.topic(), record.partition(), record.offset(), decoded.reason()));
             }
@@ -167,6 +181,13 @@ public final class TelemetryConsumer implements AutoCloseable {
             rejectedCounter.increment();
             log.warn("event=telemetry_rejected topic={} partition={} offset={} reason={}", r.topic(), r.partition(),
                     r.offset(), r.reason());
+        }
+        // The event is stored and counted; only the attempts that could not be read are left out of the
+        // verification rollups (the raw attributes keep them).
+        attemptsSkippedCounter.increment(attemptsSkipped);
+        for (Rejected r : partlyRead) {
+            log.warn("event=telemetry_attempts_skipped topic={} partition={} offset={} reason={}", r.topic(),
+                    r.partition(), r.offset(), r.reason());
         }
     }
 

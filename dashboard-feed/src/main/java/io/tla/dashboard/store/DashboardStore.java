@@ -170,7 +170,7 @@ public final class DashboardStore implements AutoCloseable {
                 .locations(MIGRATIONS)
                 .table(HISTORY_TABLE)
                 .javaMigrations(new V3__Backfill_rollups_and_audit(), new V4_1__Backfill_delivery_path(),
-                        new V5_1__Backfill_hour_and_day_rollups())
+                        new V5_1__Backfill_hour_and_day_rollups(), new V6_1__Backfill_model_quality())
                 .load();
         MigrateResult result = flyway.migrate();
         var current = flyway.info().current();
@@ -240,6 +240,7 @@ public final class DashboardStore implements AutoCloseable {
                 // Per statement, in order: 1 when the row was new, 0 when its id was stored already (earlier, or
                 // earlier in this batch). Only new rows feed the rollups and the audit trail.
                 Rollups.Batch rollups = new Rollups.Batch();
+                QualityRollups.Batch quality = new QualityRollups.Batch();
                 List<StoredEvent> audited = new ArrayList<>();
                 int inserted = 0;
                 for (int n = 0; n < counts.length; n++) {
@@ -252,12 +253,14 @@ public final class DashboardStore implements AutoCloseable {
                         StoredEvent event = events.get(n);
                         inserted++;
                         rollups.add(event);
+                        quality.add(event);
                         if (event.audit() != null) {
                             audited.add(event);
                         }
                     }
                 }
                 rollups.write(connection);
+                quality.write(connection);
                 writeAudit(connection, audited);
                 connection.commit();
                 return inserted;
@@ -698,6 +701,34 @@ public final class DashboardStore implements AutoCloseable {
         private static final long[] EMPTY = new long[Rollups.COUNTERS.size()];
     }
 
+    /** At most this many provider and model rows in a {@link QualityReport}, most checked answers first. */
+    public static final int MAX_QUALITY_ROWS = 100;
+
+    /**
+     * The verification of the model's answers over the {@code range} up to {@code now}, in whole UTC hours: the
+     * hour holding {@code now} and the hours before it, {@code range} long in all (24 hours for a day). Per
+     * provider and model, of one tenant or (tenant null) all, from the verification rollups.
+     */
+    public QualityReport quality(Instant now, Duration range, String tenant) throws SQLException {
+        long to = Rollups.Grain.HOUR.start(now.toEpochMilli()) + QualityRollups.HOUR_MS;
+        long from = to - Math.max(QualityRollups.HOUR_MS, Rollups.Grain.HOUR.start(range.toMillis()));
+        List<QualityStats> rows;
+        try (Connection connection = reader.getConnection()) {
+            rows = QualityRollups.read(connection, from, to, tenant);
+        }
+        QualityStats totals = new QualityStats(null, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        for (QualityStats row : rows) {
+            totals = totals.plus(row);
+        }
+        // Most checked answers first; names break ties so the order is stable between refreshes.
+        List<QualityStats> sorted = new ArrayList<>(rows);
+        sorted.sort(Comparator.comparingLong(QualityStats::answers).reversed()
+                .thenComparing(QualityStats::provider).thenComparing(QualityStats::model));
+        boolean truncated = sorted.size() > MAX_QUALITY_ROWS;
+        return new QualityReport(Instant.ofEpochMilli(from), Instant.ofEpochMilli(to), tenant,
+                truncated ? sorted.subList(0, MAX_QUALITY_ROWS) : sorted, totals, truncated);
+    }
+
     /**
      * Deletes what is older than each retention: raw events and audit rows by event time, rollups by minute.
      * Works through the oldest rows an hour of event time at a time, one short transaction each, so a large
@@ -710,6 +741,9 @@ public final class DashboardStore implements AutoCloseable {
         deleted.put("reply_audit", purge("reply_audit", "at_ms", now - audit.toMillis()));
         deleted.put(Rollups.TENANT_TABLE, purge(Rollups.TENANT_TABLE, "minute_ms", now - rollups.toMillis()));
         deleted.put(Rollups.ALL_TABLE, purge(Rollups.ALL_TABLE, "minute_ms", now - rollups.toMillis()));
+        long qualityCutoff = Rollups.Grain.HOUR.start(now - rollups.toMillis());
+        deleted.put(QualityRollups.TENANT_TABLE, purge(QualityRollups.TENANT_TABLE, "hour_ms", qualityCutoff));
+        deleted.put(QualityRollups.ALL_TABLE, purge(QualityRollups.ALL_TABLE, "hour_ms", qualityCutoff));
         for (Rollups.Grain grain : List.of(Rollups.Grain.HOUR, Rollups.Grain.DAY)) {
             // Only periods wholly older than the retention: a row never goes while some of its minutes stay.
             long cutoff = grain.start(now - rollups.toMillis());

@@ -11,6 +11,8 @@ import java.util.TreeMap;
 /**
  * One row of the store: the event's identity and time, the attributes as JSON and the fields the queries read,
  * extracted once on the way in. An attribute of the wrong type leaves its column null; it never rejects the event.
+ * {@code quality} is, for a {@code model.call} event, the verification of the model's answers ({@link ModelQuality});
+ * null for other types and for model calls of releases before verification.
  */
 public record StoredEvent(
         String eventId,
@@ -31,7 +33,8 @@ public record StoredEvent(
         String sink,
         String syncReply,
         String attributesJson,
-        Audit audit) {
+        Audit audit,
+        ModelQuality quality) {
 
     /** {@code sink} values of a {@code reply.posted} event: the delivery paths the dashboard counts. */
     public static final String SINK_WEBHOOK_RESPONSE = "webhook-response";
@@ -83,7 +86,8 @@ public record StoredEvent(
                 number(attributes.get("costUsd")), number(attributes.get("latencyMs")),
                 number(attributes.get("endToEndMs")), integer(attributes.get("inputTokens")),
                 integer(attributes.get("outputTokens")), string(attributes.get("sink")),
-                string(attributes.get("syncReply")), json, audit(event.type(), attributes));
+                string(attributes.get("syncReply")), json, audit(event.type(), attributes),
+                DashboardStore.MODEL_CALL.equals(event.type()) ? ModelQuality.of(attributes) : null);
     }
 
     /** A fallback names no provider of its own: it is counted against the provider it fell back from. */

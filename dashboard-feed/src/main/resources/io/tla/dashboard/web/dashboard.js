@@ -18,6 +18,7 @@
     metrics: '../api/metrics',
     tenants: '../api/tenants',
     failed: '../api/replies/failed?limit=50',
+    quality: '../api/quality?range=24h',
     readiness: '../api/readiness'
   };
 
@@ -228,6 +229,61 @@
     body.replaceChildren(rows);
   }
 
+  // ---- translation quality ------------------------------------------------------------------------------------
+
+  var QUALITY_COLUMNS = 11;
+  var QUALITY_RANGES = { '24h': 'the last 24 hours', '7d': 'the last 7 days', '30d': 'the last 30 days' };
+  var qualityRange = '24h';
+
+  function rate(x) { return isNum(x) ? (x * 100).toFixed(1) + ' %' : DASH; }
+
+  function rateCell(rates, counts, name, answers) {
+    var td = el('td', rate(rates && rates[name]), 'num');
+    if (counts && isNum(counts[name])) { td.title = counts[name] + ' of ' + answers; }
+    return td;
+  }
+
+  // One row per provider and model with checked answers; a pass rate under the threshold is marked in the row's
+  // data-low-pass-rate attribute, in colour and in words.
+  function renderQuality(answer) {
+    var threshold = isNum(answer.passRateWarningBelow) ? answer.passRateWarningBelow : 0.9;
+    var rows = document.createDocumentFragment();
+    (answer.models || []).forEach(function (m) {
+      if (!isNum(m.answers) || m.answers <= 0) { return; }   // only unchecked final answers: in the summary
+      var tr = el('tr');
+      tr.appendChild(el('td', m.provider));
+      tr.appendChild(el('td', m.model ? m.model : DASH));
+      tr.appendChild(el('td', count(m.answers), 'num'));
+      var pass = el('td', rate(m.passRate), 'num pass-rate');
+      pass.title = count(m.passed) + ' of ' + count(m.answers) + ' passed';
+      if (isNum(m.passRate) && m.passRate < threshold) {
+        tr.setAttribute('data-low-pass-rate', 'true');
+        pass.appendChild(document.createTextNode(' '));
+        pass.appendChild(el('span', 'below ' + Math.round(threshold * 100) + ' %', 'low-mark'));
+      }
+      tr.appendChild(pass);
+      ['wrongLanguage', 'unchanged', 'glossaryMiss', 'malformed'].forEach(function (name) {
+        tr.appendChild(rateCell(m.problemRates, m.problems, name, m.answers));
+      });
+      ['retried', 'fellBack', 'keptUnverified'].forEach(function (name) {
+        tr.appendChild(rateCell(m.actionRates, m.actions, name, m.answers));
+      });
+      rows.appendChild(tr);
+    });
+    var range = QUALITY_RANGES[answer.range] || QUALITY_RANGES[qualityRange];
+    if (!rows.childNodes.length) {
+      rows.appendChild(messageRow(QUALITY_COLUMNS, 'Nothing checked yet: no translation was verified in ' + range + '.'));
+    }
+    byId('quality').tBodies[0].replaceChildren(rows);
+
+    var t = answer.totals || {};
+    var f = t.finalAnswers || {};
+    byId('quality-summary').textContent = count(t.answers) + ' checked answers in ' + range + ', '
+      + rate(t.passRate) + ' passed · final answers: ' + count(f.verified) + ' verified, '
+      + count(f.unverified) + ' sent unverified, ' + count(f.notChecked) + ' not checked'
+      + (answer.truncated ? ' · only the ' + (answer.models || []).length + ' with the most answers are listed' : '');
+  }
+
   function renderReadiness(answer) {
     var list = byId('readiness');
     var items = document.createDocumentFragment();
@@ -258,6 +314,9 @@
       byId('chart-providers-text').textContent = text;
     } else if (key === 'status') {
       statusUnavailable(text);
+    } else if (key === 'quality') {
+      byId('quality').tBodies[0].replaceChildren(messageRow(QUALITY_COLUMNS, text));
+      byId('quality-summary').textContent = '';
     }
   }
 
@@ -502,6 +561,7 @@
         if (k === 'metrics') { renderMetrics(res.answer.data); }
         if (k === 'failed') { renderFailed(res.answer.data); }
         if (k === 'readiness') { renderReadiness(res.answer.data); }
+        if (k === 'quality') { renderQuality(res.answer.data); }
       });
 
       var wasFailing = offline || oldestCachedAt !== null;
@@ -559,6 +619,17 @@
   document.addEventListener('DOMContentLoaded', function () {
     renderMode();
     openStream();
+    var rangeSelect = byId('quality-range');
+    function chooseRange(value) {
+      if (!QUALITY_RANGES[value]) { return false; }
+      qualityRange = value;
+      URLS.quality = '../api/quality?range=' + value;
+      return true;
+    }
+    chooseRange(rangeSelect.value);   // a reload may keep the choice in the form
+    rangeSelect.addEventListener('change', function () {
+      if (chooseRange(rangeSelect.value)) { refresh(); }
+    });
     refresh().then(schedule);
     // The "cached N min ago" label ages between refreshes.
     setInterval(renderFreshness, 15000);

@@ -266,7 +266,7 @@ class DashboardStoreBench {
         Long out = type.equals("model.call") ? 140L : null;
         return new StoredEvent("bench", type, tenant, null, null, at, type.equals("budget.decision") ? "allowed" : null,
                 type.equals("reply.emitted") ? "translation" : null, provider, null, cost, null, endToEnd, in, out,
-                type.equals("reply.posted") ? StoredEvent.SINK_OUTBOX : null, null, "{}", null);
+                type.equals("reply.posted") ? StoredEvent.SINK_OUTBOX : null, null, "{}", null, null);
     }
 
     private static void write(DashboardStore store, Rollups.Batch batch) throws SQLException {

@@ -121,7 +121,7 @@ class DashboardStoreTest {
                     assertThat(rs.getBoolean(2)).as("migration " + rs.getString(1) + " succeeded").isTrue();
                 }
                 assertThat(versions).as("every migration, in order, each applied once")
-                        .containsExactly("1", "2", "2.1", "3", "4", "4.1", "5", "5.1");
+                        .containsExactly("1", "2", "2.1", "3", "4", "4.1", "5", "5.1", "6", "6.1");
             }
             if (backend == Backend.SQLITE) {
                 try (ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {

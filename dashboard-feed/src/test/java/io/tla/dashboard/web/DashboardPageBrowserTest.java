@@ -146,14 +146,21 @@ class DashboardPageBrowserTest {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             for (TelemetryEvent e : List.of(
-                    decision(TENANT_A, "a1", "11:50:05"), modelCall(TENANT_A, "a1", "11:50:06", "openai", 0.012, 210),
+                    // Verified answers: openai's gpt-test passes 3 of 4 checks (75 %, under 90 %), azure-openai's
+                    // gpt-4o 1 of 1.
+                    decision(TENANT_A, "a1", "11:50:05"), modelCall(TENANT_A, "a1", "11:50:06", "openai", 0.012, 210,
+                            List.of(attempt("openai", "gpt-test", "accepted"))),
                     reply(TENANT_A, "a1", "11:50:07", 900),
-                    decision(TENANT_A, "a2", "11:52:05"), modelCall(TENANT_A, "a2", "11:52:06", "openai", 0.010, 180),
+                    decision(TENANT_A, "a2", "11:52:05"), modelCall(TENANT_A, "a2", "11:52:06", "openai", 0.010, 180,
+                            List.of(attempt("openai", "gpt-test", "retried", "wrong-language"),
+                                    attempt("openai", "gpt-test", "accepted"))),
                     reply(TENANT_A, "a2", "11:52:07", 700),
-                    decision(TENANT_A, "a3", "11:55:05"), modelCall(TENANT_A, "a3", "11:55:06", "openai", 0.011, 190),
+                    decision(TENANT_A, "a3", "11:55:05"), modelCall(TENANT_A, "a3", "11:55:06", "openai", 0.011, 190,
+                            List.of(attempt("openai", "gpt-test", "accepted"))),
                     event("reply.failed", TENANT_A, "a3", "11:56:00", Map.of("replyId", "r-a3", "sink", "graph",
                             "kind", "translation", "status", 403, "reason", "http-403", "attempts", 1, "code", "Forbidden")),
-                    decision(TENANT_B, "b1", "11:53:05"), modelCall(TENANT_B, "b1", "11:53:06", "azure-openai", 0.020, 350),
+                    decision(TENANT_B, "b1", "11:53:05"), modelCall(TENANT_B, "b1", "11:53:06", "azure-openai", 0.020, 350,
+                            List.of(attempt("azure-openai", "gpt-4o", "accepted"))),
                     reply(TENANT_B, "b1", "11:53:07", 1200),
                     event("model.fallback", TENANT_B, "b1", "11:53:06", Map.of("from", "openai", "to", "azure-openai",
                             "reason", "http-503", "attempt", 1)),
@@ -181,6 +188,20 @@ class DashboardPageBrowserTest {
     static TelemetryEvent modelCall(String tenant, String messageId, String time, String provider, double costUsd, double latencyMs) {
         return event("model.call", tenant, messageId, time, Map.of("provider", provider, "model", "gpt-test",
                 "outcome", "ok", "latencyMs", latencyMs, "inputTokens", 40, "outputTokens", 50, "costUsd", costUsd));
+    }
+
+    /** A model call whose answers were verified: {@code attempts} as the model stage reports them. */
+    static TelemetryEvent modelCall(String tenant, String messageId, String time, String provider, double costUsd,
+                                    double latencyMs, List<Map<String, Object>> attempts) {
+        Map<String, Object> attributes = new LinkedHashMap<>(
+                modelCall(tenant, messageId, time, provider, costUsd, latencyMs).attributes());
+        attributes.put("verification", "verified");
+        attributes.put("attempts", attempts);
+        return event("model.call", tenant, messageId, time, attributes);
+    }
+
+    static Map<String, Object> attempt(String provider, String model, String action, String... problems) {
+        return Map.of("provider", provider, "model", model, "problems", List.of(problems), "action", action);
     }
 
     static TelemetryEvent reply(String tenant, String messageId, String time, double endToEndMs) {
@@ -352,6 +373,91 @@ class DashboardPageBrowserTest {
         assertThat(tile("tile-messages")).isEqualTo("4");
     }
 
+    private List<WebElement> qualityRows() {
+        return driver.findElements(By.cssSelector("#quality tbody tr"));
+    }
+
+    @Test
+    void showsTranslationQualityPerProviderAndModelAndMarksAPassRateBelowNinetyPercent() throws Exception {
+        openLiveDashboard();
+
+        WebElement table = driver.findElement(By.id("quality"));
+        assertThat(table.findElement(By.tagName("caption")).getText()).contains("below 90");
+        assertThat(table.findElements(By.cssSelector("thead th[scope=col]"))).hasSize(11);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(qualityRows()).hasSize(2));
+        List<WebElement> rows = qualityRows();
+        List<String> low = cells(rows.get(0));
+        assertThat(low).containsExactly("openai", "gpt-test", "4", "75.0 % below 90 %", "25.0 %", "0.0 %", "0.0 %",
+                "0.0 %", "25.0 %", "0.0 %", "0.0 %");
+        assertThat(rows.get(0).getAttribute("data-low-pass-rate")).isEqualTo("true");
+        WebElement lowRate = rows.get(0).findElement(By.cssSelector("td.pass-rate"));
+        assertThat(lowRate.getAttribute("title")).isEqualTo("3 of 4 passed");
+        assertThat(lowRate.getCssValue("font-weight")).isEqualTo("700");
+        assertThat(lowRate.getCssValue("color")).as("marked in colour too")
+                .isNotEqualTo(rows.get(1).findElement(By.cssSelector("td.pass-rate")).getCssValue("color"));
+        assertThat(cells(rows.get(1))).containsExactly("azure-openai", "gpt-4o", "1", "100.0 %", "0.0 %", "0.0 %",
+                "0.0 %", "0.0 %", "0.0 %", "0.0 %", "0.0 %");
+        assertThat(rows.get(1).getAttribute("data-low-pass-rate")).isNull();
+        assertThat(driver.findElement(By.id("quality-summary")).getText()).isEqualTo("5 checked answers in the last "
+                + "24 hours, 80.0 % passed \u00b7 final answers: 4 verified, 0 sent unverified, 0 not checked");
+        assertThat(stat("cspViolations")).isZero();
+
+        Path screenshot = Path.of("target", "dashboard-quality.png").toAbsolutePath();
+        Files.createDirectories(screenshot.getParent());
+        js("document.getElementById('quality-heading').scrollIntoView();");
+        Files.copy(((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath(), screenshot,
+                StandardCopyOption.REPLACE_EXISTING);
+        System.out.println("quality panel screenshot: " + screenshot);
+    }
+
+    @Test
+    void asksForTheQualityOfTheRangeChosen() {
+        openLiveDashboard();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(qualityRows()).hasSize(2));
+
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("quality-range"))).selectByValue("7d");
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(driver.findElement(By.id("quality-summary")).getText())
+                .startsWith("5 checked answers in the last 7 days"));
+        assertThat(qualityRows()).hasSize(2);
+    }
+
+    @Test
+    void saysNothingWasCheckedYetWhenNoAnswerWasVerifiedAndShowsNamesAsText() {
+        // Only answers nobody checked (the offline provider): no row, the counts in the summary.
+        fixtures.put("/api/quality", new Answer(200, """
+                {"range":"24h","from":"2026-11-19T13:00:00Z","to":"2026-11-20T13:00:00Z","tenant":null,
+                 "passRateWarningBelow":0.9,"truncated":false,
+                 "models":[{"provider":"offline","model":"offline-echo","answers":0,"passed":0,"passRate":null,
+                            "finalAnswers":{"verified":0,"unverified":0,"notChecked":3}}],
+                 "totals":{"answers":0,"passed":0,"passRate":null,
+                           "finalAnswers":{"verified":0,"unverified":0,"notChecked":3}}}"""));
+        openLiveDashboard();
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(driver.findElement(By.cssSelector("#quality tbody")).getText())
+                .isEqualTo("Nothing checked yet: no translation was verified in the last 24 hours."));
+        assertThat(driver.findElement(By.id("quality-summary")).getText()).isEqualTo("0 checked answers in the last "
+                + "24 hours, \u2013 passed \u00b7 final answers: 0 verified, 0 sent unverified, 3 not checked");
+
+        // A provider or model name is text, never markup.
+        fixtures.put("/api/quality", new Answer(200, """
+                {"range":"24h","passRateWarningBelow":0.9,"truncated":false,
+                 "models":[{"provider":"<img src=x id=injected>","model":"<b>m</b>","answers":2,"passed":2,"passRate":1.0,
+                            "problems":{"wrongLanguage":0},"problemRates":{"wrongLanguage":0.0},
+                            "actions":{},"actionRates":{},"finalAnswers":{"verified":2,"unverified":0,"notChecked":0}}],
+                 "totals":{"answers":2,"passed":2,"passRate":1.0,"finalAnswers":{"verified":2,"unverified":0,"notChecked":0}}}"""));
+        driver.navigate().refresh();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(qualityRows()).hasSize(1));
+        assertThat(cells(qualityRows().get(0)).subList(0, 5))
+                .containsExactly("<img src=x id=injected>", "<b>m</b>", "2", "100.0 %", "0.0 %");
+        assertThat(driver.findElements(By.id("injected"))).isEmpty();
+        assertThat(driver.findElements(By.cssSelector("#quality tbody b"))).isEmpty();
+    }
+
+    private static List<String> cells(WebElement row) {
+        return row.findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+    }
+
     @Test
     void listsTheDeadLetteredReplyWithItsReplayCommand() {
         openLiveDashboard();
@@ -422,11 +528,14 @@ class DashboardPageBrowserTest {
     void saysNotAvailableForARouteTheApiDoesNotHaveAndStaysLive() {
         fixtures.put("/api/readiness", new Answer(404, "{\"error\":\"not found\"}"));
         fixtures.put("/api/replies/failed", new Answer(404, "{\"error\":\"not found\"}"));
+        fixtures.put("/api/quality", new Answer(404, "{\"error\":\"not found\"}"));
         openLiveDashboard();
 
         await().atMost(WAIT).untilAsserted(() -> {
             assertThat(driver.findElement(By.id("readiness")).getText()).isEqualTo("Not available from this API version.");
             assertThat(driver.findElement(By.cssSelector("#failed-replies tbody")).getText())
+                    .isEqualTo("Not available from this API version.");
+            assertThat(driver.findElement(By.cssSelector("#quality tbody")).getText())
                     .isEqualTo("Not available from this API version.");
         });
         assertThat(freshness()).as("a missing route is not an outage").isEqualTo("live");
