@@ -6,6 +6,8 @@ import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.config.TranslationConfig;
 import io.tla.schemas.NormalizedMessage;
+import io.tla.topology.budget.ReservationPrices;
+import io.tla.topology.model.ProviderPolicy;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
@@ -17,6 +19,13 @@ import java.util.function.Function;
  *
  * @param toneFor the tone from a tenant id and a channel id (null for chats): the channel's, else the tenant's,
  *                else {@code translation.tone}
+ * @param inputUsdPer1kTokens  the primary provider's input price (reservations use
+ *                             {@code reservationPricesForTenant})
+ * @param outputUsdPer1kTokens the primary provider's output price
+ * @param monthlyBudgetTokensForTenant the tenant's tokens per calendar month
+ *                                     ({@link BudgetConfig#UNLIMITED_TOKENS} when it has no such limit)
+ * @param reservationPricesForTenant   the prices the tenant's reservations are made at: the dearest input and
+ *                                     output price among the providers its compliance policy lets it use
  */
 public record TopologySettings(
         Function<String, List<String>> targetLanguagesForTenant,
@@ -37,22 +46,38 @@ public record TopologySettings(
         int contextMaxTokens,
         Duration contextIdleExpiry,
         ComplianceConfig compliance,
-        int budgetMetricsMaxTenants) {
+        int budgetMetricsMaxTenants,
+        Function<String, Long> monthlyBudgetTokensForTenant,
+        Function<String, ReservationPrices> reservationPricesForTenant) {
 
     public static TopologySettings from(TlaConfig config) {
         TranslationConfig translation = TranslationConfig.from(config);
         BudgetConfig budget = BudgetConfig.from(config);
         ModelConfig model = ModelConfig.from(config);
-        // The reservation is priced at the primary provider: it answers unless it fails. The model stage waits
-        // for the whole fallback chain.
+        // The model stage waits for the whole fallback chain, so any allowed provider may answer any chunk: the
+        // reservation is priced at the dearest of those.
         ModelConfig.Provider primary = model.primary();
+        ComplianceConfig compliance = ComplianceConfig.from(config);
         return new TopologySettings(translation::targetLanguagesFor, budget::dailyUsdFor,
                 budget::monthlyUsdFor, budget::dailyTokensFor,
                 primary.inputUsdPer1kTokens(), primary.outputUsdPer1kTokens(), model.maxOutputTokens(),
                 translation.contextTurns(), Duration.ofHours(24), model.chainTimeout(),
                 primary.maxInFlight(), model.maxInputTokens(), model.cacheTtl(), model.cacheMaxEntries(),
                 translation::toneFor, translation.contextMaxTokens(), translation.contextIdleExpiry(),
-                ComplianceConfig.from(config), budget.metricsMaxTenants());
+                compliance, budget.metricsMaxTenants(), budget::monthlyTokensFor,
+                reservationPrices(compliance, model));
+    }
+
+    /** Per tenant, the dearest prices among the providers its compliance policy allows. */
+    static Function<String, ReservationPrices> reservationPrices(ComplianceConfig compliance, ModelConfig model) {
+        ProviderPolicy policy = ProviderPolicy.of(compliance, model);
+        if (!policy.restricts()) {
+            ReservationPrices all = ReservationPrices.dearestOf(model.ordered());
+            return tenant -> all;
+        }
+        // a few providers, checked per message: no per-tenant cache to bound
+        return tenant -> ReservationPrices.dearestOf(model.ordered().stream()
+                .filter(provider -> policy.refusal(tenant, provider.name()).isEmpty()).toList());
     }
 
     /** The tone {@code message} is translated in: its channel's, else its tenant's, else the default. */
