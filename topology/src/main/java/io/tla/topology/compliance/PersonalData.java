@@ -225,7 +225,8 @@ public final class PersonalData {
         List<String> alternatives = new ArrayList<>();
         countriesByLength.forEach((length, countries) -> {
             int bban = length - 4;
-            String grouped = "(?: [A-Z0-9]{4}){" + bban / 4 + "}" + (bban % 4 == 0 ? "" : " [A-Z0-9]{" + bban % 4 + "}");
+            String grouped = "(?: [A-Z0-9]{4}){" + bban / 4 + "}"
+                    + (bban % 4 == 0 ? "" : " [A-Z0-9]{" + bban % 4 + "}");
             alternatives.add("(?:" + String.join("|", countries.stream().sorted().toList()) + ")\\d{2}"
                     + "(?:[A-Z0-9]{" + bban + "}|" + grouped + ")");
         });

@@ -149,7 +149,8 @@ class MonthlyTokenLimitTest {
     @Test
     void countsTheTokensOfAMonthRecordWrittenAsJsonByAnEarlierRelease() {
         // an earlier release's JSON month record, before thresholds were tracked
-        byte[] json = "{\"spentUsd\":0.5,\"tokens\":9800,\"allowed\":12,\"refused\":0}".getBytes(StandardCharsets.UTF_8);
+        byte[] json = "{\"spentUsd\":0.5,\"tokens\":9800,\"allowed\":12,\"refused\":0}"
+                .getBytes(StandardCharsets.UTF_8);
         store.put(TENANT + "|2026-11", CompactSerdes.TENANT_SPEND.deserializer().deserialize("t", json));
         start(Map.of("budget.monthly-tokens", "10000"));
 
