@@ -57,15 +57,14 @@ public record TopologySettings(
         // The model stage waits for the whole fallback chain, so any allowed provider may answer any chunk: the
         // reservation is priced at the dearest of those.
         ModelConfig.Provider primary = model.primary();
-        ComplianceConfig compliance = ComplianceConfig.from(config);
         return new TopologySettings(translation::targetLanguagesFor, budget::dailyUsdFor,
                 budget::monthlyUsdFor, budget::dailyTokensFor,
                 primary.inputUsdPer1kTokens(), primary.outputUsdPer1kTokens(), model.maxOutputTokens(),
                 translation.contextTurns(), Duration.ofHours(24), model.chainTimeout(),
                 primary.maxInFlight(), model.maxInputTokens(), model.cacheTtl(), model.cacheMaxEntries(),
                 translation::toneFor, translation.contextMaxTokens(), translation.contextIdleExpiry(),
-                compliance, budget.metricsMaxTenants(), budget::monthlyTokensFor,
-                reservationPrices(compliance, model));
+                ComplianceConfig.from(config), budget.metricsMaxTenants(),
+                budget::monthlyTokensFor, reservationPrices(ComplianceConfig.from(config), model));
     }
 
     /** Per tenant, the dearest prices among the providers its compliance policy allows. */
