@@ -8,6 +8,8 @@ import io.tla.platform.config.TlaConfig;
 import io.tla.platform.config.ToneConfig;
 import io.tla.platform.config.TranslationConfig;
 import io.tla.schemas.NormalizedMessage;
+import io.tla.topology.budget.ReservationPrices;
+import io.tla.topology.model.ProviderPolicy;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +23,13 @@ import java.util.function.Function;
  *                else {@code translation.tone}
  * @param toneTemplateMaxChars {@code tone.template-max-chars}: a longer tone template on {@code tla.tones.v1} is
  *                             not used
+ * @param inputUsdPer1kTokens  the primary provider's input price (reservations use
+ *                             {@code reservationPricesForTenant})
+ * @param outputUsdPer1kTokens the primary provider's output price
+ * @param monthlyBudgetTokensForTenant the tenant's tokens per calendar month
+ *                                     ({@link BudgetConfig#UNLIMITED_TOKENS} when it has no such limit)
+ * @param reservationPricesForTenant   the prices the tenant's reservations are made at: the dearest input and
+ *                                     output price among the providers its compliance policy lets it use
  */
 public record TopologySettings(
         Function<String, List<String>> targetLanguagesForTenant,
@@ -42,30 +51,16 @@ public record TopologySettings(
         Duration contextIdleExpiry,
         ComplianceConfig compliance,
         int budgetMetricsMaxTenants,
-        int toneTemplateMaxChars) {
-
-    /** Settings with the default {@code tone.template-max-chars}. */
-    public TopologySettings(Function<String, List<String>> targetLanguagesForTenant,
-                            Function<String, BigDecimal> dailyBudgetUsdForTenant,
-                            Function<String, BigDecimal> monthlyBudgetUsdForTenant,
-                            Function<String, Long> dailyBudgetTokensForTenant, BigDecimal inputUsdPer1kTokens,
-                            BigDecimal outputUsdPer1kTokens, int maxOutputTokens, int contextTurns,
-                            Duration duplicateWindow, Duration modelTimeout, int maxInFlight, int maxInputTokens,
-                            Duration cacheTtl, int cacheMaxEntries, BiFunction<String, String, String> toneFor,
-                            int contextMaxTokens, Duration contextIdleExpiry, ComplianceConfig compliance,
-                            int budgetMetricsMaxTenants) {
-        this(targetLanguagesForTenant, dailyBudgetUsdForTenant, monthlyBudgetUsdForTenant, dailyBudgetTokensForTenant,
-                inputUsdPer1kTokens, outputUsdPer1kTokens, maxOutputTokens, contextTurns, duplicateWindow, modelTimeout,
-                maxInFlight, maxInputTokens, cacheTtl, cacheMaxEntries, toneFor, contextMaxTokens, contextIdleExpiry,
-                compliance, budgetMetricsMaxTenants, ToneConfig.DEFAULT_TEMPLATE_MAX_CHARS);
-    }
+        int toneTemplateMaxChars,
+        Function<String, Long> monthlyBudgetTokensForTenant,
+        Function<String, ReservationPrices> reservationPricesForTenant) {
 
     public static TopologySettings from(TlaConfig config) {
         TranslationConfig translation = TranslationConfig.from(config);
         BudgetConfig budget = BudgetConfig.from(config);
         ModelConfig model = ModelConfig.from(config);
-        // The reservation is priced at the primary provider: it answers unless it fails. The model stage waits
-        // for the whole fallback chain.
+        // The model stage waits for the whole fallback chain, so any allowed provider may answer any chunk: the
+        // reservation is priced at the dearest of those.
         ModelConfig.Provider primary = model.primary();
         return new TopologySettings(translation::targetLanguagesFor, budget::dailyUsdFor,
                 budget::monthlyUsdFor, budget::dailyTokensFor,
@@ -75,7 +70,20 @@ public record TopologySettings(
                 primary.maxInFlight(), model.maxInputTokens(), model.cacheTtl(), model.cacheMaxEntries(),
                 translation::toneFor, translation.contextMaxTokens(), translation.contextIdleExpiry(),
                 ComplianceConfig.from(config), budget.metricsMaxTenants(),
-                ToneConfig.from(config).templateMaxChars());
+                ToneConfig.from(config).templateMaxChars(),
+                budget::monthlyTokensFor, reservationPrices(ComplianceConfig.from(config), model));
+    }
+
+    /** Per tenant, the dearest prices among the providers its compliance policy allows. */
+    static Function<String, ReservationPrices> reservationPrices(ComplianceConfig compliance, ModelConfig model) {
+        ProviderPolicy policy = ProviderPolicy.of(compliance, model);
+        if (!policy.restricts()) {
+            ReservationPrices all = ReservationPrices.dearestOf(model.ordered());
+            return tenant -> all;
+        }
+        // a few providers, checked per message: no per-tenant cache to bound
+        return tenant -> ReservationPrices.dearestOf(model.ordered().stream()
+                .filter(provider -> policy.refusal(tenant, provider.name()).isEmpty()).toList());
     }
 
     /** The tone {@code message} is translated in: its channel's, else its tenant's, else the default. */

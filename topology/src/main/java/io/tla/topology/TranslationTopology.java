@@ -122,7 +122,8 @@ public final class TranslationTopology {
 
         KStream<String, StageOutput> screened = budgeted
                 .flatMapValues(StageOutput::continuation, Named.as("budget-allowed"))
-                .process(() -> new PiiGuard(settings.compliance(), clock, meters), Named.as(PiiGuard.NAME));
+                .process(() -> new PiiGuard(settings.compliance(), clock, meters, LanguageDetection::detect),
+                        Named.as(PiiGuard.NAME));
         emit(screened, PiiGuard.NAME);
 
         KStream<String, StageOutput> withContext = screened

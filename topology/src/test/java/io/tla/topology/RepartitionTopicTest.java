@@ -46,7 +46,9 @@ class RepartitionTopicTest {
                 base.inputUsdPer1kTokens(), base.outputUsdPer1kTokens(), base.maxOutputTokens(), base.contextTurns(),
                 base.duplicateWindow(), base.modelTimeout(), base.maxInFlight(), base.maxInputTokens(),
                 base.cacheTtl(), base.cacheMaxEntries(), toneFor, base.contextMaxTokens(), base.contextIdleExpiry(),
-                base.compliance(), base.budgetMetricsMaxTenants());
+                base.compliance(), base.budgetMetricsMaxTenants(), base.toneTemplateMaxChars(),
+                base.monthlyBudgetTokensForTenant(),
+                base.reservationPricesForTenant());
         driver = new TopologyTestDriver(TranslationTopology.buildTopology(settings, new OfflineModelProvider("offline"),
                 Clock.fixed(TopologyHarness.NOW, ZoneOffset.UTC), new SimpleMeterRegistry(), Runnable::run),
                 TopologyHarness.driverProperties(stateDir), TopologyHarness.NOW);

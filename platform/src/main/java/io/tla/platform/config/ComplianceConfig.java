@@ -14,10 +14,10 @@ import org.apache.kafka.common.config.ConfigException;
  * What happens to personal data in a message before any of its text leaves for a model provider.
  *
  * @param piiPolicy       {@code redact} (replace each match by a placeholder such as {@code [email]}),
- *                        {@code refuse} (send nothing: the sender gets a {@code failed} reply saying why) or
- *                        {@code off}
+ *                        {@code refuse} (send nothing: the sender gets a {@code failed} reply saying why, in their
+ *                        language) or {@code off}
  * @param piiRules        the rules that are looked for: {@code email}, {@code phone}, {@code card},
- *                        {@code national-id}
+ *                        {@code national-id}, {@code iban}
  * @param tenantPolicies  per tenant, its own policy ({@code tenant.ID.pii-policy})
  * @param allowedRegions  regions a provider must be in to be asked (empty: any)
  * @param requiredCertifications certifications a provider must all hold to be asked (empty: none)
@@ -33,7 +33,7 @@ public record ComplianceConfig(String piiPolicy, List<String> piiRules, Map<Stri
     public static final String PII_POLICY = "compliance.pii-policy";
     public static final String PII_RULES = "compliance.pii-rules";
     public static final List<String> POLICIES = List.of("redact", "refuse", "off");
-    public static final List<String> RULES = List.of("email", "phone", "card", "national-id");
+    public static final List<String> RULES = List.of("email", "phone", "card", "national-id", "iban");
 
     public static final String ALLOWED_REGIONS = "compliance.allowed-regions";
     public static final String REQUIRED_CERTIFICATIONS = "compliance.required-certifications";
@@ -68,12 +68,14 @@ public record ComplianceConfig(String piiPolicy, List<String> piiRules, Map<Stri
             .define(PII_POLICY, STRING, "redact", ConfigDef.ValidString.in("redact", "refuse", "off"), HIGH,
                     "Personal data in a message, before any text leaves for a model provider: redact (each match "
                     + "becomes a placeholder such as [email]), refuse (nothing is sent; the sender gets a failed "
-                    + "reply naming the kind of data) or off. tenant.ID.pii-policy overrides per tenant. "
+                    + "reply naming the kinds of data, worded in the language the message is written in) or off. "
+                    + "tenant.ID.pii-policy overrides per tenant. "
                     + "Telemetry (pii.detected) names the rules that fired, never the matched text.")
             .define(PII_RULES, LIST, RULES, ConfigDef.ValidList.in(RULES.toArray(String[]::new)), HIGH,
                     "Which personal data is looked for: email, phone (7 or more digits in phone notation), card "
                     + "(13 to 19 digits that pass the Luhn check), national-id (US SSN, UK National Insurance "
-                    + "number).")
+                    + "number), iban (an IBAN of a country in the ISO 13616 registry, of that country's length, with "
+                    + "or without spaces in groups of four, that passes the ISO 7064 mod-97 check).")
             .define(ALLOWED_REGIONS, LIST, List.of(), TOKENS, HIGH,
                     "Regions a model provider must be in (model.provider.NAME.regions) to be sent a message's "
                     + "text; a provider outside them is skipped in the fallback chain (reason policy-region), "

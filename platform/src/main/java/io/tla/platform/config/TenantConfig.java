@@ -24,6 +24,7 @@ public final class TenantConfig {
     public static final String BUDGET_DAILY_USD = "budget.daily-usd";
     public static final String BUDGET_MONTHLY_USD = "budget.monthly-usd";
     public static final String BUDGET_DAILY_TOKENS = "budget.daily-tokens";
+    public static final String BUDGET_MONTHLY_TOKENS = "budget.monthly-tokens";
     public static final String TARGET_LANGUAGES = "target-languages";
     public static final String TONE = "tone";
     /**
@@ -58,7 +59,10 @@ public final class TenantConfig {
                     + "the first asked first (model.providers when unset). A provider left out is never sent this "
                     + "tenant's text.")
             .define(MODEL_ROUTING, STRING, null, MEDIUM, "This tenant's routing: ordered or cost (model.routing when "
-                    + "unset).");
+                    + "unset).")
+            .define(BUDGET_MONTHLY_TOKENS, LONG, null, MEDIUM, "This tenant's tokens (input plus output) per "
+                    + "calendar month (UTC); budget.monthly-tokens when unset (and no monthly token limit when "
+                    + "neither is set).");
 
     private TenantConfig() {
     }
@@ -73,6 +77,10 @@ public final class TenantConfig {
         }
         if (v.get(BUDGET_DAILY_TOKENS) != null) {
             Range.atLeast(0L).ensureValid(PREFIX + tenantId + "." + BUDGET_DAILY_TOKENS, v.get(BUDGET_DAILY_TOKENS));
+        }
+        if (v.get(BUDGET_MONTHLY_TOKENS) != null) {
+            Range.atLeast(0L).ensureValid(PREFIX + tenantId + "." + BUDGET_MONTHLY_TOKENS,
+                    v.get(BUDGET_MONTHLY_TOKENS));
         }
         if (v.get(TONE) != null && !TranslationConfig.TONES.contains(v.get(TONE))) {
             throw new ConfigException(PREFIX + tenantId + "." + TONE, v.get(TONE),

@@ -375,6 +375,9 @@ class TlaConfigTest {
                         BudgetConfig::from),
                 invalid("tenant." + TENANT + ".budget.daily-usd", Map.of("tenant." + TENANT + ".budget.daily-usd", "lots"),
                         BudgetConfig::from),
+                invalid("budget.monthly-tokens", Map.of("budget.monthly-tokens", "-5"), BudgetConfig::from),
+                invalid("tenant." + TENANT + ".budget.monthly-tokens", Map.of("tenant." + TENANT
+                        + ".budget.monthly-tokens", "-1"), BudgetConfig::from),
                 invalid("reply.sink", Map.of("reply.sink", "teams"), ReplyConfig::from),
                 invalid("graph.auth.mode", Map.of("graph.auth.mode", "password"), GraphConfig::from),
                 invalid("dashboard.store.url", Map.of("dashboard.store.url", "jdbc:mysql://db/tla"), DashboardConfig::from),
@@ -550,6 +553,22 @@ class TlaConfigTest {
 
         assertThat(compliance.piiPolicyFor(TENANT)).isEqualTo("refuse");
         assertThat(compliance.piiPolicyFor("another-tenant")).isEqualTo("redact");
-        assertThat(compliance.piiRules()).containsExactly("email", "phone", "card", "national-id");
+        assertThat(compliance.piiRules()).containsExactly("email", "phone", "card", "national-id", "iban");
+    }
+
+    @Test
+    void theMonthlyTokenLimitIsUnlimitedUntilSetAndATenantsOwnWins() {
+        BudgetConfig unset = BudgetConfig.from(TlaConfig.of(Map.of()));
+        assertThat(unset.monthlyTokensFor(TENANT)).isEqualTo(BudgetConfig.UNLIMITED_TOKENS);
+
+        BudgetConfig budget = BudgetConfig.from(TlaConfig.of(Map.of("budget.monthly-tokens", "40000000",
+                "tenant." + TENANT + ".budget.monthly-tokens", "1000")));
+        assertThat(budget.monthlyTokensFor(TENANT)).isEqualTo(1000);
+        assertThat(budget.monthlyTokensFor("another-tenant")).isEqualTo(40_000_000);
+
+        BudgetConfig onlyTenant = BudgetConfig.from(TlaConfig.of(Map.of(
+                "tenant." + TENANT + ".budget.monthly-tokens", "0")));
+        assertThat(onlyTenant.monthlyTokensFor(TENANT)).isZero();
+        assertThat(onlyTenant.monthlyTokensFor("another-tenant")).isEqualTo(BudgetConfig.UNLIMITED_TOKENS);
     }
 }

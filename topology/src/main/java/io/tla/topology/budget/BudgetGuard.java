@@ -14,6 +14,7 @@ import io.tla.topology.Tokens;
 import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationRequest;
 import io.tla.topology.budget.BudgetLimit.Period;
+import io.tla.topology.TextChunks;
 import io.tla.topology.serde.CompactSerdes;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -44,22 +45,42 @@ import org.apache.kafka.streams.state.Stores;
  * Stage 1: the per-tenant budget guard. Runs on records keyed by tenant id, so one stream task owns a tenant's
  * spend and reservations cannot race.
  *
- * <p><b>Limits.</b> Each tenant has three ({@link BudgetLimits}, from {@code budget.*} and
+ * <p><b>Limits.</b> Each tenant has four ({@link BudgetLimits}, from {@code budget.*} and
  * {@code tenant.ID.budget.*}): USD per UTC day, USD per UTC calendar month, tokens (input plus output) per UTC
- * day. Before any model call the guard reserves the request's estimated tokens and their cost at the primary
- * provider's prices: input {@code Tokens.estimate(text) + C}, output {@code model.max-output-tokens}. {@code C} is
- * the most context the prompt can carry: context retrieval sends the newest turns while at most
- * {@code context.turns} turns and {@code context.max-tokens} estimated tokens ({@code ConversationTurns.contextFor}),
- * so {@code C = min(context.max-tokens, context.turns × T)} with {@code T} the most one turn can hold. Nothing else
- * bounds a turn, so one turn alone may fill {@code context.max-tokens}: {@code C} is {@code context.max-tokens}
- * when {@code context.turns > 0}, and 0 when it is 0. (The turns' framing in the prompt and its fixed instructions
- * are not counted; settlement replaces the reservation with the provider's real usage.) The request is refused
- * when the reservation would take any limit past its value ({@code spent + reserved > limit}); a request that
- * lands exactly on a limit is allowed. A refused request reserves nothing.
+ * day, and tokens per UTC calendar month (only when {@code budget.monthly-tokens} or the tenant's override is set).
+ *
+ * <p><b>Reservation.</b> Before any model call the guard reserves what the model stage can spend at most on the
+ * request. The model stage splits a text longer than {@code model.max-input-tokens} into {@code n} chunks
+ * ({@code TextChunks.split}) and makes one call per chunk, each with up to {@code model.max-output-tokens} of
+ * output, and each call may fall back along the whole provider chain. So the reservation is:
+ * <ul>
+ *   <li>output {@code n × model.max-output-tokens};</li>
+ *   <li>input {@code Tokens.estimate(text) + C + n × P + (C > 0 ? K : 0)}. {@code C} is the most context the
+ *       prompt can carry (the first chunk carries it): context retrieval sends the newest turns while at most
+ *       {@code context.turns} turns and {@code context.max-tokens} estimated tokens
+ *       ({@code ConversationTurns.contextFor}), so {@code C = min(context.max-tokens, context.turns × T)} with
+ *       {@code T} the most one turn can hold. Nothing else bounds a turn, so one turn alone may fill
+ *       {@code context.max-tokens}: {@code C} is {@code context.max-tokens} when {@code context.turns > 0}, and 0
+ *       when it is 0. {@code P} ({@link #promptTokensPerChunk}) is what every call's prompt carries besides the
+ *       text: the fixed instructions and the answer's JSON schema ({@code PromptBuilder}), which measure at most
+ *       380 estimated tokens for one target language over every tone, and about 13 more per further target,
+ *       plus the chat framing of the system and user messages (about 4 tokens each and 3 to prime the answer):
+ *       {@value #PROMPT_TOKENS_PER_CHUNK} + {@value #PROMPT_TOKENS_PER_TARGET} per target language. {@code K}
+ *       ({@value #CONTEXT_INSTRUCTION_TOKENS}) is the instruction that explains the context turns (63 measured),
+ *       sent with the first chunk only. The sum of the chunks' estimates is at most the text's estimate plus one
+ *       per chunk (each rounds up), which {@code P} covers. Not counted: glossary terms in the prompt and the
+ *       turns' framing (a line each); settlement replaces the reservation with the provider's real usage.</li>
+ *   <li>priced at the highest input and the highest output price among the providers the tenant's text may be
+ *       sent to ({@code model.providers} that its compliance policy allows, {@link ReservationPrices}), since any
+ *       chunk may be answered by any of them.</li>
+ * </ul>
+ * The request is refused when the reservation would take any limit past its value
+ * ({@code spent + reserved > limit}); a request that lands exactly on a limit is allowed. A refused request
+ * reserves nothing.
  *
  * <p><b>Store.</b> {@value #TENANT_BUDGET_STORE} (persistent, changelogged) holds one {@link TenantSpend} per tenant
  * and period: key {@code TENANT|2026-11-25} for the UTC day (USD and tokens, for the daily limits) and key
- * {@code TENANT|2026-11} for the UTC month (USD, for the monthly limit; tokens too, for information). The day key
+ * {@code TENANT|2026-11} for the UTC month (USD and tokens, for the monthly limits). The day key
  * is the one the day-only guard used, so spend carries over an upgrade. Each reservation names the day and month
  * it was booked on; {@link BudgetSettler} corrects exactly those two records when the model stage is done, even
  * after midnight or a month's end. An hourly wall-clock punctuator deletes day records older than
@@ -72,7 +93,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <p><b>Refusal.</b> One polite sentence ({@link BudgetRefusals}) in the sender's language as told by
  * {@code languageOf}, naming the limit reached. When several would be passed, the one that lasts longest is named
- * (monthly USD, then daily USD, then daily tokens).
+ * (monthly USD, then monthly tokens, then daily USD, then daily tokens).
  */
 public final class BudgetGuard implements Processor<String, NormalizedMessage, String, StageOutput> {
 
@@ -85,8 +106,14 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
     static final int DAYS_KEPT = 7;
 
     private static final List<Double> THRESHOLDS = List.of(0.8, 1.0);
-    private static final List<BudgetLimit> LONGEST_LASTING_FIRST =
-            List.of(BudgetLimit.MONTHLY_USD, BudgetLimit.DAILY_USD, BudgetLimit.DAILY_TOKENS);
+    private static final List<BudgetLimit> LONGEST_LASTING_FIRST = List.of(BudgetLimit.MONTHLY_USD,
+            BudgetLimit.MONTHLY_TOKENS, BudgetLimit.DAILY_USD, BudgetLimit.DAILY_TOKENS);
+    /** Every call's prompt besides the text, for one target language: instructions, schema, chat framing. */
+    static final long PROMPT_TOKENS_PER_CHUNK = 384;
+    /** What each target language adds to a call's prompt (its name in the instructions, example and schema). */
+    static final long PROMPT_TOKENS_PER_TARGET = 16;
+    /** The instruction that explains the context turns, in the first chunk's prompt when turns may be sent. */
+    static final long CONTEXT_INSTRUCTION_TOKENS = 64;
     private static final BigDecimal THOUSAND = BigDecimal.valueOf(1000);
 
     private final TopologySettings settings;
@@ -142,9 +169,11 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
             TenantSpend stored = spend.get(storeKey(tenant, name));
             before.put(period, stored == null ? TenantSpend.NONE : stored);
         });
-        BudgetReservation reservation = reserve(message, periods.get(Period.DAY), periods.get(Period.MONTH));
+        List<String> languages = settings.targetLanguagesForTenant().apply(tenant);
+        BudgetReservation reservation = reserve(message, languages, periods.get(Period.DAY), periods.get(Period.MONTH));
         BudgetLimits limits = limitsFor(tenant);
         List<BudgetLimit> passed = LONGEST_LASTING_FIRST.stream()
+                .filter(limit -> limit.appliesTo(limits))
                 .filter(limit -> limit.spentIn(before.get(limit.period())).add(limit.amountOf(reservation))
                         .compareTo(limit.valueIn(limits)) > 0)
                 .toList();
@@ -155,11 +184,17 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
         List<TelemetryEvent> telemetry = new ArrayList<>();
         Map<String, Object> decision = decision(allowed ? null : passed.get(0), reservation, limits, before);
         for (BudgetLimit limit : BudgetLimit.values()) {
+            if (!limit.appliesTo(limits)) {
+                continue;
+            }
             after.put(limit.period(), reportThresholds(limit, after.get(limit.period()), limits, passed.contains(limit),
                     periods.get(limit.period()), message, now, telemetry));
         }
         after.forEach((period, spent) -> spend.put(storeKey(tenant, periods.get(period)), spent));
         for (BudgetLimit limit : BudgetLimit.values()) {
+            if (!limit.appliesTo(limits)) {
+                continue; // no series for a limit the tenant does not have
+            }
             TenantSpend spent = after.get(limit.period());
             gauges.record(meters, tenant, limit, periods.get(limit.period()), limit.spentIn(spent), limit.valueIn(limits),
                     spent.reported(thresholdMark(limit, 1.0)));
@@ -169,7 +204,6 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
         // a refusal ends it here. Thresholds are rare and go on their own.
         StageOutput output;
         if (allowed) {
-            List<String> languages = settings.targetLanguagesForTenant().apply(tenant);
             output = StageOutput.proceed(new TranslationRequest(message, languages, reservation, List.of())
                             .withFact(TelemetryEvent.Types.BUDGET_DECISION, decision, now),
                     telemetry.toArray(TelemetryEvent[]::new));
@@ -240,22 +274,37 @@ public final class BudgetGuard implements Processor<String, NormalizedMessage, S
         attributes.put("monthlyLimitUsd", limits.monthlyUsd());
         attributes.put("tokensToday", before.get(Period.DAY).tokens());
         attributes.put("dailyTokenLimit", limits.dailyTokens());
+        attributes.put("tokensMonth", before.get(Period.MONTH).tokens());
+        if (BudgetLimit.MONTHLY_TOKENS.appliesTo(limits)) {
+            attributes.put("monthlyTokenLimit", limits.monthlyTokens());
+        }
         return attributes;
     }
 
     private BudgetLimits limitsFor(String tenantId) {
         return new BudgetLimits(settings.dailyBudgetUsdForTenant().apply(tenantId),
                 settings.monthlyBudgetUsdForTenant().apply(tenantId),
-                settings.dailyBudgetTokensForTenant().apply(tenantId));
+                settings.dailyBudgetTokensForTenant().apply(tenantId),
+                settings.monthlyBudgetTokensForTenant().apply(tenantId));
     }
 
-    private BudgetReservation reserve(NormalizedMessage message, String day, String month) {
-        long inputTokens = Tokens.estimate(message.text()) + contextTokenBound(settings);
-        long outputTokens = settings.maxOutputTokens();
-        BigDecimal cost = settings.inputUsdPer1kTokens().multiply(BigDecimal.valueOf(inputTokens))
-                .add(settings.outputUsdPer1kTokens().multiply(BigDecimal.valueOf(outputTokens)))
+    /** The most the model stage can spend on {@code message}: see the class comment. */
+    private BudgetReservation reserve(NormalizedMessage message, List<String> targets, String day, String month) {
+        long chunks = TextChunks.split(message.text(), settings.maxInputTokens()).size();
+        long context = contextTokenBound(settings);
+        long inputTokens = Tokens.estimate(message.text()) + context
+                + chunks * promptTokensPerChunk(targets.size()) + (context > 0 ? CONTEXT_INSTRUCTION_TOKENS : 0);
+        long outputTokens = chunks * settings.maxOutputTokens();
+        ReservationPrices prices = settings.reservationPricesForTenant().apply(message.tenantId());
+        BigDecimal cost = prices.inputUsdPer1kTokens().multiply(BigDecimal.valueOf(inputTokens))
+                .add(prices.outputUsdPer1kTokens().multiply(BigDecimal.valueOf(outputTokens)))
                 .divide(THOUSAND, 8, RoundingMode.UP);
         return new BudgetReservation(day, month, inputTokens, outputTokens, cost);
+    }
+
+    /** What one call's prompt carries besides the text and the context, for {@code targets} target languages. */
+    static long promptTokensPerChunk(int targets) {
+        return PROMPT_TOKENS_PER_CHUNK + PROMPT_TOKENS_PER_TARGET * Math.max(1, targets);
     }
 
     /**

@@ -5,7 +5,8 @@ import java.math.BigDecimal;
 /**
  * What the budget guard set aside for one request: estimated tokens and cost, booked on the tenant's UTC day
  * ({@code 2026-11-25}) and UTC month ({@code 2026-11}). The settlement corrects exactly those two periods, even when
- * it arrives after midnight or after the month's end.
+ * it arrives after midnight or after the month's end. {@code maxOutputTokens} is the most output all the request's
+ * calls together may produce: one {@code model.max-output-tokens} per chunk of its text.
  */
 public record BudgetReservation(String day, String month, long estimatedInputTokens, long maxOutputTokens,
                                 BigDecimal estimatedCostUsd) {

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -30,7 +31,8 @@ import org.apache.kafka.streams.processor.api.Record;
  * <ul>
  *   <li>{@code redact}: the message continues with each match replaced by a placeholder ({@link PersonalData}).</li>
  *   <li>{@code refuse}: nothing is sent; the sender gets a {@code failed} reply naming the kinds of data found,
- *       and the budget reservation is released.</li>
+ *       worded in the language the message is written in ({@link PiiRefusals}, detected by {@code languageOf}
+ *       for refused messages only), and the budget reservation is released.</li>
  *   <li>{@code off}: the message continues unchanged.</li>
  * </ul>
  *
@@ -46,12 +48,25 @@ public final class PiiGuard implements Processor<String, TranslationRequest, Str
     private final ComplianceConfig compliance;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final Function<String, String> languageOf;
     private ProcessorContext<String, StageOutput> context;
 
+    /** A guard whose refusals are in English (tests of the other policies). */
     public PiiGuard(ComplianceConfig compliance, Clock clock, MeterRegistry meters) {
+        this(compliance, clock, meters, text -> PiiRefusals.FALLBACK_LANGUAGE);
+    }
+
+    /**
+     * @param languageOf the BCP-47 primary language of a text ({@code de}, or {@code und} when unknown); only
+     *                   asked for refused messages, to word the refusal. It runs on the original text, in the
+     *                   process: the text leaves for no one.
+     */
+    public PiiGuard(ComplianceConfig compliance, Clock clock, MeterRegistry meters,
+                    Function<String, String> languageOf) {
         this.compliance = compliance;
         this.clock = clock;
         this.meters = meters;
+        this.languageOf = languageOf;
     }
 
     @Override
@@ -85,11 +100,10 @@ public final class PiiGuard implements Processor<String, TranslationRequest, Str
                     redaction.text())))));
             return;
         }
+        String language = languageOf.apply(message.text());
+        Translation text = PiiRefusals.refusal(language, redaction.rules());
         ReplyEvent refusal = ReplyEvent.answering(message, ReplyIds.of(message, ReplyKind.FAILED), ReplyKind.FAILED,
-                null, List.of(new Translation("en", "This message was not translated: it contains personal data ("
-                        + String.join(", ", redaction.rules()) + "), which your organisation does not send to the "
-                        + "translation service.")),
-                NAME, null, null, now);
+                language, List.of(text), NAME, null, null, now);
         // the refusal ends the message's path: its one event
         TelemetryEvent processed = TelemetryEvents.processed(detected.withFact(TelemetryEvent.Types.REPLY_EMITTED,
                 TelemetryEvents.replyEmitted(message, refusal, now), now), now);

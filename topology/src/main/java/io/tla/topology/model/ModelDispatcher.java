@@ -3,6 +3,7 @@ package io.tla.topology.model;
 import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.Translation;
 import io.tla.schemas.Usage;
+import io.tla.topology.TextChunks;
 import io.tla.topology.TranslationRequest;
 import io.tla.topology.context.Turn;
 import io.tla.topology.language.LanguageDetection;

@@ -33,6 +33,8 @@ class BudgetRefusalsTest {
         assertThat(BudgetRefusals.refusal("en", BudgetLimit.DAILY_USD).text()).contains("daily translation budget");
         assertThat(BudgetRefusals.refusal("en", BudgetLimit.MONTHLY_USD).text()).contains("monthly translation budget");
         assertThat(BudgetRefusals.refusal("en", BudgetLimit.DAILY_TOKENS).text()).contains("daily limit");
+        assertThat(BudgetRefusals.refusal("en", BudgetLimit.MONTHLY_TOKENS).text()).contains("monthly limit")
+                .contains("1st of next month");
     }
 
     @ParameterizedTest

@@ -3,6 +3,7 @@ package io.tla.topology.budget;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tla.platform.config.ComplianceConfig;
 import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.secrets.EnvSecretStore;
@@ -17,6 +18,7 @@ import io.tla.schemas.TelemetryEvent;
 import io.tla.schemas.Topics;
 import io.tla.schemas.Translation;
 import io.tla.schemas.Usage;
+import io.tla.topology.Tokens;
 import io.tla.topology.TopologyHarness;
 import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationTopology;
@@ -28,6 +30,7 @@ import io.tla.topology.serde.CompactSerdes;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -51,7 +54,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The budget guard and its settlement, through the whole topology under {@link TopologyTestDriver}, on a clock the
- * test moves. Every reservation here is 0.10 USD and 102 tokens: "Hallo" is 2 input tokens, no context turns, 100
+ * test moves. Every reservation here is 0.10 USD and 502 tokens: "Hallo" is 2 input tokens plus 400 for the prompt
+ * around its one chunk (priced at 0), no context turns, 100
  * output tokens reserved at 1 USD per 1k output tokens.
  */
 class BudgetTopologyTest {
@@ -108,7 +112,10 @@ class BudgetTopologyTest {
         Map<String, String> all = new HashMap<>(PRICED);
         all.putAll(limits);
         this.config = all;
-        this.provider = provider != null ? provider : ModelProviders.chain(ModelConfig.from(TlaConfig.of(all)), new EnvSecretStore(Map.of()), new SimpleMeterRegistry());
+        // as the application builds it: the configured chain under the compliance policy
+        this.provider = provider != null ? provider : ModelProviders.chain(ModelConfig.from(TlaConfig.of(all)),
+                new EnvSecretStore(Map.of()), new SimpleMeterRegistry(), Clock.systemUTC(),
+                ComplianceConfig.from(TlaConfig.of(all)));
         this.meters = new SimpleMeterRegistry();
         startDriver();
     }
@@ -127,9 +134,14 @@ class BudgetTopologyTest {
 
     /** Sends one message of {@code tenant} now and returns the kind of the reply it got. */
     private ReplyKind send(String tenant) {
+        return send(tenant, TEXT);
+    }
+
+    /** Sends {@code text} as one message of {@code tenant} now and returns the kind of the reply it got. */
+    private ReplyKind send(String tenant, String text) {
         sent++;
         NormalizedMessage message = new NormalizedMessage("m-" + sent, tenant, "conv-" + sent, ConversationType.CHANNEL,
-                new Sender("29:1abc", "Anna Müller", "aad-anna"), TEXT, "team-aad-1", "19:chan@thread.tacv2",
+                new Sender("29:1abc", "Anna Müller", "aad-anna"), text, "team-aad-1", "19:chan@thread.tacv2",
                 "1700000000000", "https://smba.trafficmanager.net/emea/", clock.instant().minusMillis(40));
         messages.pipeInput(message.conversationId(), message, clock.instant());
         List<ReplyEvent> out = replies.readValuesToList();
@@ -191,17 +203,17 @@ class BudgetTopologyTest {
 
     // --- the three limits: exactly at the limit is allowed, one unit past it is refused ---------------------
 
-    @ParameterizedTest(name = "{0}: spent 0.04 USD / 40 tokens, limit {1}")
+    @ParameterizedTest(name = "{0}: spent 0.04 USD / 400 tokens, limit {1}")
     @CsvSource({
             "daily-usd,    budget.daily-usd,    0.14",
             "monthly-usd,  budget.monthly-usd,  0.14",
-            "daily-tokens, budget.daily-tokens, 142"})
+            "daily-tokens, budget.daily-tokens, 902"})
     void shouldAllowTheReservationThatLandsExactlyOnALimit(String limit, String key, String exactly) {
-        start(Map.of(key, exactly), billing(new Usage(30, 10, new BigDecimal("0.04"))));
+        start(Map.of(key, exactly), billing(new Usage(300, 100, new BigDecimal("0.04"))));
         assertThat(send()).isEqualTo(ReplyKind.TRANSLATION);
         telemetry.readValuesToList();
 
-        // spent 0.04 USD and 40 tokens; this reservation of 0.10 USD and 102 tokens lands exactly on the limit
+        // spent 0.04 USD and 400 tokens; this reservation of 0.10 USD and 502 tokens lands exactly on the limit
         assertThat(send()).isEqualTo(ReplyKind.TRANSLATION);
 
         List<TelemetryEvent> events = telemetry.readValuesToList();
@@ -214,14 +226,14 @@ class BudgetTopologyTest {
         assertThat(rejections(limit)).isZero();
     }
 
-    @ParameterizedTest(name = "{0}: spent 0.04 USD / 40 tokens, limit {1}")
+    @ParameterizedTest(name = "{0}: spent 0.04 USD / 400 tokens, limit {1}")
     @CsvSource({
             "daily-usd,    budget.daily-usd,    0.13, daily translation budget",
             "monthly-usd,  budget.monthly-usd,  0.13, monthly translation budget",
-            "daily-tokens, budget.daily-tokens, 141,  daily limit on the amount of text"})
+            "daily-tokens, budget.daily-tokens, 901,  daily limit on the amount of text"})
     void shouldRefuseTheReservationThatWouldPassALimitByOneUnit(String limit, String key, String oneBelow,
                                                                 String wording) {
-        start(Map.of(key, oneBelow), billing(new Usage(30, 10, new BigDecimal("0.04"))));
+        start(Map.of(key, oneBelow), billing(new Usage(300, 100, new BigDecimal("0.04"))));
         assertThat(send()).isEqualTo(ReplyKind.TRANSLATION);
         telemetry.readValuesToList();
 
@@ -248,7 +260,7 @@ class BudgetTopologyTest {
         assertThat(rejections(limit)).isEqualTo(1);
         // nothing was reserved for the refused request
         assertThat(stored(TENANT, "2026-11-25").spentUsd()).isEqualByComparingTo("0.04");
-        assertThat(stored(TENANT, "2026-11-25").tokens()).isEqualTo(40);
+        assertThat(stored(TENANT, "2026-11-25").tokens()).isEqualTo(400);
         assertThat(stored(TENANT, "2026-11-25").refused()).isEqualTo(1);
     }
 
@@ -388,13 +400,13 @@ class BudgetTopologyTest {
 
     @Test
     void shouldReportTokenThresholdsWithWholeNumbers() {
-        start(Map.of("budget.daily-tokens", "120"));
+        start(Map.of("budget.daily-tokens", "600"));
 
-        assertThat(send()).isEqualTo(ReplyKind.TRANSLATION);  // 102 of 120 reserved: 85 %
+        assertThat(send()).isEqualTo(ReplyKind.TRANSLATION);  // 502 of 600 reserved: 84 %
 
         TelemetryEvent event = telemetryOfType(BudgetGuard.THRESHOLD_EVENT).get(0);
         assertThat(event.eventId()).isEqualTo("budget.threshold:" + TENANT + ":daily-tokens:2026-11-25:0.8");
-        assertThat(event.attributes()).containsEntry("spent", 102).containsEntry("limitValue", 120);
+        assertThat(event.attributes()).containsEntry("spent", 502).containsEntry("limitValue", 600);
     }
 
     @Test
@@ -508,5 +520,84 @@ class BudgetTopologyTest {
         clock.set(Instant.parse("2027-01-01T00:30:00Z"));
         driver.advanceWallClockTime(Duration.ofHours(1));
         assertThat(stored(TENANT, "2026-11")).isNull();
+    }
+
+    // --- the monthly token limit -----------------------------------------------------------------------------
+
+    @Test
+    void shouldCountTheMonthlyTokenLimitAcrossDaysReportItsThresholdsAndStartAgainInTheNextMonth() {
+        // 400 characters: 100 input tokens; the offline provider answers with 104 output tokens (its marker and
+        // the text), so each message reserves 100 + 400 + 100 = 600 tokens and settles to 204
+        String text = "Guten Morgen zusammen. ".repeat(17) + "Bis bald!";
+        assertThat(Tokens.estimate(text)).isEqualTo(100);
+        start(Map.of("budget.monthly-tokens", "1000", "budget.daily-tokens", "700"));
+
+        assertThat(send(TENANT, text)).isEqualTo(ReplyKind.TRANSLATION);  // 600 of 1000 reserved
+        assertThat(stored(TENANT, "2026-11").tokens()).isEqualTo(204);
+        clock.set(Instant.parse("2026-11-26T08:00:00Z"));
+        assertThat(send(TENANT, text)).isEqualTo(ReplyKind.TRANSLATION);  // 204 + 600: 80 %
+        clock.set(Instant.parse("2026-11-27T08:00:00Z"));
+        // the day is untouched (600 of 700 would fit), the month would be 408 + 600 of 1000
+        assertThat(send(TENANT, text)).isEqualTo(ReplyKind.BUDGET_EXCEEDED);
+        // worded in the sender's language (the text is German)
+        assertThat(lastReply.translations().get(0).text())
+                .isEqualTo(BudgetRefusals.refusal("de", BudgetLimit.MONTHLY_TOKENS).text());
+
+        List<TelemetryEvent> events = telemetry.readValuesToList();
+        // (each day's 600 of 700 also reaches 80 % of the daily tokens: events of their own)
+        List<TelemetryEvent> thresholds = ofType(events, BudgetGuard.THRESHOLD_EVENT).stream()
+                .filter(e -> e.attributes().get("limit").equals("monthly-tokens")).toList();
+        assertThat(thresholds).extracting(TelemetryEvent::eventId).containsExactly(
+                "budget.threshold:" + TENANT + ":monthly-tokens:2026-11:0.8",
+                "budget.threshold:" + TENANT + ":monthly-tokens:2026-11:1.0");
+        assertThat(thresholds).extracting(TelemetryEvent::messageId).containsExactly("m-2", "m-3");
+        assertThat(thresholds.get(0).attributes()).containsEntry("spent", 804).containsEntry("limitValue", 1000);
+        assertThat(ofType(events, "budget.decision").get(2).attributes()).containsEntry("limit", "monthly-tokens");
+        assertThat(rejections("monthly-tokens")).isEqualTo(1);
+        assertThat(meters.get(BudgetGauges.EXHAUSTED).tag("tenant", TENANT).tag("limit", "monthly-tokens").gauge()
+                .value()).isEqualTo(1.0);
+
+        clock.set(Instant.parse("2026-12-01T00:00:00Z"));
+        assertThat(send(TENANT, text)).isEqualTo(ReplyKind.TRANSLATION);
+        assertThat(stored(TENANT, "2026-12").tokens()).isEqualTo(204);
+    }
+
+    // --- long texts and the provider chain -------------------------------------------------------------------
+
+    @Test
+    void shouldSettleAThreeChunkReservationAtTheDearestPriceDownToTheRealUsage() {
+        // three offline providers: the tenant may use cheap (the primary, which answers every chunk) and dear
+        // (eu-west); overseas (us-east), the dearest of all, is not allowed for it
+        Map<String, String> chain = new HashMap<>(Map.of(
+                "model.providers", "cheap,dear,overseas",
+                "model.max-input-tokens", "50",
+                "tenant." + TENANT + ".allowed-regions", "eu-west"));
+        for (String[] p : new String[][] {{"cheap", "1.0", "4.0", "eu-west"}, {"dear", "3.0", "2.0", "eu-west"},
+                {"overseas", "10.0", "20.0", "us-east"}}) {
+            chain.put("model.provider." + p[0] + ".type", "offline");
+            chain.put("model.provider." + p[0] + ".input-usd-per-1k-tokens", p[1]);
+            chain.put("model.provider." + p[0] + ".output-usd-per-1k-tokens", p[2]);
+            chain.put("model.provider." + p[0] + ".regions", p[3]);
+        }
+        start(chain);
+        String text = BudgetGuardTest.THREE_CHUNKS;
+
+        assertThat(send(TENANT, text)).isEqualTo(ReplyKind.TRANSLATION);
+
+        Map<String, Object> decision = ofType(telemetry.readValuesToList(), "budget.decision").get(0).attributes();
+        long input = Tokens.estimate(text) + 3 * BudgetGuard.promptTokensPerChunk(1);
+        BigDecimal reserved = BigDecimal.valueOf(input * 3 + 3 * 100 * 4).divide(BigDecimal.valueOf(1000));
+        assertThat(decision).containsEntry("estimatedTokens", (int) (input + 3 * 100));
+        assertThat(decimal(decision.get("estimatedCostUsd"))).isEqualByComparingTo(reserved);
+        // the three calls' usage, at the primary's prices, replaces the reservation in the day and the month
+        Usage usage = lastReply.usage();
+        assertThat(lastReply.provider()).isEqualTo("cheap");
+        assertThat(usage.costUsd()).isPositive().isLessThan(reserved);
+        assertThat(usage.inputTokens()).isGreaterThanOrEqualTo(Tokens.estimate(text) - 3);
+        for (String period : List.of("2026-11-25", "2026-11")) {
+            TenantSpend spend = stored(TENANT, period);
+            assertThat(spend.spentUsd()).isEqualByComparingTo(usage.costUsd());
+            assertThat(spend.tokens()).isEqualTo(usage.totalTokens());
+        }
     }
 }

@@ -103,9 +103,13 @@ class PiiGuardTest {
         assertThat(requests).isEmpty();
         ReplyEvent reply = topology.replies.readValue();
         assertThat(reply.kind()).isEqualTo(ReplyKind.FAILED);
+        // the sender wrote German: the refusal is German, naming the kinds of data found, not the data
+        assertThat(reply.sourceLanguage()).isEqualTo("de");
         assertThat(reply.translations()).singleElement().satisfies(t -> {
-            assertThat(t.text()).contains("personal data (email, phone)");
-            assertThat(t.text()).doesNotContain(ADDRESS);
+            assertThat(t.language()).isEqualTo("de");
+            assertThat(t.text()).isEqualTo(PiiRefusals.refusal("de", List.of("email", "phone")).text())
+                    .contains("personenbezogene Daten (E-Mail-Adresse, Telefonnummer)");
+            assertThat(t.text()).doesNotContain(ADDRESS).doesNotContain("1234567");
         });
         TenantSpend spend = topology.driver.<String, TenantSpend>getKeyValueStore(BudgetGuard.TENANT_BUDGET_STORE)
                 .get(TENANT + "|2026-11-25");
@@ -139,5 +143,32 @@ class PiiGuardTest {
         assertThat(requests).singleElement()
                 .satisfies(r -> assertThat(r.text()).isEqualTo("Können wir das Meeting auf Donnerstag verschieben?"));
         assertThat(detected(topology.telemetry.readValuesToList())).isEmpty();
+    }
+
+    @Test
+    void refusesAGermanSendersMessageWithAnIbanInGerman() {
+        start(Map.of("tenant." + TENANT + ".pii-policy", "refuse"));
+        topology.send(message(TENANT, "conv-1", "m-1",
+                "Hallo zusammen, bitte überweist die Kaution bis Freitag auf mein Konto DE89 3704 0044 0532 0130 00."));
+
+        assertThat(requests).isEmpty();
+        ReplyEvent reply = topology.replies.readValue();
+        assertThat(reply.kind()).isEqualTo(ReplyKind.FAILED);
+        assertThat(reply.sourceLanguage()).isEqualTo("de");
+        assertThat(reply.translations()).singleElement().satisfies(t -> {
+            assertThat(t.language()).isEqualTo("de");
+            assertThat(t.text()).startsWith("Diese Nachricht wurde nicht übersetzt").contains("(IBAN)")
+                    .doesNotContain("3704");
+        });
+        assertThat(detected(topology.telemetry.readValuesToList())).singleElement().satisfies(e ->
+                assertThat(e.attributes()).containsEntry("rules", List.of("iban")).containsEntry("action", "refused"));
+    }
+
+    @Test
+    void redactsAnIbanToItsPlaceholderBeforeTheModel() {
+        start(Map.of());
+        topology.send(message(TENANT, "conv-1", "m-1", "Konto: NL91 ABNA 0417 1643 00, danke!"));
+
+        assertThat(requests).singleElement().satisfies(r -> assertThat(r.text()).isEqualTo("Konto: [iban], danke!"));
     }
 }

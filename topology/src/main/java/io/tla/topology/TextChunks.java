@@ -1,6 +1,5 @@
-package io.tla.topology.model;
+package io.tla.topology;
 
-import io.tla.topology.Tokens;
 import java.text.BreakIterator;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,7 @@
-package io.tla.topology.model;
+package io.tla.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tla.topology.Tokens;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
