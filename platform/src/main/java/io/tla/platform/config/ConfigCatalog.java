@@ -55,6 +55,7 @@ public final class ConfigCatalog {
         map.put("Translation", TranslationConfig.DEF);
         map.put("Compliance", ComplianceConfig.DEF);
         map.put("Budget", BudgetConfig.DEF);
+        map.put("Rate limit", RateLimitConfig.DEF);
         map.put("Replies", ReplyConfig.DEF);
         map.put("Graph", GraphConfig.DEF);
         map.put("Teams", TeamsBotConfig.DEF);

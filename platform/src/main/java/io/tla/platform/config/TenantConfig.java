@@ -34,6 +34,8 @@ public final class TenantConfig {
     public static final String PII_POLICY = "pii-policy";
     public static final String ALLOWED_REGIONS = "allowed-regions";
     public static final String REQUIRED_CERTIFICATIONS = "required-certifications";
+    public static final String RATE_LIMIT_REQUESTS_PER_MINUTE = "rate-limit.requests-per-minute";
+    public static final String RATE_LIMIT_TOKENS_PER_MINUTE = "rate-limit.tokens-per-minute";
 
     public static final ConfigDef DEF = new ConfigDef()
             .define(BUDGET_DAILY_USD, DOUBLE, null, MEDIUM, "This tenant's budget per UTC day in USD.")
@@ -51,7 +53,11 @@ public final class TenantConfig {
                     + "in to be sent this tenant's text (compliance.allowed-regions when unset; set empty: any).")
             .define(REQUIRED_CERTIFICATIONS, LIST, null, ComplianceConfig.TOKENS, MEDIUM, "Certifications a model "
                     + "provider must all hold to be sent this tenant's text (compliance.required-certifications "
-                    + "when unset; set empty: none).");
+                    + "when unset; set empty: none).")
+            .define(RATE_LIMIT_REQUESTS_PER_MINUTE, LONG, null, MEDIUM, "This tenant's messages per minute to the "
+                    + "model (rate-limit.requests-per-minute when unset; 0: unlimited).")
+            .define(RATE_LIMIT_TOKENS_PER_MINUTE, LONG, null, MEDIUM, "This tenant's reserved tokens per minute to "
+                    + "the model (rate-limit.tokens-per-minute when unset; 0: unlimited).");
 
     private TenantConfig() {
     }
@@ -66,6 +72,11 @@ public final class TenantConfig {
         }
         if (v.get(BUDGET_DAILY_TOKENS) != null) {
             Range.atLeast(0L).ensureValid(PREFIX + tenantId + "." + BUDGET_DAILY_TOKENS, v.get(BUDGET_DAILY_TOKENS));
+        }
+        for (String key : new String[] {RATE_LIMIT_REQUESTS_PER_MINUTE, RATE_LIMIT_TOKENS_PER_MINUTE}) {
+            if (v.get(key) != null) {
+                Range.atLeast(0L).ensureValid(PREFIX + tenantId + "." + key, v.get(key));
+            }
         }
         if (v.get(TONE) != null && !TranslationConfig.TONES.contains(v.get(TONE))) {
             throw new ConfigException(PREFIX + tenantId + "." + TONE, v.get(TONE),
