@@ -115,6 +115,7 @@ public final class RateLimit implements Processor<String, TranslationRequest, St
         this.context = context;
         this.buckets = new TenantBuckets(context.getStateStore(RATE_STORE));
         this.queue = new WaitingQueue(context.getStateStore(WAITING_STORE));
+        this.recovered = false;
         context.schedule(Duration.ofMillis(RELEASE_INTERVAL_MS), PunctuationType.WALL_CLOCK_TIME, this::release);
         context.schedule(PURGE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> {
             buckets.purge(now * 1_000_000);
