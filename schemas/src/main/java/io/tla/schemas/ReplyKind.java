@@ -3,11 +3,15 @@ package io.tla.schemas;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
-/** What a reply event carries: a translation, a polite budget refusal, or a failure notice. */
+/**
+ * What a reply event carries: a translation, a polite budget refusal, a failure notice, or a polite refusal of a
+ * message that waited too long for its tenant's rate limit.
+ */
 public enum ReplyKind {
     TRANSLATION("translation"),
     BUDGET_EXCEEDED("budget-exceeded"),
-    FAILED("failed");
+    FAILED("failed"),
+    RATE_LIMITED("rate-limited");
 
     private final String wireName;
 

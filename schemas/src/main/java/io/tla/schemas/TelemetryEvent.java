@@ -110,6 +110,11 @@ public record TelemetryEvent(
         public static final String REPLY_POSTED = "reply.posted";
         public static final String REPLY_FAILED = "reply.failed";
         /**
+         * The per-tenant rate limit let a message through ({@code decision} allowed or released, with
+         * {@code waitedMs}) or refused it after waiting (a fact of its {@link #MESSAGE_PROCESSED} event).
+         */
+        public static final String RATE_LIMIT = "rate.limit";
+        /**
          * The topology's one event per message, sent where the message's path ends (replied, refused, skipped,
          * dead-lettered): id {@code message.processed:tenant:messageId}, attributes keyed by the
          * {@link #PER_MESSAGE} types the message went through.
@@ -117,7 +122,7 @@ public record TelemetryEvent(
         public static final String MESSAGE_PROCESSED = "message.processed";
         /** The types a {@link #MESSAGE_PROCESSED} event carries; they are no longer sent as events of their own. */
         public static final Set<String> PER_MESSAGE = Set.of(BUDGET_DECISION, PII_DETECTED, CONTEXT_RETRIEVED,
-                TRANSLATION_SKIPPED, MODEL_CALL, REPLY_EMITTED);
+                TRANSLATION_SKIPPED, MODEL_CALL, REPLY_EMITTED, RATE_LIMIT);
 
         private Types() {
         }

@@ -4,6 +4,7 @@ import io.tla.platform.config.BudgetConfig;
 import io.tla.platform.config.ComplianceConfig;
 import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.QualityConfig;
+import io.tla.platform.config.RateLimitConfig;
 import io.tla.platform.config.TlaConfig;
 import io.tla.platform.config.ToneConfig;
 import io.tla.platform.config.TranslationConfig;
@@ -53,7 +54,8 @@ public record TopologySettings(
         int budgetMetricsMaxTenants,
         int toneTemplateMaxChars,
         Function<String, Long> monthlyBudgetTokensForTenant,
-        Function<String, ReservationPrices> reservationPricesForTenant) {
+        Function<String, ReservationPrices> reservationPricesForTenant,
+        RateLimitConfig rateLimit) {
 
     public static TopologySettings from(TlaConfig config) {
         TranslationConfig translation = TranslationConfig.from(config);
@@ -71,7 +73,8 @@ public record TopologySettings(
                 translation::toneFor, translation.contextMaxTokens(), translation.contextIdleExpiry(),
                 ComplianceConfig.from(config), budget.metricsMaxTenants(),
                 ToneConfig.from(config).templateMaxChars(),
-                budget::monthlyTokensFor, reservationPrices(ComplianceConfig.from(config), model));
+                budget::monthlyTokensFor, reservationPrices(ComplianceConfig.from(config), model),
+                RateLimitConfig.from(config));
     }
 
     /** Per tenant, the dearest prices among the providers its compliance policy allows. */
@@ -84,6 +87,15 @@ public record TopologySettings(
         // a few providers, checked per message: no per-tenant cache to bound
         return tenant -> ReservationPrices.dearestOf(model.ordered().stream()
                 .filter(provider -> policy.refusal(tenant, provider.name()).isEmpty()).toList());
+    }
+
+    /** The same settings with tones looked up by {@code tones} (tests of how a stage treats the lookup). */
+    public TopologySettings withToneFor(BiFunction<String, String, String> tones) {
+        return new TopologySettings(targetLanguagesForTenant, dailyBudgetUsdForTenant, monthlyBudgetUsdForTenant,
+                dailyBudgetTokensForTenant, inputUsdPer1kTokens, outputUsdPer1kTokens, maxOutputTokens, contextTurns,
+                duplicateWindow, modelTimeout, maxInFlight, maxInputTokens, cacheTtl, cacheMaxEntries, tones,
+                contextMaxTokens, contextIdleExpiry, compliance, budgetMetricsMaxTenants, toneTemplateMaxChars,
+                monthlyBudgetTokensForTenant, reservationPricesForTenant, rateLimit);
     }
 
     /** The tone {@code message} is translated in: its channel's, else its tenant's, else the default. */

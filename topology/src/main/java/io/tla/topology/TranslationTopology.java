@@ -21,6 +21,7 @@ import io.tla.topology.model.InFlightLimit;
 import io.tla.topology.model.ModelCall;
 import io.tla.topology.model.ModelProvider;
 import io.tla.topology.model.TranslationCache;
+import io.tla.topology.ratelimit.RateLimit;
 import io.tla.topology.serde.CompactSerdes;
 import io.tla.topology.tone.ToneTemplateStore;
 import java.time.Clock;
@@ -46,6 +47,9 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *   → re-key by tenant ─────────────────────────── repartition "messages-by-tenant" (the only one)
  *   → drop-duplicate-activities   [seen-activities-store]
  *   → budget-guard                [tenant-budget-store]        → replies, telemetry
+ *   → rate-limit                  [tenant-rate-store,          → replies, telemetry (over the tenant's per-minute
+ *                                  rate-limit-waiting-store]     limits a message waits, in order, then goes on
+ *                                                                or is refused; a wall-clock punctuator releases)
  *   → pii-guard                                                → replies, telemetry (personal data redacted, or
  *                                                                the message refused, before any text can leave)
  *   → context-retrieval           [conversation-turns-v2-store] → telemetry
@@ -55,7 +59,8 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *                                                                message already in the only target language
  *                                                                stops here)
  *       → record-reply-turns      [conversation-turns-v2-store]
- *       → budget-settle           [tenant-budget-store]
+ *       → budget-settle           [tenant-budget-store]      (also of the rate limit's and the PII guard's
+ *                                                                refusals)
  * </pre>
  *
  * After the one repartition, every stage runs in the task that owns the tenant: the budget is reserved and
@@ -98,6 +103,8 @@ public final class TranslationTopology {
         builder.addStateStore(ConversationStore.storeBuilder());
         builder.addStateStore(ModelCall.storeBuilder());
         builder.addStateStore(TranslationCache.storeBuilder());
+        builder.addStateStore(RateLimit.rateStoreBuilder());
+        builder.addStateStore(RateLimit.waitingStoreBuilder());
         GlossaryStore.addGlobalStore(builder);
         ToneTemplateStore.addGlobalStore(builder, meters);
         // context retrieval and the reply recorder of a task share the turns they decoded
@@ -120,10 +127,16 @@ public final class TranslationTopology {
                         Named.as(BudgetGuard.NAME), BudgetGuard.TENANT_BUDGET_STORE);
         emit(budgeted, BudgetGuard.NAME);
 
-        KStream<String, StageOutput> screened = budgeted
+        // over its tenant's per-minute limits a message waits in the task's store; a punctuator releases it
+        KStream<String, StageOutput> limited = budgeted
                 .flatMapValues(StageOutput::continuation, Named.as("budget-allowed"))
-                .process(() -> new PiiGuard(settings.compliance(), clock, meters, LanguageDetection::detect),
-                        Named.as(PiiGuard.NAME));
+                .process(() -> new RateLimit(settings.rateLimit(), clock, meters, LanguageDetection::detect),
+                        Named.as(RateLimit.NAME), RateLimit.RATE_STORE, RateLimit.WAITING_STORE);
+        emit(limited, RateLimit.NAME);
+
+        KStream<String, StageOutput> screened = limited
+                .flatMapValues(StageOutput::continuation, Named.as("rate-limit-passed"))
+                .process(() -> new PiiGuard(settings.compliance(), clock, meters, LanguageDetection::detect), Named.as(PiiGuard.NAME));
         emit(screened, PiiGuard.NAME);
 
         KStream<String, StageOutput> withContext = screened
@@ -150,6 +163,7 @@ public final class TranslationTopology {
         // Settle each reservation with the real usage, or release it (a message the model never saw or could not
         // answer), in the same task and transaction as the reply.
         answered.merge(screened, Named.as("settling-stages"))
+                .merge(limited, Named.as("rate-limit-settling"))
                 .flatMapValues(StageOutput::settlements, Named.as("budget-settlements"))
                 .process(BudgetSettler::new, Named.as(BudgetSettler.NAME), BudgetGuard.TENANT_BUDGET_STORE);
 

@@ -41,14 +41,7 @@ class RepartitionTopicTest {
 
     private void start(BiFunction<String, String, String> toneFor) {
         TopologySettings base = TopologySettings.from(TlaConfig.of(Map.of()));
-        TopologySettings settings = new TopologySettings(base.targetLanguagesForTenant(),
-                base.dailyBudgetUsdForTenant(), base.monthlyBudgetUsdForTenant(), base.dailyBudgetTokensForTenant(),
-                base.inputUsdPer1kTokens(), base.outputUsdPer1kTokens(), base.maxOutputTokens(), base.contextTurns(),
-                base.duplicateWindow(), base.modelTimeout(), base.maxInFlight(), base.maxInputTokens(),
-                base.cacheTtl(), base.cacheMaxEntries(), toneFor, base.contextMaxTokens(), base.contextIdleExpiry(),
-                base.compliance(), base.budgetMetricsMaxTenants(), base.toneTemplateMaxChars(),
-                base.monthlyBudgetTokensForTenant(),
-                base.reservationPricesForTenant());
+        TopologySettings settings = base.withToneFor(toneFor);
         driver = new TopologyTestDriver(TranslationTopology.buildTopology(settings, new OfflineModelProvider("offline"),
                 Clock.fixed(TopologyHarness.NOW, ZoneOffset.UTC), new SimpleMeterRegistry(), Runnable::run),
                 TopologyHarness.driverProperties(stateDir), TopologyHarness.NOW);

@@ -267,6 +267,9 @@ public final class TeamsReplyRenderer {
             return "Translated by " + (reply.provider() == null ? "tla-streams" : reply.provider())
                     + (reply.model() == null ? "" : " (" + reply.model() + ")");
         }
+        if (reply.kind() == ReplyKind.RATE_LIMITED) {
+            return "Translation rate limit reached";
+        }
         return reply.kind() == ReplyKind.BUDGET_EXCEEDED ? "Translation budget reached" : "Not translated";
     }
 }

@@ -235,4 +235,17 @@ class TeamsReplyRendererTest {
         assertThat(failed).contains("Not translated", "tla-reply:r-f:1")
                 .doesNotContain("Translated by", "Translation budget reached");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {HTML, CARD})
+    void aRateLimitedReplyCarriesItsOwnLabel(String format) throws Exception {
+        TeamsReplyRenderer renderer = new TeamsReplyRenderer(format);
+        Translation notice = new Translation("de", "Diese Nachricht wurde nicht übersetzt.");
+
+        String limited = visibleText(renderer.render(reply("r-r", ReplyKind.RATE_LIMITED, notice), GRAPH_LIMIT)
+                .get(0));
+
+        assertThat(limited).contains("Translation rate limit reached", "Diese Nachricht wurde nicht übersetzt.",
+                "tla-reply:r-r:1").doesNotContain("Translated by", "Not translated", "Translation budget reached");
+    }
 }

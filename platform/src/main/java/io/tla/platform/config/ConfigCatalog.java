@@ -57,6 +57,7 @@ public final class ConfigCatalog {
         map.put("Tone templates", ToneConfig.DEF);
         map.put("Compliance", ComplianceConfig.DEF);
         map.put("Budget", BudgetConfig.DEF);
+        map.put("Rate limit", RateLimitConfig.DEF);
         map.put("Replies", ReplyConfig.DEF);
         map.put("Graph", GraphConfig.DEF);
         map.put("Teams", TeamsBotConfig.DEF);

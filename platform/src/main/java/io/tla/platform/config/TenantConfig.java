@@ -37,6 +37,8 @@ public final class TenantConfig {
     public static final String REQUIRED_CERTIFICATIONS = "required-certifications";
     public static final String MODEL_PROVIDERS = QualityConfig.TENANT_PROVIDERS;
     public static final String MODEL_ROUTING = QualityConfig.TENANT_ROUTING;
+    public static final String RATE_LIMIT_REQUESTS_PER_MINUTE = "rate-limit.requests-per-minute";
+    public static final String RATE_LIMIT_TOKENS_PER_MINUTE = "rate-limit.tokens-per-minute";
 
     public static final ConfigDef DEF = new ConfigDef()
             .define(BUDGET_DAILY_USD, DOUBLE, null, MEDIUM, "This tenant's budget per UTC day in USD.")
@@ -62,7 +64,11 @@ public final class TenantConfig {
                     + "unset).")
             .define(BUDGET_MONTHLY_TOKENS, LONG, null, MEDIUM, "This tenant's tokens (input plus output) per "
                     + "calendar month (UTC); budget.monthly-tokens when unset (and no monthly token limit when "
-                    + "neither is set).");
+                    + "neither is set).")
+            .define(RATE_LIMIT_REQUESTS_PER_MINUTE, LONG, null, MEDIUM, "This tenant's messages per minute to the "
+                    + "model (rate-limit.requests-per-minute when unset; 0: unlimited).")
+            .define(RATE_LIMIT_TOKENS_PER_MINUTE, LONG, null, MEDIUM, "This tenant's reserved tokens per minute to "
+                    + "the model (rate-limit.tokens-per-minute when unset; 0: unlimited).");
 
     private TenantConfig() {
     }
@@ -81,6 +87,11 @@ public final class TenantConfig {
         if (v.get(BUDGET_MONTHLY_TOKENS) != null) {
             Range.atLeast(0L).ensureValid(PREFIX + tenantId + "." + BUDGET_MONTHLY_TOKENS,
                     v.get(BUDGET_MONTHLY_TOKENS));
+        }
+        for (String key : new String[] {RATE_LIMIT_REQUESTS_PER_MINUTE, RATE_LIMIT_TOKENS_PER_MINUTE}) {
+            if (v.get(key) != null) {
+                Range.atLeast(0L).ensureValid(PREFIX + tenantId + "." + key, v.get(key));
+            }
         }
         if (v.get(TONE) != null && !TranslationConfig.TONES.contains(v.get(TONE))) {
             throw new ConfigException(PREFIX + tenantId + "." + TONE, v.get(TONE),

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tla.schemas.ConversationType;
 import io.tla.schemas.ErrorHeaders;
 import io.tla.schemas.Json;
+import io.tla.schemas.NormalizedMessage;
 import io.tla.schemas.ReplyEvent;
 import io.tla.schemas.ReplyKind;
 import io.tla.schemas.TelemetryEvent;
@@ -62,7 +63,8 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler, Dese
     @Override
     public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record,
                                                            Exception exception) {
-        List<ProducerRecord<byte[], byte[]>> records = records(context, context.processorNodeId(), exception);
+        List<ProducerRecord<byte[], byte[]>> records = records(context, context.processorNodeId(), exception,
+                heldMessage(context, record));
         processedTelemetry(record).ifPresent(records::add);
         return ProcessingExceptionHandler.Response.resume(records);
     }
@@ -71,14 +73,35 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler, Dese
     public DeserializationExceptionHandler.Response handleError(ErrorHandlerContext context,
                                                                 ConsumerRecord<byte[], byte[]> record,
                                                                 Exception exception) {
-        return DeserializationExceptionHandler.Response.resume(records(context, "deserialize", exception));
+        return DeserializationExceptionHandler.Response.resume(records(context, "deserialize", exception, null));
+    }
+
+    /**
+     * The message of a request a stage held back and forwarded from a punctuator (the rate limit releasing it):
+     * there is no source record then, so the dead letter is the message itself, under its conversation id, as
+     * {@code teams.messages.v1} carries it. Null when the failed record has a source record (the usual case).
+     */
+    static NormalizedMessage heldMessage(ErrorHandlerContext context, Record<?, ?> record) {
+        if (context.sourceRawValue() != null || record == null) {
+            return null;
+        }
+        if (record.value() instanceof TranslationRequest request) {
+            return request.message();
+        }
+        return record.value() instanceof NormalizedMessage message ? message : null;
     }
 
     /** The dead-letter record and, when the failed record names a message, a {@code failed} reply to its sender. */
-    private List<ProducerRecord<byte[], byte[]>> records(ErrorHandlerContext context, String stage, Exception exception) {
+    private List<ProducerRecord<byte[], byte[]>> records(ErrorHandlerContext context, String stage, Exception exception,
+                                                         NormalizedMessage held) {
+        byte[] key = context.sourceRawKey();
         byte[] value = asJson(context.sourceRawValue());
+        if (held != null) {
+            key = held.conversationId().getBytes(StandardCharsets.UTF_8);
+            value = Topics.MESSAGES.valueSerde().serializer().serialize(Topics.MESSAGES.name(), held);
+        }
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        records.add(deadLetter(context, stage, exception, value));
+        records.add(deadLetter(context, stage, exception, key, value));
         failedReply(value).ifPresent(records::add);
         return records;
     }
@@ -171,7 +194,7 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler, Dese
     }
 
     private ProducerRecord<byte[], byte[]> deadLetter(ErrorHandlerContext context, String stage, Exception exception,
-                                                      byte[] value) {
+                                                      byte[] key, byte[] value) {
         Headers headers = new RecordHeaders();
         header(headers, ErrorHeaders.CLASS, exception.getClass().getName());
         header(headers, ErrorHeaders.MESSAGE, truncate(String.valueOf(exception.getMessage())));
@@ -188,7 +211,7 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler, Dese
             Counter.builder("tla.topology.dead.lettered").tag("stage", stage)
                     .description("Records sent to teams.messages.dlq.v1").register(meters).increment();
         }
-        return new ProducerRecord<>(Topics.MESSAGES_DLQ.name(), null, context.sourceRawKey(), value, headers);
+        return new ProducerRecord<>(Topics.MESSAGES_DLQ.name(), null, key, value, headers);
     }
 
     /** The source record's {@code tla.replay.*} headers, onto the dead-letter record. */

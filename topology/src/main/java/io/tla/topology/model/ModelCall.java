@@ -3,6 +3,7 @@ package io.tla.topology.model;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tla.schemas.ErrorHeaders;
 import io.tla.schemas.NormalizedMessage;
+import io.tla.topology.InputOffsets;
 import io.tla.topology.StageOutput;
 import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationRequest;
@@ -143,7 +144,8 @@ public final class ModelCall implements Processor<String, TranslationRequest, St
     @Override
     public void process(Record<String, TranslationRequest> record) {
         String conversation = PendingQueue.conversationOf(record.value().message());
-        long offset = context.recordMetadata().map(m -> m.offset()).orElse(System.nanoTime());
+        // a request the rate limit held back is forwarded from its punctuator: its offset is in a header
+        long offset = InputOffsets.of(record, context);
         pending.accept(PendingQueue.key(conversation, offset),
                 new PendingCall(record.value(), record.timestamp(), replayAttempt(record)));
         dispatcher.wake(conversation);

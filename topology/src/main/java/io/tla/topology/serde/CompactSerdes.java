@@ -163,7 +163,7 @@ public final class CompactSerdes {
         return new PendingCall(request, in.readSignedVarLong(), Math.toIntExact(in.readSignedVarLong()));
     }
 
-    static void writeRequest(BinaryWriter out, TranslationRequest request) {
+    public static void writeRequest(BinaryWriter out, TranslationRequest request) {
         out.writeBoolean(request.message() != null);
         if (request.message() != null) {
             writeMessage(out, request.message());
@@ -212,7 +212,7 @@ public final class CompactSerdes {
         }
     }
 
-    static TranslationRequest readRequest(BinaryReader in) {
+    public static TranslationRequest readRequest(BinaryReader in) {
         NormalizedMessage message = in.readBoolean() ? readMessage(in) : null;
         List<String> targets = in.readStrings();
         if (targets == null) {

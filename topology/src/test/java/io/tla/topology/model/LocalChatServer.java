@@ -13,9 +13,9 @@ import java.util.List;
 
 /**
  * A local HTTP server that answers with the responses queued on it, in order, one per request (then 404), and
- * records what it was sent: an OpenAI-compatible server for the provider tests.
+ * records what it was sent: an OpenAI-compatible server for the provider tests (and the rate limit's).
  */
-final class LocalChatServer implements AutoCloseable {
+public final class LocalChatServer implements AutoCloseable {
 
     private static final String QUEUE = "queue";
 
@@ -23,17 +23,17 @@ final class LocalChatServer implements AutoCloseable {
             .containerThreads(20).jettyAcceptors(1));
     private int queued;
 
-    LocalChatServer start() {
+    public LocalChatServer start() {
         server.start();
         return this;
     }
 
     /** Base URL with the given path, e.g. {@code http://127.0.0.1:PORT/v1}. */
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + server.port() + path;
     }
 
-    synchronized LocalChatServer enqueue(ResponseDefinitionBuilder response) {
+    public synchronized LocalChatServer enqueue(ResponseDefinitionBuilder response) {
         String state = queued == 0 ? Scenario.STARTED : "answer-" + queued;
         server.stubFor(any(anyUrl()).inScenario(QUEUE).whenScenarioStateIs(state)
                 .willSetStateTo("answer-" + (queued + 1)).willReturn(response));
@@ -41,19 +41,28 @@ final class LocalChatServer implements AutoCloseable {
         return this;
     }
 
-    int requestCount() {
+    /**
+     * Answers every request with {@code response}, however many arrive at once (the queue's scenario steps are
+     * for requests one at a time: two concurrent ones can take the same step).
+     */
+    public LocalChatServer answerEvery(ResponseDefinitionBuilder response) {
+        server.stubFor(any(anyUrl()).willReturn(response));
+        return this;
+    }
+
+    public int requestCount() {
         return server.getAllServeEvents().size();
     }
 
     /** The requests received, oldest first. */
-    List<LoggedRequest> requests() {
+    public List<LoggedRequest> requests() {
         List<LoggedRequest> newestFirst = server.getAllServeEvents().stream().map(event -> event.getRequest())
                 .map(LoggedRequest.class::cast).collect(java.util.stream.Collectors.toList());
         java.util.Collections.reverse(newestFirst);
         return newestFirst;
     }
 
-    static ResponseDefinitionBuilder json(int status, String body) {
+    public static ResponseDefinitionBuilder json(int status, String body) {
         return aResponse().withStatus(status).withHeader("Content-Type", "application/json").withBody(body);
     }
 
