@@ -72,8 +72,7 @@ class RateLimitBrokerTest {
              TlaMetrics metrics = new TlaMetrics()) {
             model.answerEvery(LocalChatServer.json(200, completion("Good morning, this is a message of the burst.")));
             KafkaClients clients = new KafkaClients(broker.bootstrapServers(), Map.of());
-            TopicAdmin.ensureTopics(clients, List.of(Topics.MESSAGES, Topics.REPLIES, Topics.TELEMETRY,
-                    Topics.MESSAGES_DLQ, Topics.GLOSSARY), 1, (short) 1, Duration.ofSeconds(30));
+            TopicAdmin.ensureTopics(clients, Topics.REQUIRED, 1, (short) 1, Duration.ofSeconds(30));
             Map<String, String> config = new HashMap<>(Map.of(
                     "rate-limit.requests-per-minute", Integer.toString(PER_MINUTE),
                     "translation.target-languages", "en",

@@ -49,8 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The rate limit in the whole topology under {@link TopologyTestDriver}. The limiter runs on the driver's wall
  * clock, which the tests move with {@link TopologyTestDriver#advanceWallClockTime}; the release punctuator runs
- * once per advance. Every reservation here is 102 tokens and 0.10 USD for "Hallo" (2 input tokens, no context, 100
- * output tokens at 1 USD per 1k), more for longer texts (a token per four characters).
+ * once per advance. Every reservation here is 502 tokens and 0.10 USD for "Hallo" (2 input tokens, 400 for the
+ * prompt's instructions to one target language, no context, 100 output tokens at 1 USD per 1k), more for longer
+ * texts (a token per four characters).
  */
 class RateLimitTopologyTest {
 
@@ -218,9 +219,9 @@ class RateLimitTopologyTest {
 
     @Test
     void theTokensPerMinuteLimitWeighsEachMessageByItsReservedTokens() {
-        // 102 tokens each: two fit in 250, the third must wait until 102 × 60 s / 250 = 24.48 s per message have
-        // freed enough: at 2 × 24.48 + 24.48 − 60 = 13.44 s
-        start(Map.of("rate-limit.tokens-per-minute", "250"));
+        // 502 tokens each: two fit in 1250, the third must wait until 502 × 60 s / 1250 = 24.096 s per message
+        // have freed enough: at 2 × 24.096 + 24.096 − 60 = 12.288 s, the 12.3 s tick
+        start(Map.of("rate-limit.tokens-per-minute", "1250"));
 
         List<String> ids = List.of(send(TENANT), send(TENANT), send(TENANT));
 
@@ -228,36 +229,39 @@ class RateLimitTopologyTest {
         events.addAll(telemetry.readValuesToList());
         assertThat(events).flatMap(TelemetryEvent::perType)
                 .filteredOn(e -> e.type().equals(TelemetryEvent.Types.BUDGET_DECISION))
-                .extracting(e -> ((Number) e.attributes().get("estimatedTokens")).longValue()).containsOnly(102L);
+                .extracting(e -> ((Number) e.attributes().get("estimatedTokens")).longValue()).containsOnly(502L);
 
-        advance(Duration.ofMillis(13_400));
+        advance(Duration.ofMillis(12_200));
         assertThat(answered()).isEmpty();
         advance(Duration.ofMillis(100));
         assertThat(answered()).containsExactly(ids.get(2));
-        assertThat(rateLimitFact(ids.get(2))).containsEntry("decision", "released").containsEntry("waitedMs", 13_500);
+        assertThat(rateLimitFact(ids.get(2))).containsEntry("decision", "released").containsEntry("waitedMs", 12_300);
     }
 
     @Test
     void aTenantsMessagesLeaveInArrivalOrderWhileAnotherTenantFlows() {
-        // only TENANT is limited: 300 tokens a minute
-        start(Map.of("tenant." + TENANT + ".rate-limit.tokens-per-minute", "300"));
-        String longText = "Guten Morgen zusammen, ".repeat(18).substring(0, 400); // 100 + 100 = 200 tokens
+        // only TENANT is limited: 1050 tokens a minute
+        start(Map.of("tenant." + TENANT + ".rate-limit.tokens-per-minute", "1050"));
+        String longText = "Guten Morgen zusammen, ".repeat(18).substring(0, 400); // 100 + 400 + 100 = 600 tokens
 
-        String a1 = send(TENANT);            // 102 tokens: passes
-        String a2 = send(TENANT, longText);  // 102 + 200 > 300: waits
+        String a1 = send(TENANT);            // 502 tokens: passes
+        String a2 = send(TENANT, longText);  // 502 + 600 > 1050: waits
         String b1 = send(OTHER);
-        String a3 = send(TENANT);            // 102 + 102 would fit, but a2 waits: a3 queues behind it
+        String a3 = send(TENANT);            // 502 + 502 would fit, but a2 waits: a3 queues behind it
         String b2 = send(OTHER);
 
         assertThat(answered()).containsExactly(a1, b1, b2);
 
-        // a2 may pass at 20.4 s + 40 s − 60 s = 0.4 s; a3 then at 60.4 s + 20.4 s − 60 s = 20.8 s
-        advance(Duration.ofMillis(400));
+        // a1 holds 502 × 60 / 1050 = 28.686 s; a2 (34.286 s) may pass at 28.686 + 34.286 − 60 = 2.971 s, the 3.0 s
+        // tick, and then holds the bucket to 62.971 s; a3 may pass at 62.971 + 28.686 − 60 = 31.657 s, the 31.7 s tick
+        advance(Duration.ofMillis(2_900));
+        assertThat(answered()).isEmpty();
+        advance(Duration.ofMillis(100));
         assertThat(answered()).containsExactly(a2);
         String b3 = send(OTHER);
         assertThat(answered()).containsExactly(b3);
 
-        advance(Duration.ofMillis(20_300));
+        advance(Duration.ofMillis(28_600));
         assertThat(answered()).isEmpty();
         advance(Duration.ofMillis(100));
         assertThat(answered()).containsExactly(a3);
