@@ -3,11 +3,15 @@ package io.tla.schemas;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
-/** What a reply event carries: a translation, a polite budget refusal, or a failure notice. */
+/**
+ * What a reply event carries: a translation, a polite budget refusal, a failure notice, or a confirmation (the
+ * answer to a command sent to the bot, such as {@code languages add fr}; not a translation and not charged).
+ */
 public enum ReplyKind {
     TRANSLATION("translation"),
     BUDGET_EXCEEDED("budget-exceeded"),
-    FAILED("failed");
+    FAILED("failed"),
+    CONFIRMATION("confirmation");
 
     private final String wireName;
 
