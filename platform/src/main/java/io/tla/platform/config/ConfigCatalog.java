@@ -53,6 +53,7 @@ public final class ConfigCatalog {
         map.put("Webhook sync replies", SyncReplyConfig.DEF);
         map.put("Model", ModelConfig.DEF);
         map.put("Translation", TranslationConfig.DEF);
+        map.put("Languages per channel and person", LanguagesConfig.DEF);
         map.put("Compliance", ComplianceConfig.DEF);
         map.put("Budget", BudgetConfig.DEF);
         map.put("Replies", ReplyConfig.DEF);
