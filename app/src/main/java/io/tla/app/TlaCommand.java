@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 @Command(name = "tla", mixinStandardHelpOptions = true, version = "tla-streams 0.1.0",
         description = "Translates Microsoft Teams conversations with LLMs, as a Kafka Streams pipeline.",
         subcommands = {RunCommand.class, SendCommand.class, ConfigCommand.class, GlossaryCommand.class, ReplayCommand.class,
-                BenchLauncherCommand.class, SmokeCommand.class, WebhookCommand.class, CommandLine.HelpCommand.class})
+                BenchLauncherCommand.class, SmokeCommand.class, WebhookCommand.class, LanguagesCommand.class,
+                CommandLine.HelpCommand.class})
 public final class TlaCommand implements Runnable {
 
     @CommandLine.Spec
