@@ -267,6 +267,9 @@ public final class TeamsReplyRenderer {
             return "Translated by " + (reply.provider() == null ? "tla-streams" : reply.provider())
                     + (reply.model() == null ? "" : " (" + reply.model() + ")");
         }
+        if (reply.kind() == ReplyKind.CONFIRMATION) {
+            return "Language settings"; // the answer to a command sent to the bot, not a translation
+        }
         return reply.kind() == ReplyKind.BUDGET_EXCEEDED ? "Translation budget reached" : "Not translated";
     }
 }

@@ -235,4 +235,17 @@ class TeamsReplyRendererTest {
         assertThat(failed).contains("Not translated", "tla-reply:r-f:1")
                 .doesNotContain("Translated by", "Translation budget reached");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {HTML, CARD})
+    void aConfirmationOfALanguageCommandIsLabelledAsSettingsNotAsATranslation(String format) throws Exception {
+        TeamsReplyRenderer renderer = new TeamsReplyRenderer(format);
+        Translation confirmation = new Translation("en", "Done.\nYou: French (fr)");
+
+        String shown = visibleText(renderer.render(reply("r-c", ReplyKind.CONFIRMATION, confirmation), GRAPH_LIMIT)
+                .get(0));
+
+        assertThat(shown).contains("Language settings", "You: French (fr)", "tla-reply:r-c:1")
+                .doesNotContain("Translated by", "Not translated", "Translation budget reached");
+    }
 }
