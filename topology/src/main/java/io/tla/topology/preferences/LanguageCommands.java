@@ -145,6 +145,10 @@ public final class LanguageCommands implements Processor<String, NormalizedMessa
                     ? (inChannel(message) ? "This channel's languages:" : "This conversation is not a channel.")
                     : "Your languages:") + "\n" + USAGE);
         }
+        if (!LanguagePreferences.usableTenant(tenant)) {
+            // tenant ids are set by the ingress from its configuration; one that cannot be a key is refused here
+            return Decision.answer(Outcome.REFUSED, "Sorry, languages cannot be kept for your organisation.");
+        }
         String sender = LanguagePreferences.senderId(message);
         String id;
         if (scope == Scope.CHANNEL) {
@@ -192,6 +196,8 @@ public final class LanguageCommands implements Processor<String, NormalizedMessa
             for (String tag : tags) {
                 if (configured.contains(tag)) {
                     notes.add(LanguageConfirmations.describe(tag) + " is already set by your administrator.");
+                } else if (before.contains(tag)) {
+                    notes.add(LanguageConfirmations.describe(tag) + " was already among them.");
                 } else {
                     after.add(tag);
                 }

@@ -52,7 +52,7 @@ public final class LanguagePreferences {
 
     /** The choice on the topic for one channel or person (this task's newer change if any); null when none. */
     public LanguagePreference stored(String tenantId, Scope scope, String id) {
-        if (!usable(tenantId) || !usable(id)) {
+        if (!usableTenant(tenantId) || !usable(id)) {
             return null;
         }
         String key = LanguagePreference.storeKey(tenantId, scope, id);
@@ -124,6 +124,11 @@ public final class LanguagePreferences {
         Set<String> union = new LinkedHashSet<>(configured);
         union.addAll(stored.languages());
         return List.copyOf(union);
+    }
+
+    /** Whether choices can be kept under {@code tenantId}: a usable id without the key separator. */
+    static boolean usableTenant(String tenantId) {
+        return usable(tenantId) && !tenantId.contains(LanguagePreference.KEY_SEPARATOR);
     }
 
     /** Whether {@code id} can name a channel or person on the topic (the record refuses blanks and white space). */

@@ -251,7 +251,8 @@ class LanguageCommandsTopologyTest {
         assertThat(languages.isEmpty()).isTrue();
         assertThat(commands("refused")).isEqualTo(1.0);
 
-        assertThat(text(send(inChat(TENANT, ANNA, "languages add de")))).startsWith("Done.");
+        assertThat(text(send(inChat(TENANT, ANNA, "languages add de fr")))).startsWith("Done. French (fr) was "
+                + "already among them.");
         assertThat(languages.readValuesToList()).singleElement()
                 .satisfies(value -> assertThat(value.languages()).containsExactly("fr", "de"));
         // the bound is per tenant
@@ -279,10 +280,13 @@ class LanguageCommandsTopologyTest {
         assertThat(meters.get(LanguagePreferenceState.GAUGE).tag("scope", "user").gauge().value()).isZero();
         assertThat(languagesOf(send(inChat(TENANT, ANNA, GERMAN)))).containsExactly("en", "ja");
 
+        assertThat(text(send(inChat(TENANT, ANNA, "languages add JA")))).startsWith("Nothing changed. Japanese (ja) "
+                + "is already set by your administrator.");
+        assertThat(languages.isEmpty()).isTrue();
         ReplyEvent nothing = send(inChat(TENANT, ANNA, "languages remove fr"));
         assertThat(text(nothing)).startsWith("Nothing changed. French (fr) was not among them.");
         assertThat(languages.isEmpty()).isTrue();
-        assertThat(commands("listed")).isEqualTo(1.0);
+        assertThat(commands("listed")).isEqualTo(2.0);
     }
 
     @Test
