@@ -28,6 +28,10 @@ public final class LanguagePreferenceState {
     private final Counts counts = new Counts();
     private final Map<TaskId, RecentLanguageChanges> recentByTask = new ConcurrentHashMap<>();
 
+    /** State without gauges: for a processor built on its own (tests, tools). */
+    public LanguagePreferenceState() {
+    }
+
     /** State whose gauges are registered in {@code meters}: records in the store, by scope. */
     public static LanguagePreferenceState create(MeterRegistry meters) {
         LanguagePreferenceState state = new LanguagePreferenceState();
