@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
         description = "Translates Microsoft Teams conversations with LLMs, as a Kafka Streams pipeline.",
         subcommands = {RunCommand.class, SendCommand.class, ConfigCommand.class, GlossaryCommand.class, ReplayCommand.class,
                 BenchLauncherCommand.class, SmokeCommand.class, WebhookCommand.class, ToneCommand.class,
+                LanguagesCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TlaCommand implements Runnable {
 

@@ -21,6 +21,7 @@ public final class ContractSchema {
     public static final ContractSchema NORMALIZED_MESSAGE = load("normalized-message");
     public static final ContractSchema REPLY_EVENT = load("reply-event");
     public static final ContractSchema TELEMETRY_EVENT = load("telemetry-event");
+    public static final ContractSchema LANGUAGE_PREFERENCE = load("language-preference");
 
     private final String name;
     private final JsonSchema schema;

@@ -104,6 +104,13 @@ public record TelemetryEvent(
         /** Personal data found in a message: which rules fired and what was done (never the matched text). */
         public static final String PII_DETECTED = "pii.detected";
         public static final String CONTEXT_RETRIEVED = "context.retrieved";
+        /**
+         * Where a request's target languages came from: how many the tenant, the channel and the people of the
+         * conversation added to the union, and how many were left over the cap.
+         */
+        public static final String LANGUAGES_RESOLVED = "languages.resolved";
+        /** A language command sent to the bot: scope, action, outcome and the languages it named. */
+        public static final String LANGUAGE_COMMAND = "language.command";
         public static final String MODEL_CALL = "model.call";
         public static final String MODEL_FALLBACK = "model.fallback";
         public static final String REPLY_EMITTED = "reply.emitted";
@@ -122,7 +129,7 @@ public record TelemetryEvent(
         public static final String MESSAGE_PROCESSED = "message.processed";
         /** The types a {@link #MESSAGE_PROCESSED} event carries; they are no longer sent as events of their own. */
         public static final Set<String> PER_MESSAGE = Set.of(BUDGET_DECISION, PII_DETECTED, CONTEXT_RETRIEVED,
-                TRANSLATION_SKIPPED, MODEL_CALL, REPLY_EMITTED, RATE_LIMIT);
+                TRANSLATION_SKIPPED, MODEL_CALL, REPLY_EMITTED, RATE_LIMIT, LANGUAGES_RESOLVED, LANGUAGE_COMMAND);
 
         private Types() {
         }

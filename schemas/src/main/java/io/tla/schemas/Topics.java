@@ -38,6 +38,16 @@ public final class Topics {
             new Topic<>("tla.glossary.v1", Serdes.String(), new JsonSerde<>(GlossaryEntry.class));
 
     /**
+     * Target languages chosen per channel and per person, compacted: key {@link LanguagePreference#storeKey()}
+     * ({@code TENANT/channel/ID} or {@code TENANT/user/ID}), value {@link LanguagePreference}; a null value clears
+     * the choice. Written by the topology (commands sent to the bot, in the transaction of their reply) and by
+     * {@code tla languages}; read whole by every topology instance as the global store
+     * {@code language-preferences-store}.
+     */
+    public static final Topic<String, LanguagePreference> LANGUAGES =
+            new Topic<>("tla.languages.v1", Serdes.String(), new JsonSerde<>(LanguagePreference.class));
+
+    /**
      * Dead-letter positions {@code tla replay} has re-published, compacted; key {@code topic/partition/offset} of
      * the dead-letter record, value JSON {@code {"at": ISO-8601, "attempt": n}}. Written in the same transaction as
      * the re-published records, so a second run never replays a record twice.
@@ -90,11 +100,11 @@ public final class Topics {
 
     /** Tables rather than logs: created with {@code cleanup.policy=compact}. */
     public static final List<Topic<?, ?>> COMPACTED = List.of(GLOSSARY, REPLAY, REPLY_LEDGER, WEBHOOK_ANSWERS,
-            TEAM_DIRECTORY, TONES);
+            TEAM_DIRECTORY, TONES, LANGUAGES);
 
     /** Every topic a process creates and checks before its roles start: {@link #ALL} and {@link #COMPACTED}. */
     public static final List<Topic<?, ?>> REQUIRED = List.of(MESSAGES, REPLIES, TELEMETRY, MESSAGES_DLQ, REPLIES_DLQ,
-            GLOSSARY, REPLY_LEDGER, WEBHOOK_ANSWERS, TEAM_DIRECTORY, TONES);
+            GLOSSARY, REPLY_LEDGER, WEBHOOK_ANSWERS, TEAM_DIRECTORY, TONES, LANGUAGES);
 
     private Topics() {
     }

@@ -2,6 +2,7 @@ package io.tla.topology;
 
 import io.tla.platform.config.BudgetConfig;
 import io.tla.platform.config.ComplianceConfig;
+import io.tla.platform.config.LanguagesConfig;
 import io.tla.platform.config.ModelConfig;
 import io.tla.platform.config.QualityConfig;
 import io.tla.platform.config.RateLimitConfig;
@@ -31,6 +32,7 @@ import java.util.function.Function;
  *                                     ({@link BudgetConfig#UNLIMITED_TOKENS} when it has no such limit)
  * @param reservationPricesForTenant   the prices the tenant's reservations are made at: the dearest input and
  *                                     output price among the providers its compliance policy lets it use
+ * @param languages target languages per channel and person, language admins, and the bound on people per tenant
  */
 public record TopologySettings(
         Function<String, List<String>> targetLanguagesForTenant,
@@ -55,7 +57,8 @@ public record TopologySettings(
         int toneTemplateMaxChars,
         Function<String, Long> monthlyBudgetTokensForTenant,
         Function<String, ReservationPrices> reservationPricesForTenant,
-        RateLimitConfig rateLimit) {
+        RateLimitConfig rateLimit,
+        LanguagesConfig languages) {
 
     public static TopologySettings from(TlaConfig config) {
         TranslationConfig translation = TranslationConfig.from(config);
@@ -74,7 +77,7 @@ public record TopologySettings(
                 ComplianceConfig.from(config), budget.metricsMaxTenants(),
                 ToneConfig.from(config).templateMaxChars(),
                 budget::monthlyTokensFor, reservationPrices(ComplianceConfig.from(config), model),
-                RateLimitConfig.from(config));
+                RateLimitConfig.from(config), LanguagesConfig.from(config));
     }
 
     /** Per tenant, the dearest prices among the providers its compliance policy allows. */
@@ -95,7 +98,7 @@ public record TopologySettings(
                 dailyBudgetTokensForTenant, inputUsdPer1kTokens, outputUsdPer1kTokens, maxOutputTokens, contextTurns,
                 duplicateWindow, modelTimeout, maxInFlight, maxInputTokens, cacheTtl, cacheMaxEntries, tones,
                 contextMaxTokens, contextIdleExpiry, compliance, budgetMetricsMaxTenants, toneTemplateMaxChars,
-                monthlyBudgetTokensForTenant, reservationPricesForTenant, rateLimit);
+                monthlyBudgetTokensForTenant, reservationPricesForTenant, rateLimit, languages);
     }
 
     /** The tone {@code message} is translated in: its channel's, else its tenant's, else the default. */

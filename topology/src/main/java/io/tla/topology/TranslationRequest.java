@@ -41,6 +41,12 @@ public record TranslationRequest(NormalizedMessage message, List<String> targetL
         this(message, targetLanguages, reservation, context, null, null, List.of(), Map.of());
     }
 
+    /** The same request for these target languages (the union context retrieval resolves). */
+    public TranslationRequest withTargetLanguages(List<String> languages) {
+        return new TranslationRequest(message, languages, reservation, context, sourceLanguage, tone, glossary,
+                facts);
+    }
+
     public TranslationRequest withContext(List<Turn> turns) {
         return new TranslationRequest(message, targetLanguages, reservation, turns, sourceLanguage, tone, glossary,
                 facts);

@@ -22,6 +22,10 @@ import io.tla.topology.model.ModelCall;
 import io.tla.topology.model.ModelProvider;
 import io.tla.topology.model.TranslationCache;
 import io.tla.topology.ratelimit.RateLimit;
+import io.tla.topology.preferences.LanguageCommandOutcome;
+import io.tla.topology.preferences.LanguageCommands;
+import io.tla.topology.preferences.LanguagePreferenceState;
+import io.tla.topology.preferences.LanguagePreferenceStore;
 import io.tla.topology.serde.CompactSerdes;
 import io.tla.topology.tone.ToneTemplateStore;
 import java.time.Clock;
@@ -41,11 +45,16 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  * The translation pipeline, top to bottom:
  *
  * <pre>
- * tla.glossary.v1 (compacted) → global store [glossary-store], read by context-retrieval
- * tla.tones.v1 (compacted)    → global store [tone-template-store], read by model-call
+ * tla.glossary.v1 (compacted)  → global store [glossary-store], read by context-retrieval
+ * tla.tones.v1 (compacted)     → global store [tone-template-store], read by model-call
+ * tla.languages.v1 (compacted) → global store [language-preferences-store], read by language-commands and
+ *                                context-retrieval
  * teams.messages.v1 (by conversation)
  *   → re-key by tenant ─────────────────────────── repartition "messages-by-tenant" (the only one)
  *   → drop-duplicate-activities   [seen-activities-store]
+ *   → language-commands                                        → replies, telemetry, tla.languages.v1 (a message
+ *                                                                that is exactly a language command is answered
+ *                                                                here: not translated, not charged)
  *   → budget-guard                [tenant-budget-store]        → replies, telemetry
  *   → rate-limit                  [tenant-rate-store,          → replies, telemetry (over the tenant's per-minute
  *                                  rate-limit-waiting-store]     limits a message waits, in order, then goes on
@@ -107,6 +116,8 @@ public final class TranslationTopology {
         builder.addStateStore(RateLimit.waitingStoreBuilder());
         GlossaryStore.addGlobalStore(builder);
         ToneTemplateStore.addGlobalStore(builder, meters);
+        LanguagePreferenceState languages = LanguagePreferenceState.create(meters);
+        LanguagePreferenceStore.addGlobalStore(builder, languages);
         // context retrieval and the reply recorder of a task share the turns they decoded
         ConversationStore.Caches turnCaches = new ConversationStore.Caches();
         InFlightLimit inFlight = new InFlightLimit(settings.maxInFlight());
@@ -119,9 +130,20 @@ public final class TranslationTopology {
                 .selectKey((conversationId, message) -> message.tenantId(), Named.as("key-by-tenant"))
                 .repartition(Repartitioned.with(KEYS, REPARTITIONED).withName("messages-by-tenant"));
 
-        KStream<String, StageOutput> budgeted = byTenant
+        KStream<String, LanguageCommandOutcome> commands = byTenant
                 .process(() -> new DuplicateActivityFilter(settings.duplicateWindow(), meters),
                         Named.as(DuplicateActivityFilter.NAME), DuplicateActivityFilter.SEEN_ACTIVITIES_STORE)
+                .process(() -> new LanguageCommands(settings, clock, meters, languages),
+                        Named.as(LanguageCommands.NAME));
+        emit(commands.flatMapValues(LanguageCommandOutcome::answers, Named.as("language-commands-answered")),
+                LanguageCommands.NAME);
+        // a changed choice leaves in the transaction of its confirmation
+        commands.flatMap((tenant, outcome) -> outcome.preferenceWrites(), Named.as("language-preference-changes"))
+                .to(Topics.LANGUAGES.name(), Produced.with(KEYS, Topics.LANGUAGES.valueSerde())
+                        .withName(LanguageCommands.NAME + "-write-preferences"));
+
+        KStream<String, StageOutput> budgeted = commands
+                .flatMapValues(LanguageCommandOutcome::continuation, Named.as("not-language-commands"))
                 // detection runs for refused messages only: the refusal is worded in the sender's language
                 .process(() -> new BudgetGuard(settings, clock, meters, LanguageDetection::detect),
                         Named.as(BudgetGuard.NAME), BudgetGuard.TENANT_BUDGET_STORE);
@@ -141,7 +163,7 @@ public final class TranslationTopology {
 
         KStream<String, StageOutput> withContext = screened
                 .flatMapValues(StageOutput::continuation, Named.as("pii-screened"))
-                .process(() -> new ContextRetrieval(settings, clock, meters, turnCaches),
+                .process(() -> new ContextRetrieval(settings, clock, meters, turnCaches, languages),
                         Named.as(ContextRetrieval.NAME), ContextRetrieval.CONVERSATION_TURNS_STORE);
         emit(withContext, ContextRetrieval.NAME);
 

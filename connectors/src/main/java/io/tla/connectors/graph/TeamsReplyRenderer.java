@@ -270,6 +270,9 @@ public final class TeamsReplyRenderer {
         if (reply.kind() == ReplyKind.RATE_LIMITED) {
             return "Translation rate limit reached";
         }
+        if (reply.kind() == ReplyKind.CONFIRMATION) {
+            return "Language settings"; // the answer to a command sent to the bot, not a translation
+        }
         return reply.kind() == ReplyKind.BUDGET_EXCEEDED ? "Translation budget reached" : "Not translated";
     }
 }

@@ -248,4 +248,17 @@ class TeamsReplyRendererTest {
         assertThat(limited).contains("Translation rate limit reached", "Diese Nachricht wurde nicht übersetzt.",
                 "tla-reply:r-r:1").doesNotContain("Translated by", "Not translated", "Translation budget reached");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {HTML, CARD})
+    void aConfirmationOfALanguageCommandIsLabelledAsSettingsNotAsATranslation(String format) throws Exception {
+        TeamsReplyRenderer renderer = new TeamsReplyRenderer(format);
+        Translation confirmation = new Translation("en", "Done.\nYou: French (fr)");
+
+        String shown = visibleText(renderer.render(reply("r-c", ReplyKind.CONFIRMATION, confirmation), GRAPH_LIMIT)
+                .get(0));
+
+        assertThat(shown).contains("Language settings", "You: French (fr)", "tla-reply:r-c:1")
+                .doesNotContain("Translated by", "Not translated", "Translation budget reached");
+    }
 }

@@ -196,6 +196,24 @@ class DashboardStoreTest {
         assertThat(status.lastEventAt()).isEqualTo(Instant.parse("2026-11-25T09:05:00Z"));
     }
 
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aConfirmationOfALanguageCommandCountsAsAReplyButNotAsAMessageOrAFailure(Backend backend) throws SQLException {
+        DashboardStore store = store(backend);
+        // a command is answered before the budget guard: no budget.decision, no model call
+        store.insert(List.of(
+                reply("c1", "t1", "2026-11-25T09:00:02Z", "confirmation", 12),
+                decision("d1", "t1", "2026-11-25T09:01:00Z", "allowed"),
+                reply("r1", "t1", "2026-11-25T09:01:02Z", "translation", 20)));
+
+        DayTotals today = store.status(DAY).today();
+        assertThat(today.messages()).isEqualTo(1);
+        assertThat(today.replies()).isEqualTo(2);
+        assertThat(today.failures()).isZero();
+        assertThat(today.budgetRefusals()).isZero();
+        assertThat(store.status(DAY).tenants()).containsExactly(new TenantTotals("t1", 1, 2, 0.0));
+    }
+
     static StoredEvent posted(String replyId, String tenant, String at, String sink, String syncReply) {
         Map<String, Object> attributes = new java.util.HashMap<>();
         attributes.put("replyId", replyId);

@@ -55,6 +55,7 @@ public final class ConfigCatalog {
         map.put("Model verification and routing", QualityConfig.DEF);
         map.put("Translation", TranslationConfig.DEF);
         map.put("Tone templates", ToneConfig.DEF);
+        map.put("Languages per channel and person", LanguagesConfig.DEF);
         map.put("Compliance", ComplianceConfig.DEF);
         map.put("Budget", BudgetConfig.DEF);
         map.put("Rate limit", RateLimitConfig.DEF);

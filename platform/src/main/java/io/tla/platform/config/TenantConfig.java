@@ -6,6 +6,8 @@ import static org.apache.kafka.common.config.ConfigDef.Type.LIST;
 import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
 import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
+import io.tla.schemas.LanguagePreference;
+import io.tla.schemas.LanguageTag;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +41,12 @@ public final class TenantConfig {
     public static final String MODEL_ROUTING = QualityConfig.TENANT_ROUTING;
     public static final String RATE_LIMIT_REQUESTS_PER_MINUTE = "rate-limit.requests-per-minute";
     public static final String RATE_LIMIT_TOKENS_PER_MINUTE = "rate-limit.tokens-per-minute";
+    /** Target languages of single channels, as {@code CHANNEL_ID=fr+de} pairs (see {@link #CHANNEL_TONES}). */
+    public static final String CHANNEL_LANGUAGES = "channel-languages";
+    /** Target languages of single people, as {@code AAD_OBJECT_ID=fr+de} pairs. */
+    public static final String USER_LANGUAGES = "user-languages";
+    /** AAD object ids of the people who may change a channel's languages from Teams. */
+    public static final String LANGUAGE_ADMINS = "language-admins";
 
     public static final ConfigDef DEF = new ConfigDef()
             .define(BUDGET_DAILY_USD, DOUBLE, null, MEDIUM, "This tenant's budget per UTC day in USD.")
@@ -68,7 +76,19 @@ public final class TenantConfig {
             .define(RATE_LIMIT_REQUESTS_PER_MINUTE, LONG, null, MEDIUM, "This tenant's messages per minute to the "
                     + "model (rate-limit.requests-per-minute when unset; 0: unlimited).")
             .define(RATE_LIMIT_TOKENS_PER_MINUTE, LONG, null, MEDIUM, "This tenant's reserved tokens per minute to "
-                    + "the model (rate-limit.tokens-per-minute when unset; 0: unlimited).");
+                    + "the model (rate-limit.tokens-per-minute when unset; 0: unlimited).")
+            .define(CHANNEL_LANGUAGES, LIST, null, MEDIUM, "Target languages of single channels of this tenant, as "
+                    + "comma-separated CHANNEL_ID=LANG+LANG pairs (19:abc@thread.tacv2=fr+de); the channel id is "
+                    + "matched exactly, tags are BCP-47 (at most 10 per channel). Replies in the channel are "
+                    + "translated into these as well as the tenant's languages; a channel's languages set from "
+                    + "Teams or tla languages (topic tla.languages.v1) add to these.")
+            .define(USER_LANGUAGES, LIST, null, MEDIUM, "Target languages of single people of this tenant, as "
+                    + "comma-separated AAD_OBJECT_ID=LANG+LANG pairs (at most 10 per person). Replies in a "
+                    + "conversation are also translated into the languages of the sender and of the people who "
+                    + "wrote its recent turns; a person's languages set from Teams or tla languages add to these.")
+            .define(LANGUAGE_ADMINS, LIST, null, MEDIUM, "AAD object ids of the people who may change a "
+                    + "channel's languages from Teams (languages channel add|remove). Empty or unset: nobody can "
+                    + "from Teams; configuration and tla languages still can.");
 
     private TenantConfig() {
     }
@@ -104,6 +124,9 @@ public final class TenantConfig {
         if (v.get(CHANNEL_TONES) != null) {
             channelTones(tenantId, v);
         }
+        channelLanguages(tenantId, v);
+        userLanguages(tenantId, v);
+        languageAdmins(tenantId, v);
         return v;
     }
 
@@ -137,6 +160,81 @@ public final class TenantConfig {
             }
         }
         return Collections.unmodifiableMap(tones);
+    }
+
+    /**
+     * The tenant's {@link #CHANNEL_LANGUAGES} from its parsed {@code overrides}: channel id to canonical language
+     * tags, in configured order, empty when not set. Errors name the key.
+     */
+    public static Map<String, List<String>> channelLanguages(String tenantId, Map<String, Object> overrides) {
+        return languagePairs(tenantId, overrides, CHANNEL_LANGUAGES, "CHANNEL_ID=fr+de, for example "
+                + "19:abc123@thread.tacv2=fr+de", "channel");
+    }
+
+    /** The tenant's {@link #USER_LANGUAGES}: AAD object id to canonical language tags, empty when not set. */
+    public static Map<String, List<String>> userLanguages(String tenantId, Map<String, Object> overrides) {
+        return languagePairs(tenantId, overrides, USER_LANGUAGES, "AAD_OBJECT_ID=fr+de, for example "
+                + "b1e0c4d2-7f3a-4a8e-9c1d-2e5f6a7b8c9d=fr+de", "person");
+    }
+
+    /** The tenant's {@link #LANGUAGE_ADMINS}, empty when not set. An id with white space is an error. */
+    @SuppressWarnings("unchecked")
+    public static java.util.Set<String> languageAdmins(String tenantId, Map<String, Object> overrides) {
+        List<String> ids = (List<String>) overrides.get(LANGUAGE_ADMINS);
+        if (ids == null) {
+            return java.util.Set.of();
+        }
+        java.util.Set<String> admins = new java.util.LinkedHashSet<>();
+        for (String id : ids) {
+            if (id.isBlank() || id.chars().anyMatch(Character::isWhitespace)) {
+                throw new ConfigException(PREFIX + tenantId + "." + LANGUAGE_ADMINS, id,
+                        "each entry must be an AAD object id");
+            }
+            admins.add(id);
+        }
+        return Collections.unmodifiableSet(admins);
+    }
+
+    /**
+     * {@code ID=LANG+LANG} pairs: the languages are after the last '=' (tags never contain one, so an id may); each
+     * tag must pass {@link LanguageTag}, at most {@link LanguagePreference#MAX_LANGUAGES} per id, an id once.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, List<String>> languagePairs(String tenantId, Map<String, Object> overrides,
+                                                           String name, String form, String what) {
+        List<String> pairs = (List<String>) overrides.get(name);
+        if (pairs == null) {
+            return Map.of();
+        }
+        String key = PREFIX + tenantId + "." + name;
+        Map<String, List<String>> languages = new LinkedHashMap<>();
+        for (String pair : pairs) {
+            int split = pair.lastIndexOf('=');
+            String id = split < 0 ? "" : pair.substring(0, split).trim();
+            String tags = split < 0 ? "" : pair.substring(split + 1).trim();
+            if (id.isEmpty() || id.chars().anyMatch(Character::isWhitespace) || tags.isEmpty()) {
+                throw new ConfigException(key, pair, "each entry must be " + form);
+            }
+            List<String> canonical = new java.util.ArrayList<>();
+            for (String tag : tags.split("\\+")) {
+                String valid = LanguageTag.canonical(tag);
+                if (valid == null) {
+                    throw new ConfigException(key, pair, "'" + tag.trim() + "' is not a BCP-47 tag of a known "
+                            + "language, such as fr or pt-BR");
+                }
+                if (!canonical.contains(valid)) {
+                    canonical.add(valid);
+                }
+            }
+            if (canonical.size() > LanguagePreference.MAX_LANGUAGES) {
+                throw new ConfigException(key, pair, "at most " + LanguagePreference.MAX_LANGUAGES
+                        + " languages per " + what);
+            }
+            if (languages.putIfAbsent(id, List.copyOf(canonical)) != null) {
+                throw new ConfigException(key, pair, what + " " + id + " is named more than once");
+            }
+        }
+        return Collections.unmodifiableMap(languages);
     }
 
     /** Tenant ids that have at least one override. */

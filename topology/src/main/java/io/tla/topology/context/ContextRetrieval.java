@@ -11,6 +11,9 @@ import io.tla.topology.TopologySettings;
 import io.tla.topology.TranslationRequest;
 import io.tla.topology.glossary.GlossaryLookup;
 import io.tla.topology.glossary.GlossaryTerm;
+import io.tla.topology.preferences.LanguagePreferenceState;
+import io.tla.topology.preferences.LanguagePreferences;
+import io.tla.topology.preferences.TargetLanguages;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,6 +38,10 @@ import org.apache.kafka.streams.state.StoreBuilder;
  *       it was translated once {@link ReplyTurnRecorder} recorded the answer; the tenant's tone; and the glossary
  *       terms the message contains, for all of the tenant's target languages (the model stage drops those of the
  *       language the message turns out to be in).</li>
+ *   <li>Replaces the request's target languages (the tenant's, from the budget guard) with their union with the
+ *       channel's and the people's: the sender's and those of the people who wrote the turns sent
+ *       ({@link LanguagePreferences#targetsFor}); the telemetry fact {@code languages.resolved} counts where they
+ *       came from (absent when they are all the tenant's).</li>
  *   <li>Records the message as the newest turn, and the time as the conversation's last activity; a wall-clock
  *       punctuator deletes conversations idle longer than {@code context.idle-expiry-hours}. The turns live in
  *       {@link ConversationStore}, one record per turn, shared with {@link ReplyTurnRecorder} in the same task.</li>
@@ -64,6 +71,8 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
     private final ConversationStore.Caches caches;
     private ConversationStore turns;
     private GlossaryLookup glossary;
+    private final LanguagePreferenceState languageState;
+    private LanguagePreferences languages;
     private ProcessorContext<String, StageOutput> context;
 
     /** A retrieval whose decoded turns no other processor shares. */
@@ -74,6 +83,13 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
     /** @param caches shared with the {@link ReplyTurnRecorder} of the same topology */
     public ContextRetrieval(TopologySettings settings, Clock clock, MeterRegistry meters,
                             ConversationStore.Caches caches) {
+        this(settings, clock, meters, caches, new LanguagePreferenceState());
+    }
+
+    /** @param languageState shared with the language command stage of the same topology */
+    public ContextRetrieval(TopologySettings settings, Clock clock, MeterRegistry meters,
+                            ConversationStore.Caches caches, LanguagePreferenceState languageState) {
+        this.languageState = languageState;
         this.settings = settings;
         this.caches = caches;
         this.clock = clock;
@@ -94,6 +110,7 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
         this.context = context;
         this.turns = ConversationStore.open(context, caches);
         this.glossary = GlossaryLookup.from(context);
+        this.languages = languageState.open(context, settings.languages(), clock);
         context.schedule(EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::expireIdleConversations);
     }
 
@@ -105,9 +122,15 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
         Instant now = clock.instant();
         List<Turn> sent = turns.contextFor(message.tenantId(), message.conversationId(), message.messageId(),
                 settings.contextTurns(), settings.contextMaxTokens());
+        TargetLanguages targets = languages.targetsFor(message, request.targetLanguages(),
+                turns.sendersOf(message.tenantId(), message.conversationId(), sent));
+        if (!targets.tenantOnly()) {
+            request = request.withTargetLanguages(targets.languages())
+                    .withFact(TelemetryEvent.Types.LANGUAGES_RESOLVED, targets.fact(), now);
+        }
         Turn current = new Turn(message.messageId(), message.from().name(), message.text(), message.receivedAt());
-        turns.append(message.tenantId(), message.conversationId(), current, settings.contextTurns(),
-                settings.contextMaxTokens(), now.toEpochMilli());
+        turns.append(message.tenantId(), message.conversationId(), current, LanguagePreferences.senderId(message),
+                settings.contextTurns(), settings.contextMaxTokens(), now.toEpochMilli());
 
         turnsSent.record(sent.size());
         List<GlossaryTerm> terms = glossary.termsFor(message, request.targetLanguages());
@@ -142,6 +165,7 @@ public final class ContextRetrieval implements Processor<String, TranslationRequ
     public void close() {
         if (context != null) {
             caches.detach(context.taskId());
+            languageState.detach(context.taskId());
         }
     }
 }

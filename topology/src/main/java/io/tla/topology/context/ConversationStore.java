@@ -32,7 +32,10 @@ import org.apache.kafka.streams.state.Stores;
  * <ul>
  *   <li>{@code prefix + 16 hex digits}: one turn, under its sequence number in the conversation (the newest
  *       highest), so a range read returns the turns oldest first. Value: format byte, when the turn was recorded
- *       (processing time), the turn with its translations.</li>
+ *       (processing time), the turn with its translations, then who wrote it (the sender's AAD object id, else
+ *       their Teams id: whose languages the conversation's replies include). The sender comes last and is
+ *       optional, so the format byte stays 1: turns stored before carry none, and a release that predates it
+ *       reads a turn and ignores the rest.</li>
  *   <li>{@code a + 13-digit minute + prefix}: the conversation's last activity, to the minute. Sorted by time, so
  *       the expiry reads only the minutes that have expired, and never the whole store.</li>
  * </ul>
@@ -124,6 +127,26 @@ public final class ConversationStore {
         return List.of();
     }
 
+    /**
+     * Who wrote {@code turns} (turns of this conversation, as {@link #contextFor} returned them): their sender ids,
+     * newest turn first, each once; turns stored without a sender are left out.
+     */
+    public List<String> sendersOf(String tenantId, String conversationId, List<Turn> turns) {
+        java.util.Set<String> wanted = new java.util.HashSet<>();
+        for (Turn turn : turns) {
+            wanted.add(turn.messageId());
+        }
+        java.util.LinkedHashSet<String> senders = new java.util.LinkedHashSet<>();
+        List<StoredTurn> stored = load(tenantId, conversationId).turns();
+        for (int i = stored.size() - 1; i >= 0; i--) {
+            StoredTurn turn = stored.get(i);
+            if (turn.senderId() != null && wanted.contains(turn.turn().messageId())) {
+                senders.add(turn.senderId());
+            }
+        }
+        return List.copyOf(senders);
+    }
+
     /** When the conversation was last active (its newest turn's processing time, epoch ms), or -1 without turns. */
     public long lastActivity(String tenantId, String conversationId) {
         List<StoredTurn> turns = load(tenantId, conversationId).turns();
@@ -138,6 +161,12 @@ public final class ConversationStore {
      * new turn itself is always kept.
      */
     public void append(String tenantId, String conversationId, Turn turn, int turnLimit, long maxTokens, long nowMs) {
+        append(tenantId, conversationId, turn, null, turnLimit, maxTokens, nowMs);
+    }
+
+    /** {@link #append(String, String, Turn, int, long, long)}, remembering who wrote the turn ({@code senderId}, may be null). */
+    public void append(String tenantId, String conversationId, Turn turn, String senderId, int turnLimit,
+                       long maxTokens, long nowMs) {
         Conversation conversation = load(tenantId, conversationId);
         String prefix = conversation.prefix();
         List<StoredTurn> before = conversation.turns();
@@ -155,7 +184,7 @@ public final class ConversationStore {
             store.delete(turnKey(prefix, dropped.sequence()));
         }
         StoredTurn newest = before.isEmpty() ? null : before.get(before.size() - 1);
-        StoredTurn added = new StoredTurn(newest == null ? 0 : newest.sequence() + 1, nowMs, turn);
+        StoredTurn added = new StoredTurn(newest == null ? 0 : newest.sequence() + 1, nowMs, turn, senderId);
         store.put(turnKey(prefix, added.sequence()), encode(added));
 
         long minute = minuteOf(nowMs);
@@ -183,7 +212,7 @@ public final class ConversationStore {
             StoredTurn stored = turns.get(i);
             if (stored.turn().messageId().equals(messageId)) {
                 StoredTurn answered = new StoredTurn(stored.sequence(), stored.recordedAt(),
-                        stored.turn().withAnswer(sourceLanguage, translations));
+                        stored.turn().withAnswer(sourceLanguage, translations), stored.senderId());
                 store.put(turnKey(conversation.prefix(), stored.sequence()), encode(answered));
                 List<StoredTurn> after = new ArrayList<>(turns);
                 after.set(i, answered);
@@ -227,8 +256,11 @@ public final class ConversationStore {
 
     // --- layout ----------------------------------------------------------------------------------------------
 
-    /** One turn as stored: its place in the conversation, when it was recorded (epoch ms), the turn. */
-    record StoredTurn(long sequence, long recordedAt, Turn turn) {
+    /** One turn as stored: its place in the conversation, when it was recorded (epoch ms), the turn, who wrote it. */
+    record StoredTurn(long sequence, long recordedAt, Turn turn, String senderId) {
+        StoredTurn(long sequence, long recordedAt, Turn turn) {
+            this(sequence, recordedAt, turn, null);
+        }
     }
 
     /** A conversation's stored turns, oldest first, and their approximate size in memory. */
@@ -283,6 +315,7 @@ public final class ConversationStore {
         out.writeByte(FORMAT);
         out.writeSignedVarLong(stored.recordedAt());
         CompactSerdes.writeTurn(out, stored.turn());
+        out.writeString(stored.senderId());
         return out.toByteArray();
     }
 
@@ -293,7 +326,10 @@ public final class ConversationStore {
         long sequence = Long.parseUnsignedLong(key, prefixLength, key.length(), 16);
         BinaryReader in = new BinaryReader(value, 1);
         long recordedAt = in.readSignedVarLong();
-        return new StoredTurn(sequence, recordedAt, CompactSerdes.readTurn(in));
+        Turn turn = CompactSerdes.readTurn(in);
+        // turns stored before senders were kept end here
+        String senderId = in.atEnd() ? null : in.readString();
+        return new StoredTurn(sequence, recordedAt, turn, senderId);
     }
 
     private static List<Turn> turnsOf(List<StoredTurn> stored) {
@@ -308,7 +344,8 @@ public final class ConversationStore {
         long chars = prefix.length();
         for (StoredTurn stored : turns) {
             Turn turn = stored.turn();
-            chars += 64 + turn.messageId().length() + length(turn.senderName()) + turn.text().length();
+            chars += 64 + turn.messageId().length() + length(turn.senderName()) + turn.text().length()
+                    + length(stored.senderId());
             for (Translation translation : turn.translations()) {
                 chars += 16 + translation.text().length();
             }

@@ -326,6 +326,12 @@ class ContextRetrievalTest {
                 .withLoggingDisabled().build();
         glossary.init(context.getStateStoreContext(), glossary);
         context.addStateStore(glossary);
+        KeyValueStore<String, io.tla.schemas.LanguagePreference> languages = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(io.tla.topology.preferences.LanguagePreferenceStore.STORE),
+                        Serdes.String(), new JsonSerde<>(io.tla.schemas.LanguagePreference.class))
+                .withLoggingDisabled().build();
+        languages.init(context.getStateStoreContext(), languages);
+        context.addStateStore(languages);
         processor.init(context);
         return context;
     }
