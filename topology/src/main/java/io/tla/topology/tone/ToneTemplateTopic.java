@@ -1,5 +1,6 @@
 package io.tla.topology.tone;
 
+import io.tla.platform.kafka.CompactedTopics;
 import io.tla.platform.kafka.KafkaClients;
 import io.tla.schemas.Json;
 import io.tla.schemas.ToneTemplateEntry;
@@ -10,20 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Writes and reads {@code tla.tones.v1} with plain Kafka clients, for the {@code tla tone} command. A template is
@@ -71,61 +59,19 @@ public final class ToneTemplateTopic {
     }
 
     private static void send(KafkaClients clients, String key, ToneTemplateEntry value, Duration timeout) {
-        Map<String, Object> props = clients.properties("tla-tone");
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) timeout.toMillis());
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-        // the delivery timeout must cover linger plus one request
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) (timeout.toMillis() / 2));
-        try (KafkaProducer<String, ToneTemplateEntry> producer = new KafkaProducer<>(props, new StringSerializer(),
-                Topics.TONES.valueSerde().serializer())) {
-            producer.send(new ProducerRecord<>(Topics.TONES.name(), key, value))
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw unreachable(clients, e.getCause() == null ? e : (Exception) e.getCause());
-        } catch (TimeoutException | org.apache.kafka.common.errors.TimeoutException e) {
-            throw unreachable(clients, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while writing to " + Topics.TONES.name(), e);
-        }
+        Map<String, ToneTemplateEntry> records = new HashMap<>();
+        records.put(key, value);
+        CompactedTopics.writeAll(clients, Topics.TONES, "tla-tone-" + key.substring(0, key.indexOf('/')), records,
+                timeout, "the tone template change");
     }
 
     /** Reads the whole topic up to its current end (committed records only). Empty when the topic is missing. */
     public static Snapshot read(KafkaClients clients, Duration timeout) {
-        Map<String, Object> props = clients.properties("tla-tone-list");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<PartitionInfo> infos = consumer.partitionsFor(Topics.TONES.name(), timeout);
-            if (infos == null || infos.isEmpty()) {
-                return new Snapshot(Map.of(), 0);
-            }
-            List<TopicPartition> partitions = infos.stream()
-                    .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-            Map<String, ToneTemplateEntry> templates = new HashMap<>();
-            Map<String, Boolean> invalid = new HashMap<>();
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!reached(consumer, end)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s reading "
-                            + Topics.TONES.name() + " from " + clients.bootstrapServers());
-                }
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    apply(record, templates, invalid);
-                }
-            }
-            return new Snapshot(templates, (int) invalid.values().stream().filter(Boolean::booleanValue).count());
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            throw unreachable(clients, e);
-        }
+        Map<String, ToneTemplateEntry> templates = new HashMap<>();
+        Map<String, Boolean> invalid = new HashMap<>();
+        CompactedTopics.readAll(clients, Topics.TONES.name(), "tla-tone-list", timeout,
+                record -> apply(record, templates, invalid));
+        return new Snapshot(templates, (int) invalid.values().stream().filter(Boolean::booleanValue).count());
     }
 
     /**
@@ -153,20 +99,5 @@ public final class ToneTemplateTopic {
                 invalid.put(key, true);
             }
         }
-    }
-
-    private static boolean reached(KafkaConsumer<String, byte[]> consumer, Map<TopicPartition, Long> end) {
-        for (Map.Entry<TopicPartition, Long> partition : end.entrySet()) {
-            if (consumer.position(partition.getKey()) < partition.getValue()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static IllegalStateException unreachable(KafkaClients clients, Exception cause) {
-        return new IllegalStateException("cannot write to or read " + Topics.TONES.name() + " at "
-                + clients.bootstrapServers() + " (is ./tla run running, or kafka.bootstrap.servers set?): "
-                + cause.getMessage(), cause);
     }
 }
