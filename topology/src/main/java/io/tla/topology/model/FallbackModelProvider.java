@@ -187,11 +187,13 @@ public final class FallbackModelProvider implements ModelProvider {
                 return ask(index, request.withCorrection(Corrections.instruction(problems)), true);
             }
             attempts.add(new Attempt(provider.name(), provider.model(), problems, Action.FELL_BACK));
-            if (quality != null && index + 1 < order.size()) {
+            boolean another = index + 1 < order.size();
+            if (quality != null && another) {
                 quality.fellBack(provider.name(), provider.model());
             }
-            log.info("event=model_answer_rejected action=next-provider provider={} problems={} tenant={} message_id={}",
-                    provider.name(), found, request.tenantId(), request.messageId());
+            log.info("event=model_answer_rejected action={} provider={} problems={} tenant={} message_id={}",
+                    another ? "next-provider" : "none-left", provider.name(), found, request.tenantId(),
+                    request.messageId());
             Check first = problems.get(0).check();
             return next(index, first == Check.MALFORMED ? ProviderException.MALFORMED_OUTPUT
                     : UNVERIFIED + first.wireName());
