@@ -1,6 +1,7 @@
 package io.tla.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.tla.platform.config.KafkaSettings;
 import io.tla.platform.config.TlaConfig;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -69,7 +71,9 @@ class ClusterScriptTest {
             TopicAdmin.ensureTopics(clients, Topics.REQUIRED, settings.partitions(), settings.replicationFactor(),
                     Duration.ofSeconds(30));
             List<String> names = Topics.REQUIRED.stream().<String>map(t -> t.name()).toList();
-            Map<String, TopicDescription> topics = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+            // a topic just created may not be known yet to the broker asked: ask again until all are
+            Map<String, TopicDescription> topics = await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS), Objects::nonNull);
             assertThat(topics.values()).allSatisfy(t -> assertThat(t.partitions())
                     .allSatisfy(p -> assertThat(p.replicas()).hasSize(3)));
             ConfigResource messages = new ConfigResource(ConfigResource.Type.TOPIC, Topics.MESSAGES.name());
