@@ -78,6 +78,10 @@ public final class LanguagePreferences {
     public TargetLanguages targetsFor(NormalizedMessage message, List<String> tenantLanguages,
                                       List<String> earlierSenders) {
         String tenant = message.tenantId();
+        if (noneKept(tenant)) {
+            // most tenants choose no languages per channel or person: no store read for them
+            return TargetLanguages.union(tenantLanguages, List.of(), List.of());
+        }
         Set<String> people = new LinkedHashSet<>();
         String sender = senderId(message);
         if (sender != null) {
@@ -89,6 +93,17 @@ public final class LanguagePreferences {
             peoples.add(userLanguages(tenant, person));
         }
         return TargetLanguages.union(tenantLanguages, channelLanguages(tenant, message.channelId()), peoples);
+    }
+
+    /**
+     * True when nothing could add languages for {@code tenantId}: no channel or person configured for it, no
+     * channel's choice on the topic (of any tenant: channels are not counted per tenant), none of its people's, and
+     * no change of this task waiting for the store.
+     */
+    private boolean noneKept(String tenantId) {
+        LanguagesConfig.Tenant configured = config.tenant(tenantId);
+        return configured.channels().isEmpty() && configured.users().isEmpty()
+                && counts.records(Scope.CHANNEL) == 0 && counts.users(tenantId) == 0 && recent.size() == 0;
     }
 
     /** People of the tenant with a choice on the topic, counting this task's changes the store does not show yet. */
