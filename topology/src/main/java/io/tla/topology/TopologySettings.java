@@ -64,6 +64,7 @@ public record TopologySettings(
         TranslationConfig translation = TranslationConfig.from(config);
         BudgetConfig budget = BudgetConfig.from(config);
         ModelConfig model = ModelConfig.from(config);
+        ComplianceConfig compliance = ComplianceConfig.from(config);
         // The model stage waits for the whole fallback chain, so any allowed provider may answer any chunk: the
         // reservation is priced at the dearest of those.
         ModelConfig.Provider primary = model.primary();
@@ -74,9 +75,9 @@ public record TopologySettings(
                 model.chainTimeout(QualityConfig.from(config).verification()),
                 primary.maxInFlight(), model.maxInputTokens(), model.cacheTtl(), model.cacheMaxEntries(),
                 translation::toneFor, translation.contextMaxTokens(), translation.contextIdleExpiry(),
-                ComplianceConfig.from(config), budget.metricsMaxTenants(),
+                compliance, budget.metricsMaxTenants(),
                 ToneConfig.from(config).templateMaxChars(),
-                budget::monthlyTokensFor, reservationPrices(ComplianceConfig.from(config), model),
+                budget::monthlyTokensFor, reservationPrices(compliance, model),
                 RateLimitConfig.from(config), LanguagesConfig.from(config));
     }
 

@@ -169,8 +169,10 @@ public final class FallbackModelProvider implements ModelProvider {
             if (quality != null) {
                 quality.answered(provider.name(), provider.model(), problems);
             }
-            // the latest of the answers with the fewest problems: a later one was asked with a correction
-            if (response != null && (kept == null || problems.size() <= keptProblems)) {
+            // the latest of the answers with the fewest problems: a later one was asked with a correction. A
+            // malformed answer (a target missing or blank) cannot be sent at all, so it is never kept.
+            boolean sendable = problems.stream().noneMatch(problem -> problem.check() == Check.MALFORMED);
+            if (response != null && sendable && (kept == null || problems.size() <= keptProblems)) {
                 kept = response;
                 keptAt = attempts.size();
                 keptProblems = problems.size();

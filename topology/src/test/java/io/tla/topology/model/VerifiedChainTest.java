@@ -164,6 +164,26 @@ class VerifiedChainTest {
     }
 
     @Test
+    void anAnswerMissingItsTargetLanguageIsNeverSentEvenWhenNoProviderDoesBetter() {
+        String french = "{\"sourceLanguage\":\"de\",\"translations\":[{\"language\":\"fr\",\"text\":\"" + FRENCH
+                + "\"}]}";
+        primary.enqueue(answer(french)).enqueue(answer(french));
+        backup.enqueue(answer(french)).enqueue(answer(french));
+
+        Throwable failure = chain().translate(request(List.of())).toCompletableFuture()
+                .handle((response, error) -> error).join();
+
+        assertThat(failure).hasCauseInstanceOf(AllProvidersFailedException.class);
+        AllProvidersFailedException failed = (AllProvidersFailedException) failure.getCause();
+        assertThat(failed.attempts()).extracting(Verification.Attempt::action)
+                .containsExactly(Action.RETRIED, Action.FELL_BACK, Action.RETRIED, Action.FELL_BACK);
+        assertThat(failed.attempts()).allSatisfy(attempt -> assertThat(attempt.problems())
+                .extracting(p -> p.check()).containsExactly(Check.MALFORMED));
+        assertThat(primary.requestCount()).isEqualTo(2);
+        assertThat(backup.requestCount()).isEqualTo(2);
+    }
+
+    @Test
     void withChecksTurnedOffAnAnswerInTheWrongLanguageIsTakenAsItIsAndNotChecked() {
         keys.put(QualityConfig.VERIFICATION, "false");
         primary.enqueue(english(FRENCH));
